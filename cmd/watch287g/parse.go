@@ -1,0 +1,11 @@
+package main
+
+import (
+	"context"
+	"errors"
+)
+
+// TODO: implement.
+func runParse(ctx context.Context, a *app, args []string) error {
+	return errors.New("not implemented yet")
+}

@@ -1,0 +1,66 @@
+package diff
+
+import (
+	"time"
+
+	"github.com/watch287g/watch287g/sheet"
+)
+
+// Kind is what happened to an agreement between two snapshots.
+type Kind string
+
+// The three kinds of change.
+const (
+	Added   Kind = "added"
+	Removed Kind = "removed"
+	Changed Kind = "changed"
+)
+
+// Agreement is one agreement as it stands in one snapshot: a record plus the
+// stable id that survives renames and typo fixes.
+type Agreement struct {
+	ID string `json:"id"`
+	sheet.Record
+	// Since is the published date (YYYY-MM-DD) of the first snapshot in
+	// which this agreement appeared, when known.
+	Since string `json:"since,omitempty"`
+}
+
+// Change is one added, removed or changed agreement.
+type Change struct {
+	// ID is monotonic, given by the store; zero for file-to-file diffs.
+	ID          uint64        `json:"id,omitempty"`
+	Kind        Kind          `json:"kind"`
+	List        sheet.List    `json:"list"`
+	AgreementID string        `json:"agreement_id"`
+	Before      *sheet.Record `json:"before,omitempty"`
+	After       *sheet.Record `json:"after,omitempty"`
+	// Fields names the normalized fields that differ (changed only).
+	Fields []string `json:"fields,omitempty"`
+	// Match says how identity was resolved for a changed agreement
+	// (for example "exact", "agency", "state", "signed"); informational.
+	Match string `json:"match,omitempty"`
+
+	BeforeSnapshot  uint64    `json:"before_snapshot,omitempty"`
+	AfterSnapshot   uint64    `json:"after_snapshot,omitempty"`
+	BeforePublished string    `json:"before_published,omitempty"`
+	AfterPublished  string    `json:"after_published,omitempty"`
+	DetectedAt      time.Time `json:"detected_at,omitzero"`
+
+	// WasPendingSince is set on a participating "added" change whose agency
+	// was on the pending list: the published date it first appeared there.
+	WasPendingSince string `json:"was_pending_since,omitempty"`
+	// PromotedTo is set on a pending "removed" change whose agency now
+	// appears among participating agreements: that agreement's id. Such a
+	// removal is a promotion, not an agreement leaving the program.
+	PromotedTo string `json:"promoted_to,omitempty"`
+}
+
+// Record returns the record that best describes the change's agreement:
+// After when present, else Before.
+func (c *Change) Record() *sheet.Record {
+	if c.After != nil {
+		return c.After
+	}
+	return c.Before
+}

@@ -1,0 +1,52 @@
+// Package diff turns two readings of one ICE list into agreements and the
+// changes between them: new signings, terminations, and changes. Identity
+// resolution lives here, because a typo fix reported as a termination plus a
+// signing is the worst mistake watch287g can make.
+package diff
+
+import (
+	"github.com/watch287g/watch287g/sheet"
+)
+
+// Options tunes Compare. The zero value works for a file-to-file diff.
+type Options struct {
+	// NewID returns the id for an agreement seen for the first time. When
+	// nil, ids are "new-1", "new-2", … in order of appearance.
+	NewID func(r sheet.Record) string
+	// Pending is the pending list as it stood before this snapshot, used
+	// when comparing a participating list: an added agreement whose agency
+	// is found there gets Change.WasPendingSince (from Agreement.Since).
+	Pending []Agreement
+	// Participating is the participating list as it stands now, used when
+	// comparing a pending list: a removed pending agency found there gets
+	// Change.PromotedTo and does not count as dropped.
+	Participating []Agreement
+}
+
+// Result is the outcome of one comparison.
+type Result struct {
+	List sheet.List
+	// Agreements is the new list of agreements, each with its id: ids
+	// carried over from the old list where identity was resolved, new ids
+	// otherwise. Order follows the new records.
+	Agreements []Agreement
+	Added      []Change
+	Removed    []Change
+	Changed    []Change
+	// Unchanged counts agreements matched with no field difference.
+	Unchanged int
+	// Warnings from folding the new records (duplicate rows, …).
+	Warnings []sheet.Warning
+}
+
+// Dropped counts removed agreements that left the program: a pending
+// agency promoted to participating was not dropped.
+func (r *Result) Dropped() int {
+	n := 0
+	for _, c := range r.Removed {
+		if c.PromotedTo == "" {
+			n++
+		}
+	}
+	return n
+}

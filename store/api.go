@@ -1,0 +1,241 @@
+// Package store keeps everything watch287g knows in one bbolt file: the
+// archived files byte for byte, snapshots, agreements with stable ids,
+// changes, fetch checks, HTTP validators and the delivery outbox.
+//
+// One fetch cycle (or one imported file) commits in one write transaction,
+// so after a crash the store holds the whole cycle or none of it. Archived
+// bytes are written once and never rewritten.
+//
+// THIS FILE IS THE CONTRACT other packages code against. Method bodies live
+// in the other files of this package.
+package store
+
+import (
+	"errors"
+	"time"
+
+	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/sheet"
+)
+
+// Errors callers test with errors.Is.
+var (
+	// ErrLocked means another process (usually `watch287g serve`) holds
+	// the database file.
+	ErrLocked = errors.New("database is held by another watch287g process")
+	// ErrNotFound means the snapshot, agreement, change, file or delivery
+	// asked for does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrNotQuarantined means Accept was asked to release a snapshot that
+	// is not quarantined.
+	ErrNotQuarantined = errors.New("snapshot is not quarantined")
+)
+
+// Snapshot statuses.
+const (
+	Accepted    = "accepted"
+	Quarantined = "quarantined"
+)
+
+// Defaults for Guard.
+const (
+	DefaultMaxDropShare = 0.10
+	DefaultMaxDropRows  = 20
+)
+
+// Guard decides when a snapshot looks broken: it is quarantined when the
+// agreements it drops exceed both MaxDropShare and MaxDropRows of the last
+// accepted snapshot of its list.
+type Guard struct {
+	MaxDropShare float64 `yaml:"max_drop_share"`
+	MaxDropRows  int     `yaml:"max_drop_rows"`
+}
+
+// Snapshot is one distinct file of one list.
+type Snapshot struct {
+	ID        uint64     `json:"id"`
+	List      sheet.List `json:"list"`
+	SourceURL string     `json:"source_url"`
+	FileName  string     `json:"file_name"`
+	// Published is the date the file name claims (YYYY-MM-DD), when it parses.
+	Published    string          `json:"published,omitempty"`
+	FirstSeen    time.Time       `json:"first_seen"`
+	LastSeen     time.Time       `json:"last_seen"`
+	SHA256       string          `json:"sha256"`
+	Size         int64           `json:"size"`
+	ETag         string          `json:"etag,omitempty"`
+	LastModified string          `json:"last_modified,omitempty"`
+	Records      int             `json:"records"`
+	Agreements   int             `json:"agreements"`
+	Warnings     []sheet.Warning `json:"warnings"`
+	Status       string          `json:"status"`
+	// Reason says why a snapshot was quarantined.
+	Reason string `json:"reason,omitempty"`
+	// Counts of the changes this snapshot brought (zero for a baseline or
+	// a quarantined snapshot).
+	Added   int `json:"added"`
+	Removed int `json:"removed"`
+	Changed int `json:"changed"`
+	// Baseline is true for the first accepted snapshot of a list: its
+	// agreements were recorded, not announced.
+	Baseline bool `json:"baseline,omitempty"`
+	// ByModel and ByState count the snapshot's agreements, for charts.
+	ByModel map[string]int `json:"by_model,omitempty"`
+	ByState map[string]int `json:"by_state,omitempty"`
+}
+
+// Input is one downloaded or imported file handed to Commit.
+type Input struct {
+	// Source is the URL it was downloaded from, or the imported path.
+	Source string
+	// Name is the original file name (from Content-Disposition or the URL).
+	Name string
+	Body []byte
+	// Parsed is the file already read by the caller; Commit parses Body
+	// itself when nil. A file whose header is not recognised is archived
+	// and quarantined, so Parsed may be nil with ParseErr set.
+	Parsed   *sheet.File
+	ParseErr error
+	// Published is the date the name claims (YYYY-MM-DD), or empty.
+	Published    string
+	LastModified string
+	ETag         string
+	SeenAt       time.Time
+}
+
+// Check is one poll of one URL.
+type Check struct {
+	At         time.Time     `json:"at"`
+	URL        string        `json:"url"`
+	Status     int           `json:"status"`
+	Bytes      int64         `json:"bytes"`
+	Duration   time.Duration `json:"duration"`
+	Outcome    string        `json:"outcome"` // "new", "unchanged", "not_modified", "error", "quarantined"
+	Error      string        `json:"error,omitempty"`
+	SnapshotID uint64        `json:"snapshot_id,omitempty"`
+}
+
+// Validator is the HTTP validators last seen for one URL.
+type Validator struct {
+	URL          string `json:"url"`
+	LastModified string `json:"last_modified,omitempty"`
+	ETag         string `json:"etag,omitempty"`
+}
+
+// Recipient is one subscriber or webhook endpoint as the outbox sees it:
+// a stable id ("email:metro@example.org", "webhook:https://…") and the
+// filter that decides which changes it receives.
+type Recipient struct {
+	ID     string
+	Filter diff.Filter
+}
+
+// Cycle is everything one fetch cycle (or one import step) commits at once.
+type Cycle struct {
+	At         time.Time
+	Inputs     []Input
+	Checks     []Check
+	Validators []Validator
+	// Recipients receive one outbox delivery per matching change.
+	Recipients []Recipient
+	Guard      Guard
+}
+
+// Outcome is what Commit did with one Input.
+type Outcome struct {
+	Snapshot Snapshot
+	// New is false when the same bytes were seen before (last_seen updated).
+	New bool
+	// Result is the comparison with the previous accepted snapshot of the
+	// list; nil for a baseline, a repeat or a quarantined snapshot.
+	Result *diff.Result
+	// Dropped is how many agreements the guard counted as dropped.
+	Dropped int
+}
+
+// CycleResult is what Commit did with a cycle.
+type CycleResult struct {
+	Outcomes []Outcome
+	// Changes recorded in this cycle, with their ids.
+	Changes []diff.Change
+}
+
+// Quarantined reports whether any snapshot of the cycle was quarantined.
+func (r *CycleResult) Quarantined() bool {
+	for _, o := range r.Outcomes {
+		if o.New && o.Snapshot.Status == Quarantined {
+			return true
+		}
+	}
+	return false
+}
+
+// ChangeQuery selects changes. Results are newest first; Cursor is the id
+// below which to continue (0 starts from the newest).
+type ChangeQuery struct {
+	Filter diff.Filter
+	Since  time.Time // published or detected on/after (zero: no bound)
+	Until  time.Time // before (zero: no bound)
+	// AgreementID limits to one agreement.
+	AgreementID string
+	Cursor      uint64
+	Limit       int // 0: no limit
+}
+
+// AgreementInfo is one agreement's identity and latest state.
+type AgreementInfo struct {
+	diff.Agreement
+	List sheet.List `json:"list"`
+	// Active is false once the agreement has been removed.
+	Active         bool   `json:"active"`
+	FirstSnapshot  uint64 `json:"first_snapshot"`
+	FirstPublished string `json:"first_published,omitempty"`
+	LastSnapshot   uint64 `json:"last_snapshot"`
+	LastPublished  string `json:"last_published,omitempty"`
+}
+
+// Delivery states.
+const (
+	DeliveryPending = "pending"
+	DeliverySent    = "sent"
+	DeliveryDead    = "dead"
+)
+
+// Delivery is one change (or operator alert) owed to one recipient.
+type Delivery struct {
+	// ID is monotonic and stable across retries: the webhook's
+	// X-Watch287g-Delivery and part of the email's Message-ID.
+	ID          uint64    `json:"id"`
+	Recipient   string    `json:"recipient"`
+	ChangeID    uint64    `json:"change_id,omitempty"`
+	Alert       *Alert    `json:"alert,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	State       string    `json:"state"`
+	Attempts    int       `json:"attempts"`
+	NextAttempt time.Time `json:"next_attempt"`
+	LastError   string    `json:"last_error,omitempty"`
+	SentAt      time.Time `json:"sent_at,omitzero"`
+}
+
+// Alert is an operator alert carried by the outbox.
+type Alert struct {
+	Kind    string `json:"kind"` // "quarantine", "fetch_failing", "recovered", "dead_delivery", "stale"
+	Subject string `json:"subject"`
+	Body    string `json:"body"`
+}
+
+// Series is one accepted snapshot's counts, for charts over time.
+type Series struct {
+	SnapshotID uint64         `json:"snapshot_id"`
+	List       sheet.List     `json:"list"`
+	Published  string         `json:"published"`
+	Agreements int            `json:"agreements"`
+	ByModel    map[string]int `json:"by_model"`
+	ByState    map[string]int `json:"by_state"`
+}
+
+// Mismatch is an archived file whose bytes no longer hash to their key.
+type Mismatch struct {
+	SHA256 string `json:"sha256"`
+	Got    string `json:"got"`
+}

@@ -1,0 +1,40 @@
+package store
+
+// Method set of *Store (implemented in the package's other files):
+//
+//	Open(path string, opt Options) (*Store, error)      // ErrLocked after opt.Timeout (default 1s)
+//	(*Store) Close() error
+//	(*Store) Path() string
+//	(*Store) Size() (int64, error)
+//
+//	// Writing
+//	(*Store) Commit(ctx, Cycle) (*CycleResult, error)   // one write tx
+//	(*Store) RecordChecks(ctx, []Check, []Validator) error  // a cycle with no files
+//	(*Store) Accept(ctx, snapshotID uint64, recipients []Recipient, at time.Time) (*Outcome, error)
+//
+//	// Reading
+//	(*Store) Validator(ctx, url string) (Validator, error)     // zero value when unknown
+//	(*Store) Snapshots(ctx) ([]Snapshot, error)                // oldest first
+//	(*Store) Snapshot(ctx, id uint64) (Snapshot, error)
+//	(*Store) SnapshotBySHA(ctx, list sheet.List, sha string) (Snapshot, error)
+//	(*Store) File(ctx, sha string) ([]byte, error)             // original bytes
+//	(*Store) Latest(ctx, list sheet.List) (Snapshot, error)    // last accepted; ErrNotFound
+//	(*Store) Agreements(ctx, list sheet.List, at uint64) (Snapshot, []diff.Agreement, error) // at==0: latest accepted
+//	(*Store) AgreementsAt(ctx, list sheet.List, date string) (Snapshot, []diff.Agreement, error) // last accepted published on/before date
+//	(*Store) Agreement(ctx, id string) (AgreementInfo, []diff.Change, error) // history oldest first
+//	(*Store) FindAgreements(ctx, query string) ([]AgreementInfo, error) // agency/ id substring, case- and accent-insensitive
+//	(*Store) Changes(ctx, ChangeQuery) (changes []diff.Change, next uint64, err error)
+//	(*Store) Change(ctx, id uint64) (diff.Change, error)
+//	(*Store) Checks(ctx, limit int) ([]Check, error)           // newest first
+//	(*Store) Series(ctx) ([]Series, error)                     // accepted snapshots, oldest first
+//	(*Store) Verify(ctx) ([]Mismatch, error)
+//
+//	// Outbox
+//	(*Store) Due(ctx, now time.Time, limit int) ([]Delivery, error)     // pending with NextAttempt <= now, oldest first
+//	(*Store) Deliveries(ctx, state string) ([]Delivery, error)          // "" for all
+//	(*Store) Delivery(ctx, id uint64) (Delivery, error)
+//	(*Store) MarkSent(ctx, ids []uint64, at time.Time) error
+//	(*Store) MarkFailed(ctx, id uint64, err string, next time.Time, dead bool) error
+//	(*Store) Retry(ctx, id uint64, now time.Time) error                 // dead or pending -> pending, due now
+//	(*Store) EnqueueAlert(ctx, recipient string, a Alert, at time.Time) (Delivery, error)
+//	(*Store) Meta(ctx, key string) (string, error) / SetMeta(ctx, key, value string) error // small operator state (failure streaks, digest last-sent)
