@@ -12,6 +12,7 @@ package store
 
 import (
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/watch287g/watch287g/diff"
@@ -30,6 +31,20 @@ var (
 	// is not quarantined.
 	ErrNotQuarantined = errors.New("snapshot is not quarantined")
 )
+
+// DefaultOpenTimeout is how long Open waits for the file lock before
+// returning ErrLocked, so a command never hangs behind a running server.
+const DefaultOpenTimeout = time.Second
+
+// Options configures Open.
+type Options struct {
+	// Timeout waits for the file lock; DefaultOpenTimeout when zero.
+	Timeout time.Duration
+	// ReadOnly opens with a shared lock: several readers, no writer.
+	ReadOnly bool
+	// Logger receives the store's logs; slog.Default() when nil.
+	Logger *slog.Logger
+}
 
 // Snapshot statuses.
 const (
@@ -139,6 +154,10 @@ type Cycle struct {
 	// Recipients receive one outbox delivery per matching change.
 	Recipients []Recipient
 	Guard      Guard
+	// Operator, when set, is the outbox recipient id that receives an
+	// Alert for each snapshot quarantined in this cycle, written in the
+	// same transaction.
+	Operator string
 }
 
 // Outcome is what Commit did with one Input.
