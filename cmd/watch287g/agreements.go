@@ -1,11 +1,144 @@
+//go:build lead
+
 package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/sheet"
+	"github.com/watch287g/watch287g/store"
 )
 
-// TODO: implement.
 func runAgreements(ctx context.Context, a *app, args []string) error {
-	return errors.New("not implemented yet")
+	fs := a.newFlagSet("agreements")
+	format := formatFlag(fs)
+	serverFlag(fs, a)
+	at := fs.String("at", "", "the list as of this `DATE|SNAPSHOT` (default: now)")
+	list := fs.String("list", string(sheet.Participating), "which `list`: participating or pending")
+	var ff filterFlags
+	ff.register(fs, false)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := checkFormat(*format); err != nil {
+		return err
+	}
+	if *list != string(sheet.Participating) && *list != string(sheet.Pending) {
+		return fmt.Errorf("%w: --list takes participating or pending, not %q", errUsage, *list)
+	}
+	filter, err := ff.filter()
+	if err != nil {
+		return err
+	}
+	src, err := a.openSource()
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	snap, aggs, err := src.AgreementsAt(ctx, sheet.List(*list), *at)
+	if err != nil {
+		return err
+	}
+	aggs = filterAgreements(aggs, filter)
+	switch *format {
+	case formatJSON:
+		return writeJSON(a.stdout, map[string]any{"snapshot": snap, "agreements": aggs})
+	case formatCSV:
+		return writeCSV(a.stdout, agreementCSVHeader, agreementRows(aggs, ""))
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tAGENCY\tTYPE\tMODEL\tSIGNED\tMOA")
+	for _, ag := range aggs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ag.ID, ag.State, ag.Agency, ag.Type, modelName(ag.Model), dash(ag.Signed), dash(ag.MOAURL))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%d %s agreements in snapshot %d (published %s, %s)\n", len(aggs), snap.List, snap.ID, dash(snap.Published), snap.FileName)
+	return nil
 }
+
+// filterAgreements keeps the agreements matching the filter's states and models.
+func filterAgreements(aggs []diff.Agreement, f diff.Filter) []diff.Agreement {
+	out := []diff.Agreement{}
+	for _, ag := range aggs {
+		if len(f.States) > 0 && !slices.Contains(f.States, ag.State) {
+			continue
+		}
+		if len(f.Models) > 0 && !slices.Contains(f.Models, ag.Model) {
+			continue
+		}
+		out = append(out, ag)
+	}
+	return out
+}
+
+var agreementCSVHeader = []string{"list", "id", "state", "state_name", "agency", "agency_raw", "type", "model",
+	"model_raw", "signed", "signed_raw", "moa_url", "moa_raw", "since", "extra"}
+
+func agreementRows(aggs []diff.Agreement, list sheet.List) [][]string {
+	rows := make([][]string, 0, len(aggs))
+	for _, ag := range aggs {
+		rows = append(rows, []string{string(list), ag.ID, ag.State, ag.StateName, ag.Agency, ag.AgencyRaw, ag.Type,
+			ag.Model, ag.ModelRaw, ag.Signed, ag.SignedRaw, ag.MOAURL, ag.MOARaw, ag.Since, extraString(ag.Extra)})
+	}
+	return rows
+}
+
+func extraString(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+"="+m[k])
+	}
+	return strings.Join(parts, "; ")
+}
+
+// fieldValue returns a record's value for a field name as Change.Fields
+// names it ("agency", "signed", "extra.COUNTY", …).
+func fieldValue(r *sheet.Record, field string) string {
+	switch field {
+	case "state":
+		return r.State
+	case "state_name":
+		return r.StateName
+	case "agency":
+		return r.Agency
+	case "agency_raw":
+		return r.AgencyRaw
+	case "type":
+		return r.Type
+	case "model":
+		return r.Model
+	case "model_raw":
+		return r.ModelRaw
+	case "signed":
+		return r.Signed
+	case "signed_raw":
+		return r.SignedRaw
+	case "moa_url":
+		return r.MOAURL
+	case "moa_raw":
+		return r.MOARaw
+	case "moa_text":
+		return r.MOAText
+	case "row":
+		return strconv.Itoa(r.Row)
+	}
+	if k, ok := strings.CutPrefix(field, "extra."); ok {
+		return r.Extra[k]
+	}
+	return ""
+}
+
+var _ = store.ErrNotFound

@@ -1,11 +1,141 @@
+//go:build lead
+
 package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/store"
 )
 
-// TODO: implement.
 func runChanges(ctx context.Context, a *app, args []string) error {
-	return errors.New("not implemented yet")
+	fs := a.newFlagSet("changes")
+	format := formatFlag(fs)
+	serverFlag(fs, a)
+	var ff filterFlags
+	ff.register(fs, true)
+	since := fs.String("since", "", "only changes published on or after this `date` (YYYY-MM-DD)")
+	until := fs.String("until", "", "only changes published before this `date` (YYYY-MM-DD)")
+	limit := fs.Int("limit", 0, "at most `N` changes, newest first (0: all)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := checkFormat(*format); err != nil {
+		return err
+	}
+	q := store.ChangeQuery{Limit: *limit}
+	var err error
+	if q.Filter, err = ff.filter(); err != nil {
+		return err
+	}
+	if q.Since, err = parseDay("since", *since); err != nil {
+		return err
+	}
+	if q.Until, err = parseDay("until", *until); err != nil {
+		return err
+	}
+	src, err := a.openSource()
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	changes, err := allChanges(ctx, src, q)
+	if err != nil {
+		return err
+	}
+	return writeChanges(a.stdout, *format, changes)
+}
+
+// allChanges follows cursors until the query's limit (or the end).
+func allChanges(ctx context.Context, src source, q store.ChangeQuery) ([]diff.Change, error) {
+	out := []diff.Change{}
+	want := q.Limit
+	for {
+		if want > 0 {
+			q.Limit = want - len(out)
+		}
+		page, next, err := src.Changes(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if next == 0 || len(page) == 0 || (want > 0 && len(out) >= want) {
+			return out, nil
+		}
+		q.Cursor = next
+	}
+}
+
+func writeChanges(w io.Writer, format string, changes []diff.Change) error {
+	switch format {
+	case formatJSON:
+		return writeJSON(w, map[string]any{"changes": changes})
+	case formatCSV:
+		rows := make([][]string, 0, len(changes))
+		for _, c := range changes {
+			rows = append(rows, changeCSVRow(c))
+		}
+		return writeCSV(w, changeCSVHeader, rows)
+	}
+	for _, c := range changes {
+		fmt.Fprintln(w, changeLine(c))
+	}
+	fmt.Fprintf(w, "%d changes\n", len(changes))
+	return nil
+}
+
+var changeCSVHeader = []string{"id", "kind", "list", "agreement_id", "published", "previous_published", "state",
+	"agency", "type", "model", "signed", "moa_url", "fields", "before_agency", "before_signed", "was_pending_since",
+	"promoted_to", "detected_at"}
+
+func changeCSVRow(c diff.Change) []string {
+	r := c.Record()
+	var ba, bs string
+	if c.Before != nil {
+		ba, bs = c.Before.Agency, c.Before.Signed
+	}
+	return []string{strconv.FormatUint(c.ID, 10), string(c.Kind), string(c.List), c.AgreementID, c.AfterPublished,
+		c.BeforePublished, r.State, r.Agency, r.Type, r.Model, r.Signed, r.MOAURL, strings.Join(c.Fields, ";"), ba, bs,
+		c.WasPendingSince, c.PromotedTo, c.DetectedAt.UTC().Format("2006-01-02T15:04:05Z")}
+}
+
+// changeLine is one change on one line, for a reporter's terminal.
+func changeLine(c diff.Change) string {
+	r := c.Record()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-10s %-8s %-13s %s  %s  (%s", dash(c.AfterPublished), c.Kind, c.List, r.State, r.Agency, modelName(r.Model))
+	if r.Signed != "" {
+		fmt.Fprintf(&b, ", signed %s", r.Signed)
+	}
+	b.WriteString(")")
+	switch {
+	case c.Kind == diff.Changed && c.Before != nil && c.After != nil:
+		for _, f := range c.Fields {
+			fmt.Fprintf(&b, "\n%34s %s: %q → %q", "", f, fieldValue(c.Before, f), fieldValue(c.After, f))
+		}
+	case c.WasPendingSince != "":
+		fmt.Fprintf(&b, "  was pending since %s", c.WasPendingSince)
+	case c.PromotedTo != "":
+		fmt.Fprintf(&b, "  signed: now agreement %s", c.PromotedTo)
+	}
+	fmt.Fprintf(&b, "  [agreement %s]", c.AgreementID)
+	return b.String()
+}
+
+// modelName is the words a reporter uses for a normalized model.
+func modelName(m string) string {
+	switch m {
+	case "jail_enforcement":
+		return "jail enforcement"
+	case "warrant_service_officer":
+		return "warrant service officer"
+	case "task_force":
+		return "task force"
+	}
+	return m
 }

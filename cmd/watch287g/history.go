@@ -1,11 +1,99 @@
+//go:build lead
+
 package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/store"
 )
 
-// TODO: implement.
+// historyEntry is one agreement and its timeline, as `history --format json` prints it.
+type historyEntry struct {
+	Agreement store.AgreementInfo `json:"agreement"`
+	Changes   []diff.Change       `json:"changes"`
+}
+
 func runHistory(ctx context.Context, a *app, args []string) error {
-	return errors.New("not implemented yet")
+	fs := a.newFlagSet("history")
+	format := formatFlag(fs)
+	serverFlag(fs, a)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := checkFormat(*format); err != nil {
+		return err
+	}
+	query := strings.TrimSpace(strings.Join(fs.Args(), " "))
+	if query == "" {
+		return fmt.Errorf("%w: history needs a QUERY (part of an agency name, or an agreement id)", errUsage)
+	}
+	src, err := a.openSource()
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	infos, err := src.FindAgreements(ctx, query)
+	if err != nil {
+		return err
+	}
+	entries := make([]historyEntry, 0, len(infos))
+	for _, info := range infos {
+		_, changes, err := src.Agreement(ctx, info.ID)
+		if err != nil {
+			return fmt.Errorf("agreement %s: %w", info.ID, err)
+		}
+		if changes == nil {
+			changes = []diff.Change{}
+		}
+		entries = append(entries, historyEntry{Agreement: info, Changes: changes})
+	}
+	switch *format {
+	case formatJSON:
+		return writeJSON(a.stdout, map[string]any{"query": query, "agreements": entries})
+	case formatCSV:
+		var rows [][]string
+		for _, e := range entries {
+			for _, c := range e.Changes {
+				rows = append(rows, changeCSVRow(c))
+			}
+		}
+		return writeCSV(a.stdout, changeCSVHeader, rows)
+	}
+	if len(entries) == 0 {
+		fmt.Fprintf(a.stdout, "no agreement matches %q\n", query)
+		return nil
+	}
+	for i, e := range entries {
+		if i > 0 {
+			fmt.Fprintln(a.stdout)
+		}
+		writeHistory(a, e)
+	}
+	return nil
+}
+
+// writeHistory answers "when did X sign, what changed, when did it end" on one screen.
+func writeHistory(a *app, e historyEntry) {
+	ag := e.Agreement
+	status := "active"
+	if !ag.Active {
+		status = "ended (no longer on ICE's list)"
+	}
+	fmt.Fprintf(a.stdout, "%s — %s, %s (%s list, agreement %s)\n", ag.Agency, ag.State, modelName(ag.Model), ag.List, ag.ID)
+	fmt.Fprintf(a.stdout, "  status: %s\n", status)
+	if ag.Signed != "" {
+		fmt.Fprintf(a.stdout, "  signed: %s\n", ag.Signed)
+	}
+	if ag.MOAURL != "" {
+		fmt.Fprintf(a.stdout, "  MOA:    %s\n", ag.MOAURL)
+	}
+	fmt.Fprintf(a.stdout, "  first on ICE's list: %s (snapshot %d)\n", dash(ag.FirstPublished), ag.FirstSnapshot)
+	fmt.Fprintf(a.stdout, "  last on ICE's list:  %s (snapshot %d)\n", dash(ag.LastPublished), ag.LastSnapshot)
+	for _, c := range e.Changes {
+		fmt.Fprintf(a.stdout, "  %s\n", changeLine(c))
+	}
 }

@@ -1,11 +1,243 @@
+//go:build lead
+
 package main
 
 import (
+	"cmp"
 	"context"
-	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/watch287g/watch287g/scraper"
+	"github.com/watch287g/watch287g/sheet"
+	"github.com/watch287g/watch287g/store"
 )
 
-// TODO: implement.
+// importFile is one spreadsheet found on disk, ordered before it is read.
+type importFile struct {
+	path      string
+	name      string
+	published string
+	slot      string
+	mtime     time.Time
+	list      sheet.List // guessed from the name, only to order one day's files
+}
+
 func runImport(ctx context.Context, a *app, args []string) error {
-	return errors.New("not implemented yet")
+	fs := a.newFlagSet("import")
+	order := fs.String("order", "name", "`order` of the files: name (the published date their names claim) or mtime")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return fmt.Errorf("%w: import needs FILE or DIR arguments", errUsage)
+	}
+	if *order != "name" && *order != "mtime" {
+		return fmt.Errorf("%w: --order must be name or mtime, not %q", errUsage, *order)
+	}
+	files, err := findImportFiles(fs.Args())
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("no .xlsx files in %s", strings.Join(fs.Args(), " "))
+	}
+	sortImportFiles(files, *order)
+
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := a.notifier(cfg, st)
+	if err != nil {
+		return err
+	}
+
+	bar := newProgress(a.stderr, len(files), *quiet)
+	var sum importSummary
+	for i, f := range files {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("interrupted after %d of %d files: %w", i, len(files), err)
+		}
+		bar.step(i, f.name)
+		body, err := os.ReadFile(f.path)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", f.path, err)
+		}
+		in := store.Input{Source: f.path, Name: f.name, Body: body, Published: f.published, SeenAt: a.now().UTC()}
+		in.Parsed, in.ParseErr = sheet.Parse(body)
+		if in.ParseErr != nil && !isQuarantinable(in.ParseErr) {
+			sum.failed = append(sum.failed, fmt.Sprintf("%s: %v", f.path, in.ParseErr))
+			continue
+		}
+		res, err := st.Commit(ctx, store.Cycle{
+			At:         a.now().UTC(),
+			Inputs:     []store.Input{in},
+			Recipients: n.Recipients(),
+			Guard:      cfg.Guard,
+			Operator:   operatorRecipient(cfg),
+		})
+		if err != nil {
+			return fmt.Errorf("import %s: %w", f.path, err)
+		}
+		sum.add(res)
+	}
+	bar.done()
+	sum.write(a.stdout, len(files))
+	if len(sum.failed) > 0 {
+		return fmt.Errorf("%d files could not be read (first: %s)", len(sum.failed), sum.failed[0])
+	}
+	if sum.quarantined > 0 {
+		return errQuarantined
+	}
+	return nil
+}
+
+// findImportFiles expands directories (recursively) into their .xlsx files.
+func findImportFiles(args []string) ([]importFile, error) {
+	var out []importFile
+	add := func(path string, info fs.FileInfo) {
+		name := filepath.Base(path)
+		f := importFile{path: path, name: name, mtime: info.ModTime()}
+		f.published, f.slot, _ = scraper.ParseName(name, info.ModTime())
+		lower := strings.ToLower(name)
+		f.list = sheet.Participating
+		if strings.Contains(lower, "pending") {
+			f.list = sheet.Pending
+		}
+		out = append(out, f)
+	}
+	for _, arg := range args {
+		info, err := os.Stat(arg)
+		if err != nil {
+			return nil, fmt.Errorf("import: %w", err)
+		}
+		if !info.IsDir() {
+			add(arg, info)
+			continue
+		}
+		err = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || !strings.EqualFold(filepath.Ext(path), ".xlsx") || strings.HasPrefix(d.Name(), "~$") {
+				return nil
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			add(path, info)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("import: walk %s: %w", arg, err)
+		}
+	}
+	return out, nil
+}
+
+// sortImportFiles orders files as ICE published them. Within one day and
+// slot the participating list goes first, so a pending agency that was
+// signed is seen as promoted rather than dropped.
+func sortImportFiles(files []importFile, order string) {
+	slices.SortStableFunc(files, func(x, y importFile) int {
+		if order == "mtime" {
+			if c := x.mtime.Compare(y.mtime); c != 0 {
+				return c
+			}
+		} else {
+			if c := cmp.Compare(x.published, y.published); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(scraper.SlotOrder(x.slot), scraper.SlotOrder(y.slot)); c != 0 {
+				return c
+			}
+		}
+		if x.list != y.list {
+			if x.list == sheet.Participating {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(x.name, y.name)
+	})
+}
+
+type importSummary struct {
+	newSnapshots, repeats, quarantined int
+	added, removed, changed            int
+	failed                             []string
+}
+
+func (s *importSummary) add(r *store.CycleResult) {
+	for _, o := range r.Outcomes {
+		switch {
+		case !o.New:
+			s.repeats++
+		case o.Snapshot.Status == store.Quarantined:
+			s.quarantined++
+			s.newSnapshots++
+		default:
+			s.newSnapshots++
+		}
+		if o.Result != nil {
+			s.added += len(o.Result.Added)
+			s.removed += len(o.Result.Removed)
+			s.changed += len(o.Result.Changed)
+		}
+	}
+}
+
+func (s *importSummary) write(w io.Writer, files int) {
+	fmt.Fprintf(w, "imported %d files: %d new snapshots, %d already archived, %d quarantined\n",
+		files, s.newSnapshots, s.repeats, s.quarantined)
+	fmt.Fprintf(w, "changes: %d added, %d removed, %d changed\n", s.added, s.removed, s.changed)
+	for _, f := range s.failed {
+		fmt.Fprintf(w, "unreadable: %s\n", f)
+	}
+}
+
+// progress draws a one-line bar on a terminal and nothing in a pipe.
+type progress struct {
+	w     io.Writer
+	total int
+	on    bool
+}
+
+func newProgress(w io.Writer, total int, quiet bool) *progress {
+	f, ok := w.(*os.File)
+	return &progress{w: w, total: total, on: !quiet && ok && term.IsTerminal(int(f.Fd()))}
+}
+
+func (p *progress) step(i int, name string) {
+	if !p.on {
+		return
+	}
+	const width = 30
+	filled := width * i / p.total
+	if len(name) > 40 {
+		name = name[:40]
+	}
+	fmt.Fprintf(p.w, "\r[%s%s] %d/%d %-40s", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), i, p.total, name)
+}
+
+func (p *progress) done() {
+	if p.on {
+		fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", 90))
+	}
 }

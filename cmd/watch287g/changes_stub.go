@@ -1,0 +1,12 @@
+//go:build !lead
+
+package main
+
+import (
+	"context"
+	"errors"
+)
+
+func runChanges(ctx context.Context, a *app, args []string) error {
+	return errors.New("not implemented yet")
+}

@@ -1,0 +1,68 @@
+//go:build lead
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/sheet"
+	"github.com/watch287g/watch287g/store"
+)
+
+// source is what the read commands need. The store answers it locally; with
+// --server, a running `watch287g serve` answers it over its HTTP API, so the
+// commands work while serve holds the database.
+type source interface {
+	Snapshots(ctx context.Context) ([]store.Snapshot, error)
+	Changes(ctx context.Context, q store.ChangeQuery) ([]diff.Change, uint64, error)
+	// AgreementsAt answers `agreements --at`: at is "" (now), a date
+	// (YYYY-MM-DD) or a snapshot id.
+	AgreementsAt(ctx context.Context, list sheet.List, at string) (store.Snapshot, []diff.Agreement, error)
+	FindAgreements(ctx context.Context, query string) ([]store.AgreementInfo, error)
+	Agreement(ctx context.Context, id string) (store.AgreementInfo, []diff.Change, error)
+	Close() error
+}
+
+// serverFlag registers --server on a read command.
+func serverFlag(fs interface {
+	StringVar(p *string, name, value, usage string)
+}, a *app) {
+	fs.StringVar(&a.server, "server", os.Getenv("WATCH287G_SERVER"), "ask a running watch287g serve at this `URL` instead of opening the database")
+}
+
+// openSource returns the server's API when --server is set, else the store.
+func (a *app) openSource() (source, error) {
+	if a.server != "" {
+		return newRemote(a.server), nil
+	}
+	st, err := a.openStore(true)
+	if err != nil {
+		return nil, err
+	}
+	return localSource{st}, nil
+}
+
+// localSource adapts *store.Store to source.
+type localSource struct{ *store.Store }
+
+func (l localSource) AgreementsAt(ctx context.Context, list sheet.List, at string) (store.Snapshot, []diff.Agreement, error) {
+	if at == "" {
+		return l.Store.Agreements(ctx, list, 0)
+	}
+	if id, err := strconv.ParseUint(at, 10, 64); err == nil {
+		return l.Store.Agreements(ctx, list, id)
+	}
+	if _, err := time.Parse(time.DateOnly, at); err != nil {
+		return store.Snapshot{}, nil, fmt.Errorf("%w: --at takes a date YYYY-MM-DD or a snapshot id, not %q", errUsage, at)
+	}
+	return l.Store.AgreementsAt(ctx, list, at)
+}
+
+// notFound reports whether err means "no such thing", locally or remotely.
+func notFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

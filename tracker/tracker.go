@@ -1,0 +1,204 @@
+//go:build lead
+
+// Package tracker runs watch287g's fetch cycle — fetch ICE's page and files,
+// commit them to the store in one transaction, tell the operator about
+// failures, deliver the outbox — and schedules it for `serve`. `fetch` runs
+// one cycle; `serve` runs them on a cron schedule. Both use this package so
+// that a system cron job running `fetch` behaves exactly like `serve`.
+package tracker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/watch287g/watch287g/scraper"
+	"github.com/watch287g/watch287g/sheet"
+	"github.com/watch287g/watch287g/store"
+)
+
+// Fetcher fetches ICE's page and files; *scraper.Scraper implements it.
+type Fetcher interface {
+	Fetch(ctx context.Context, validators func(url string) (lastModified, etag string)) (*scraper.Result, error)
+}
+
+// Notifier delivers the outbox and tracks fetch health for operator alerts;
+// *notify.Notifier implements it.
+type Notifier interface {
+	Recipients() []store.Recipient
+	Deliver(ctx context.Context, now time.Time) error
+	FetchFailed(ctx context.Context, err error, now time.Time) error
+	FetchSucceeded(ctx context.Context, now time.Time) error
+}
+
+// Observer hears about every cycle (metrics, /healthz); optional.
+type Observer interface {
+	CycleDone(at time.Time, d time.Duration, outcome string, err error)
+}
+
+// Outcomes of a cycle, as recorded in the store's check and in metrics.
+const (
+	OutcomeNew         = "new"          // at least one new snapshot
+	OutcomeUnchanged   = "unchanged"    // files answered 304 or had bytes already archived
+	OutcomeQuarantined = "quarantined"  // a new snapshot was quarantined
+	OutcomeError       = "error"        // the cycle failed (partly or wholly)
+)
+
+// Tracker runs fetch cycles.
+type Tracker struct {
+	Fetcher  Fetcher
+	Store    *store.Store
+	Notifier Notifier
+	Observer Observer
+	Guard    store.Guard
+	// Operator is the outbox recipient id for quarantine alerts ("" for none).
+	Operator string
+	PageURL  string
+	Log      *slog.Logger
+	Now      func() time.Time
+}
+
+// Report is what one cycle did.
+type Report struct {
+	Fetch   *scraper.Result
+	Commit  *store.CycleResult
+	Outcome string
+	// FetchErr is the fetch's failure, if any; what did succeed was still
+	// committed.
+	FetchErr error
+}
+
+// Quarantined reports whether the cycle quarantined a snapshot.
+func (r *Report) Quarantined() bool { return r.Commit != nil && r.Commit.Quarantined() }
+
+// Cycle runs one fetch cycle. It returns an error when the fetch failed
+// (after committing whatever did succeed and telling the operator) or when
+// the store could not commit; delivery failures are retried later by the
+// outbox and are only logged.
+func (t *Tracker) Cycle(ctx context.Context) (*Report, error) {
+	start := t.now()
+	res, ferr := t.Fetcher.Fetch(ctx, t.validator(ctx))
+	if res == nil {
+		res = &scraper.Result{}
+	}
+	rep := &Report{Fetch: res, FetchErr: ferr}
+	cycle := store.Cycle{
+		At:         start.UTC(),
+		Recipients: t.Notifier.Recipients(),
+		Guard:      t.Guard,
+		Operator:   t.Operator,
+	}
+	for _, f := range res.Files {
+		if f.NotModified {
+			continue
+		}
+		cycle.Validators = append(cycle.Validators, store.Validator{URL: f.URL, LastModified: f.LastModified, ETag: f.ETag})
+		cycle.Inputs = append(cycle.Inputs, store.Input{
+			Source: f.URL, Name: f.Name, Body: f.Body, Parsed: f.Parsed, ParseErr: f.ParseErr,
+			Published: f.Published, LastModified: f.LastModified, ETag: f.ETag, SeenAt: f.FetchedAt.UTC(),
+		})
+	}
+	orderInputs(cycle.Inputs)
+	check := summarize(t.PageURL, start, t.now(), res, ferr)
+	cycle.Checks = []store.Check{check}
+
+	cr, err := t.Store.Commit(ctx, cycle)
+	if err != nil {
+		err = fmt.Errorf("commit cycle: %w", err)
+		t.observe(start, OutcomeError, err)
+		return rep, err
+	}
+	rep.Commit = cr
+	rep.Outcome = outcome(cr, ferr)
+	t.observe(start, rep.Outcome, ferr)
+
+	now := t.now()
+	if ferr != nil {
+		t.Log.Error("fetch failed", slog.Any("error", ferr))
+		if err := t.Notifier.FetchFailed(ctx, ferr, now); err != nil {
+			t.Log.Error("operator alert", slog.Any("error", err))
+		}
+	} else if err := t.Notifier.FetchSucceeded(ctx, now); err != nil {
+		t.Log.Error("operator recovery alert", slog.Any("error", err))
+	}
+	if err := t.Notifier.Deliver(ctx, now); err != nil {
+		t.Log.Warn("deliveries will be retried", slog.Any("error", err))
+	}
+	if ferr != nil {
+		return rep, fmt.Errorf("fetch: %w", ferr)
+	}
+	return rep, nil
+}
+
+func (t *Tracker) validator(ctx context.Context) func(string) (string, string) {
+	return func(url string) (string, string) {
+		v, err := t.Store.Validator(ctx, url)
+		if err != nil {
+			t.Log.Warn("read validator", slog.String("url", url), slog.Any("error", err))
+			return "", ""
+		}
+		return v.LastModified, v.ETag
+	}
+}
+
+func (t *Tracker) observe(start time.Time, outcome string, err error) {
+	if t.Observer != nil {
+		t.Observer.CycleDone(start, t.now().Sub(start), outcome, err)
+	}
+}
+
+func (t *Tracker) now() time.Time {
+	if t.Now != nil {
+		return t.Now()
+	}
+	return time.Now()
+}
+
+// orderInputs puts participating before pending so that pending agencies
+// that were signed are seen as promoted, not dropped.
+func orderInputs(in []store.Input) {
+	rank := func(x store.Input) int {
+		if x.Parsed != nil && x.Parsed.List == sheet.Participating {
+			return 0
+		}
+		return 1
+	}
+	for i := 1; i < len(in); i++ {
+		for j := i; j > 0 && rank(in[j]) < rank(in[j-1]); j-- {
+			in[j], in[j-1] = in[j-1], in[j]
+		}
+	}
+}
+
+// summarize turns one cycle into the single small check record the store keeps per poll.
+func summarize(pageURL string, start, end time.Time, res *scraper.Result, ferr error) store.Check {
+	c := store.Check{At: start.UTC(), URL: pageURL, Duration: end.Sub(start), Status: res.Page.Status, Outcome: OutcomeUnchanged}
+	for _, rc := range res.Checks {
+		c.Bytes += rc.Bytes
+	}
+	if ferr != nil {
+		c.Outcome, c.Error = OutcomeError, ferr.Error()
+	}
+	return c
+}
+
+func outcome(cr *store.CycleResult, ferr error) string {
+	switch {
+	case ferr != nil:
+		return OutcomeError
+	case cr.Quarantined():
+		return OutcomeQuarantined
+	}
+	for _, o := range cr.Outcomes {
+		if o.New {
+			return OutcomeNew
+		}
+	}
+	return OutcomeUnchanged
+}
+
+// ErrCycleRunning is logged when a scheduled cycle is skipped because the
+// previous one is still running.
+var ErrCycleRunning = errors.New("previous cycle still running")

@@ -1,0 +1,179 @@
+// Package web serves watch287g's history to people and programs: the JSON
+// API under /api/v1/, an Atom feed of changes, /healthz, /metrics and HTML
+// pages that work without JavaScript.
+//
+// Everything it shows comes from the store. Responses that depend only on
+// the store (and on the fetch loop's Health) are rendered once per store
+// version and served from memory afterwards, because the same few pages are
+// asked for over and over while the data changes a few times a day.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/sheet"
+	"github.com/watch287g/watch287g/store"
+)
+
+// Store is what the web server reads. *store.Store implements it.
+type Store interface {
+	Snapshots(ctx context.Context) ([]store.Snapshot, error)
+	Snapshot(ctx context.Context, id uint64) (store.Snapshot, error)
+	File(ctx context.Context, sha string) ([]byte, error)
+	Latest(ctx context.Context, list sheet.List) (store.Snapshot, error)
+	Agreements(ctx context.Context, list sheet.List, at uint64) (store.Snapshot, []diff.Agreement, error)
+	AgreementsAt(ctx context.Context, list sheet.List, date string) (store.Snapshot, []diff.Agreement, error)
+	Agreement(ctx context.Context, id string) (store.AgreementInfo, []diff.Change, error)
+	FindAgreements(ctx context.Context, query string) ([]store.AgreementInfo, error)
+	Changes(ctx context.Context, q store.ChangeQuery) ([]diff.Change, uint64, error)
+	Checks(ctx context.Context, limit int) ([]store.Check, error)
+	Series(ctx context.Context) ([]store.Series, error)
+	Deliveries(ctx context.Context, state string) ([]store.Delivery, error)
+}
+
+// Versioner is an optional Store method: a value that changes whenever
+// anything the server shows changes, cheap enough to read on every request.
+// Without it the server derives a version from the newest change, the latest
+// snapshots and the latest check, which costs a few reads per request.
+type Versioner interface {
+	Version(ctx context.Context) (string, error)
+}
+
+// DefaultStaleAfter is used when Options.StaleAfter is zero.
+const DefaultStaleAfter = 26 * time.Hour
+
+// DefaultPublicURL is used when Options.PublicURL is empty.
+const DefaultPublicURL = "http://127.0.0.1:8287"
+
+// Options configures New.
+type Options struct {
+	Store Store
+	// PublicURL is the base of absolute links (feed entries, ids).
+	PublicURL string
+	// StaleAfter is how old the last successful fetch may be before
+	// /healthz answers 503.
+	StaleAfter time.Duration
+	Logger     *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Health is updated by the fetch loop; a fresh one when nil.
+	Health *Health
+	// Registry receives the store collector and is served at /metrics;
+	// a fresh registry when nil. Register the fetch loop's Metrics on it
+	// with NewMetrics.
+	Registry *prometheus.Registry
+}
+
+// Server is the HTTP handler for everything watch287g serves.
+type Server struct {
+	store      Store
+	public     *url.URL
+	tagHost    string
+	staleAfter time.Duration
+	log        *slog.Logger
+	now        func() time.Time
+	health     *Health
+	registry   *prometheus.Registry
+	mux        *http.ServeMux
+	cache      *cache
+	pages      *pages
+}
+
+// New returns a Server for opt.
+func New(opt Options) *Server {
+	s := &Server{
+		store:      opt.Store,
+		staleAfter: opt.StaleAfter,
+		log:        opt.Logger,
+		now:        opt.Now,
+		health:     opt.Health,
+		registry:   opt.Registry,
+		cache:      newCache(defaultCacheBytes),
+	}
+	if s.staleAfter <= 0 {
+		s.staleAfter = DefaultStaleAfter
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.log = s.log.With(slog.String("component", "web"))
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.health == nil {
+		s.health = NewHealth(s.now())
+	}
+	if s.registry == nil {
+		s.registry = prometheus.NewRegistry()
+	}
+	pub := strings.TrimRight(opt.PublicURL, "/")
+	if pub == "" {
+		pub = DefaultPublicURL
+	}
+	u, err := url.Parse(pub)
+	if err != nil || u.Host == "" {
+		s.log.Warn("bad public url, using the default", slog.String("public_url", pub), slog.Any("error", err))
+		u, _ = url.Parse(DefaultPublicURL)
+	}
+	s.public = u
+	s.tagHost = u.Hostname()
+	s.pages = mustPages()
+	s.registerMetrics()
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	// API: one file per resource.
+	m.HandleFunc("GET /api/v1/agreements", s.cached(s.apiAgreements))
+	m.HandleFunc("GET /api/v1/agreements/{id}", s.cached(s.apiAgreement))
+	m.HandleFunc("GET /api/v1/search", s.cached(s.apiSearch))
+	m.HandleFunc("GET /api/v1/changes", s.cached(s.apiChanges))
+	m.HandleFunc("GET /api/v1/snapshots", s.cached(s.apiSnapshots))
+	m.HandleFunc("GET /api/v1/snapshots/{id}", s.cached(s.apiSnapshot))
+	m.HandleFunc("GET /api/v1/snapshots/{id}/file", s.apiSnapshotFile)
+	m.HandleFunc("GET /api/v1/openapi.json", s.apiOpenAPI)
+	m.HandleFunc("OPTIONS /api/v1/", s.preflight)
+	m.HandleFunc("/api/v1/", s.apiFallback)
+
+	m.HandleFunc("GET /feed.atom", s.cached(s.feed))
+	m.HandleFunc("OPTIONS /feed.atom", s.preflight)
+	m.HandleFunc("GET /healthz", s.healthz)
+	m.Handle("GET /metrics", s.metricsHandler())
+
+	// Pages for people.
+	m.HandleFunc("GET /{$}", s.cached(s.overview))
+	m.HandleFunc("GET /changes", s.cached(s.changesPage))
+	m.HandleFunc("GET /agreements/{id}", s.cached(s.agreementPage))
+	m.HandleFunc("GET /states/{code}", s.cached(s.statePage))
+	m.HandleFunc("GET /snapshots", s.cached(s.snapshotsPage))
+	m.HandleFunc("GET /search", s.cached(s.searchPage))
+	m.Handle("GET /static/", staticHandler())
+	m.HandleFunc("GET /", s.notFoundPage)
+	s.mux = m
+}
+
+// ServeHTTP routes a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+// absURL is path (with an optional query) under the public URL.
+func (s *Server) absURL(path string, q url.Values) string {
+	u := *s.public
+	u.Path = strings.TrimRight(u.Path, "/") + path
+	u.RawQuery = ""
+	if len(q) > 0 {
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
