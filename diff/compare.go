@@ -1,52 +1,155 @@
 package diff
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/watch287g/watch287g/sheet"
 )
 
-// Fold turns records into agreements: exact duplicate rows fold into one,
-// with a warning naming the duplicate's row. Ids are left empty.
-// TODO(diff helper): replace with the real engine.
+// Fold turns records into agreements. Exact duplicate rows (every
+// normalized field equal) fold into one, with a warning naming both rows.
+// Rows that repeat the same agreement — same state, agency (canonical
+// name), model and signing date — but differ elsewhere (TYPE, COUNTY, the
+// MOA link) fold too, keeping the first row, with a warning naming the
+// fields that differ: one agency cannot sign two agreements of one model on
+// one day, and ICE does clean such repeats later, which must not read as a
+// termination. Ids are left empty.
 func Fold(recs []sheet.Record) ([]Agreement, []sheet.Warning) {
-	seen := map[string]int{}
-	var out []Agreement
-	var warns []sheet.Warning
-	for _, r := range recs {
-		k := exactKey(r)
-		if first, ok := seen[k]; ok {
-			warns = append(warns, sheet.Warning{Row: r.Row, Message: fmt.Sprintf("duplicate of row %d", first)})
-			continue
-		}
-		seen[k] = r.Row
-		out = append(out, Agreement{Record: r})
-	}
+	out, _, warns := fold(recs)
 	return out, warns
 }
 
-func exactKey(r sheet.Record) string {
-	return strings.Join([]string{r.State, strings.ToLower(r.Agency), r.Model, r.Signed}, "\x00")
+// fold is Fold that also returns each agreement's canonical agency key.
+func fold(recs []sheet.Record) ([]Agreement, []string, []sheet.Warning) {
+	out := make([]Agreement, 0, len(recs))
+	keys := make([]string, 0, len(recs))
+	var warns []sheet.Warning
+	seen := make(map[exactKey]int, len(recs)) // → index in out
+	for _, r := range recs {
+		ak := agencyKey(r.Agency)
+		k := exactKey{r.State, ak, r.Model, r.Signed}
+		if i, ok := seen[k]; ok {
+			first := out[i].Record
+			fields := changedFields(&first, &r)
+			msg := fmt.Sprintf("row %d duplicates row %d; folded into one agreement", r.Row, first.Row)
+			if len(fields) > 0 {
+				msg = fmt.Sprintf("row %d repeats the agreement of row %d with different %s; kept row %d", r.Row, first.Row, strings.Join(fields, ", "), first.Row)
+			}
+			warns = append(warns, sheet.Warning{Row: r.Row, Column: "LAW ENFORCEMENT AGENCY", Message: msg})
+			continue
+		}
+		seen[k] = len(out)
+		out = append(out, Agreement{Record: r})
+		keys = append(keys, ak)
+	}
+	return out, keys, warns
 }
 
-// Compare matches old agreements to new records and reports what changed.
-// TODO(diff helper): placeholder that matches exact keys only.
+// Match values: how Compare resolved a changed agreement's identity.
+const (
+	// MatchExact: same state, same agency (canonical name), same model.
+	MatchExact = "exact"
+	// MatchName: same state and model, agency name one typo or one
+	// rewording apart, with distinctive words in common.
+	MatchName = "name"
+	// MatchSigned: same state, model and signing date, names close.
+	MatchSigned = "signed"
+	// MatchMOA: same state, model and MOA document.
+	MatchMOA = "moa"
+	// MatchState: same agency and model, the state fixed.
+	MatchState = "state"
+	// MatchModel: same state and agency, an unrecognised model label fixed.
+	MatchModel = "model"
+)
+
+// entry is one agreement prepared for matching. key is computed for all;
+// name, the costlier full form, only for what the exact rounds leave.
+type entry struct {
+	rec  *sheet.Record
+	key  string
+	name name
+}
+
+// full fills e.name.
+func (e *entry) full() {
+	e.name = prepare(e.rec.Agency, e.rec.State, e.rec.StateName)
+}
+
+// Compare matches the old agreements of list to the current records and
+// reports what changed. Matching runs in rounds, each over what the
+// previous ones left: the same state, canonical agency name, model and
+// signing date; the same without the date (a corrected date); then identity
+// resolution, where every remaining old/new pair that passes the rules of
+// pairScore is scored and the best pairs are taken greedily.
 func Compare(list sheet.List, old []Agreement, cur []sheet.Record, opt Options) *Result {
 	res := &Result{List: list}
-	aggs, warns := Fold(cur)
+	aggs, keys, warns := fold(cur)
 	res.Warnings = warns
-	oldByKey := map[string]Agreement{}
-	for _, a := range old {
-		oldByKey[exactKey(a.Record)] = a
+
+	olds := make([]entry, len(old))
+	for i := range old {
+		olds[i] = entry{rec: &old[i].Record, key: agencyKey(old[i].Agency)}
 	}
+	news := make([]entry, len(aggs))
+	for j := range aggs {
+		news[j] = entry{rec: &aggs[j].Record, key: keys[j]}
+	}
+	matchOf := make([]int, len(aggs)) // new index → old index, -1 when none
+	for i := range matchOf {
+		matchOf[i] = -1
+	}
+	how := make([]string, len(aggs))
+	oldUsed := make([]bool, len(old))
+
+	exactRound := func(key func(e *entry) exactKey) {
+		byKey := make(map[exactKey][]int, len(olds))
+		for i := range olds {
+			if !oldUsed[i] {
+				k := key(&olds[i])
+				byKey[k] = append(byKey[k], i)
+			}
+		}
+		for j := range news {
+			if matchOf[j] >= 0 {
+				continue
+			}
+			k := key(&news[j])
+			cands := byKey[k]
+			if len(cands) == 0 {
+				continue
+			}
+			i := cands[0]
+			byKey[k] = cands[1:]
+			oldUsed[i] = true
+			matchOf[j] = i
+			how[j] = MatchExact
+		}
+	}
+	exactRound(func(e *entry) exactKey { return exactKey{e.rec.State, e.key, e.rec.Model, e.rec.Signed} })
+	exactRound(func(e *entry) exactKey { return exactKey{e.rec.State, e.key, e.rec.Model, ""} })
+
+	resolve(olds, news, oldUsed, matchOf, how)
+
+	// Build the new list, the added and the changed.
 	n := 0
-	for _, a := range aggs {
-		k := exactKey(a.Record)
-		if o, ok := oldByKey[k]; ok {
-			a.ID, a.Since = o.ID, o.Since
-			delete(oldByKey, k)
-			res.Unchanged++
+	for j := range aggs {
+		a := &aggs[j]
+		if i := matchOf[j]; i >= 0 {
+			a.ID, a.Since = old[i].ID, old[i].Since
+			fields := changedFields(&old[i].Record, &a.Record)
+			if len(fields) == 0 {
+				res.Unchanged++
+			} else {
+				before, after := old[i].Record, a.Record
+				res.Changed = append(res.Changed, Change{
+					Kind: Changed, List: list, AgreementID: a.ID,
+					Before: &before, After: &after, Fields: fields, Match: how[j],
+				})
+			}
 		} else {
 			n++
 			if opt.NewID != nil {
@@ -54,16 +157,397 @@ func Compare(list sheet.List, old []Agreement, cur []sheet.Record, opt Options) 
 			} else {
 				a.ID = fmt.Sprintf("new-%d", n)
 			}
-			r := a.Record
-			res.Added = append(res.Added, Change{Kind: Added, List: list, AgreementID: a.ID, After: &r})
+			a.Since = opt.Published
+			after := a.Record
+			c := Change{Kind: Added, List: list, AgreementID: a.ID, After: &after}
+			if list == sheet.Participating && len(opt.Pending) > 0 {
+				news[j].full()
+				c.WasPendingSince = pendingSince(&news[j], opt.Pending)
+			}
+			res.Added = append(res.Added, c)
 		}
-		res.Agreements = append(res.Agreements, a)
 	}
-	for _, o := range old {
-		if _, ok := oldByKey[exactKey(o.Record)]; ok {
-			r := o.Record
-			res.Removed = append(res.Removed, Change{Kind: Removed, List: list, AgreementID: o.ID, Before: &r})
+	res.Agreements = aggs
+	for i := range old {
+		if oldUsed[i] {
+			continue
 		}
+		before := old[i].Record
+		c := Change{Kind: Removed, List: list, AgreementID: old[i].ID, Before: &before}
+		if list == sheet.Pending && len(opt.Participating) > 0 {
+			olds[i].full()
+			c.PromotedTo = promotedTo(&olds[i], opt.Participating)
+		}
+		res.Removed = append(res.Removed, c)
 	}
+	sortChanges(res.Added)
+	sortChanges(res.Removed)
+	sortChanges(res.Changed)
 	return res
+}
+
+// exactKey is what the exact rounds match on.
+type exactKey struct{ state, agency, model, signed string }
+
+// pair is one candidate old/new match with its score.
+type pair struct {
+	old, new int
+	score    float64
+	how      string
+}
+
+// resolve matches what the exact rounds left, best pairs first.
+func resolve(olds, news []entry, oldUsed []bool, matchOf []int, how []string) {
+	var lo, ln []int
+	for i := range olds {
+		if !oldUsed[i] {
+			lo = append(lo, i)
+			olds[i].full()
+		}
+	}
+	for j := range news {
+		if matchOf[j] < 0 {
+			ln = append(ln, j)
+			news[j].full()
+		}
+	}
+	if len(lo) == 0 || len(ln) == 0 {
+		return
+	}
+	// Block by state: a pair across states is a candidate only when the
+	// canonical name and model agree, found through a map.
+	byState := map[string][]int{}
+	byName := map[string][]int{}
+	for _, j := range ln {
+		byState[news[j].rec.State] = append(byState[news[j].rec.State], j)
+		k := news[j].name.key + "\x00" + news[j].rec.Model
+		byName[k] = append(byName[k], j)
+	}
+	var pairs []pair
+	for _, i := range lo {
+		o := &olds[i]
+		for _, j := range byState[o.rec.State] {
+			if s, h, ok := pairScore(o, &news[j]); ok {
+				pairs = append(pairs, pair{i, j, s, h})
+			}
+		}
+		for _, j := range byName[o.name.key+"\x00"+o.rec.Model] {
+			if news[j].rec.State == o.rec.State {
+				continue
+			}
+			if s, h, ok := pairScore(o, &news[j]); ok {
+				pairs = append(pairs, pair{i, j, s, h})
+			}
+		}
+	}
+	slices.SortFunc(pairs, func(a, b pair) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.old, b.old); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.new, b.new)
+	})
+	for _, p := range pairs {
+		if oldUsed[p.old] || matchOf[p.new] >= 0 {
+			continue
+		}
+		oldUsed[p.old] = true
+		matchOf[p.new] = p.old
+		how[p.new] = p.how
+	}
+}
+
+// knownModel reports whether m is one of the normalized model constants.
+func knownModel(m string) bool {
+	return m == sheet.JailEnforcement || m == sheet.WarrantServiceOfficer || m == sheet.TaskForce
+}
+
+// pairScore decides whether old agreement o and new record n may be the
+// same agreement, and how strongly. The rules, strictest first:
+//   - the model must agree, unless one side's label is unrecognised and the
+//     labels are close;
+//   - across states, the canonical names must be equal and the signing date,
+//     the MOA, or the state's name (a typo) must agree too;
+//   - within a state: the same MOA document suffices; else the distinctive
+//     words must correspond one typo apart, the kinds of body must agree
+//     and most words must be shared; or, on the same signing date, the
+//     distinctive words may be a little further apart ("Freedom"→"Freeborn")
+//     and the kind of body may differ ("Pinal County Sheriff's Office" →
+//     "Pinal County Attorney's Office").
+func pairScore(o, n *entry) (float64, string, bool) {
+	ro, rn := o.rec, n.rec
+	how := ""
+	if ro.Model != rn.Model {
+		if knownModel(ro.Model) && knownModel(rn.Model) {
+			return 0, "", false
+		}
+		if !modelClose(ro, rn) {
+			return 0, "", false
+		}
+		how = MatchModel
+	}
+	moaSame := ro.MOAURL != "" && strings.EqualFold(ro.MOAURL, rn.MOAURL) && strings.Contains(strings.ToLower(ro.MOAURL), ".pdf")
+	signedSame := ro.Signed != "" && ro.Signed == rn.Signed
+	sameName := o.name.key == n.name.key
+	sim := similarity(o.name.key, n.name.key)
+	ov := overlap(o.name.toks, n.name.toks)
+
+	score := ov + sim
+	if moaSame {
+		score += 2
+	}
+	if signedSame {
+		score += 1
+	}
+	if ro.Signed != "" && rn.Signed != "" && ro.Signed != rn.Signed {
+		score -= 0.5
+	}
+	if normSpace(ro.Type) == normSpace(rn.Type) {
+		score += 0.2
+	}
+	if c1, c2 := countyOf(ro), countyOf(rn); c1 != "" && c1 == c2 {
+		score += 0.3
+	}
+
+	if ro.State != rn.State {
+		if !sameName {
+			return 0, "", false
+		}
+		stateTypo := ro.State == "" || rn.State == "" || similarity(normLabel(ro.StateName), normLabel(rn.StateName)) >= 0.7
+		if !(signedSame || moaSame || stateTypo) {
+			return 0, "", false
+		}
+		if how == "" {
+			how = MatchState
+		}
+		return score, how, true
+	}
+	if how == MatchModel {
+		// A fixed model label is only believed for the same agency.
+		if !sameName && !moaSame {
+			return 0, "", false
+		}
+		return score, how, true
+	}
+	if moaSame && (len(o.name.distinct) == 0 && len(n.name.distinct) == 0 || correspondNear(o, n)) {
+		// The same MOA document, and a word of the name in common: ICE
+		// has pasted one agency's link on another's row, so the link
+		// alone does not carry identity.
+		return score, MatchMOA, true
+	}
+	if correspondAll(o.name.distinct, n.name.distinct) && kindsAgree(o.name.kinds, n.name.kinds) && ov >= minOverlap(o, n) {
+		return score, MatchName, true
+	}
+	if signedSame && correspondNear(o, n) {
+		return score, MatchSigned, true
+	}
+	return 0, "", false
+}
+
+// correspondNear is the relaxed name rule used with strong evidence.
+func correspondNear(a, b *entry) bool {
+	_, ok := correspond(a.name.distinct, b.name.distinct, tokenNear)
+	return ok
+}
+
+// minOverlap is the share of words two names must have in common to match
+// on the name alone: half, or three fifths when neither has a
+// distinctive word, since then the generic words are all there is.
+func minOverlap(a, b *entry) float64 {
+	if len(a.name.distinct) == 0 && len(b.name.distinct) == 0 {
+		return 0.6
+	}
+	return 0.5
+}
+
+// modelClose reports whether two model labels, one of them unrecognised,
+// are one misspelling apart ("Task Forse Modle" and "Task Force Model").
+func modelClose(a, b *sheet.Record) bool {
+	forms := func(r *sheet.Record) []string {
+		f := []string{normLabel(r.ModelRaw), normLabel(r.Model)}
+		if l, ok := modelLabels[r.Model]; ok {
+			f = append(f, normLabel(l+" model"))
+		}
+		return f
+	}
+	for _, x := range forms(a) {
+		for _, y := range forms(b) {
+			if x != "" && y != "" && similarity(x, y) >= 0.75 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// normLabel is a loose form of a label (a model or a state name) for typo
+// tolerance: lower case letters only.
+func normLabel(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// normSpace trims and collapses white space.
+func normSpace(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// countyOf returns the COUNTY column, ignoring spreadsheet error leftovers.
+func countyOf(r *sheet.Record) string {
+	c := strings.ToLower(normSpace(r.Extra["COUNTY"]))
+	if strings.HasPrefix(c, "#") {
+		return ""
+	}
+	return c
+}
+
+// changedFields names the normalized fields that differ between before and
+// after. Raw-only differences (agency_raw, model_raw, signed_raw, moa_raw,
+// moa_text, the row number) are not changes: they are how a cell was typed,
+// and ICE retypes cells (trailing blanks, "link pending"→"link") constantly.
+// Free-text columns (state_name, type, extra.*) compare with white space
+// collapsed, and state_name case-insensitively, for the same reason.
+func changedFields(before, after *sheet.Record) []string {
+	var f []string
+	if before.State != after.State {
+		f = append(f, "state")
+	}
+	if !strings.EqualFold(normSpace(before.StateName), normSpace(after.StateName)) {
+		f = append(f, "state_name")
+	}
+	if before.Agency != after.Agency {
+		f = append(f, "agency")
+	}
+	if normSpace(before.Type) != normSpace(after.Type) {
+		f = append(f, "type")
+	}
+	if before.Model != after.Model {
+		f = append(f, "model")
+	}
+	if before.Signed != after.Signed {
+		f = append(f, "signed")
+	}
+	if before.MOAURL != after.MOAURL {
+		f = append(f, "moa_url")
+	}
+	if len(before.Extra) > 0 || len(after.Extra) > 0 {
+		keys := slices.Sorted(maps.Keys(before.Extra))
+		for k := range after.Extra {
+			if _, ok := before.Extra[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if normSpace(before.Extra[k]) != normSpace(after.Extra[k]) {
+				f = append(f, "extra."+k)
+			}
+		}
+	}
+	return f
+}
+
+// fieldValue returns the value of a field named as in Change.Fields.
+func fieldValue(r *sheet.Record, field string) string {
+	if r == nil {
+		return ""
+	}
+	switch field {
+	case "state":
+		return r.State
+	case "state_name":
+		return r.StateName
+	case "agency":
+		return r.Agency
+	case "type":
+		return r.Type
+	case "model":
+		return r.Model
+	case "signed":
+		return r.Signed
+	case "moa_url":
+		return r.MOAURL
+	}
+	if k, ok := strings.CutPrefix(field, "extra."); ok {
+		return r.Extra[k]
+	}
+	return ""
+}
+
+// sameAgency reports whether a pending and a participating agreement name
+// the same agency in the same state: equal canonical names, or names that
+// pass the strict name rule.
+func sameAgency(a, b *entry) bool {
+	if a.rec.State != b.rec.State {
+		return false
+	}
+	if a.name.key == b.name.key {
+		return true
+	}
+	return correspondAll(a.name.distinct, b.name.distinct) && kindsAgree(a.name.kinds, b.name.kinds) && overlap(a.name.toks, b.name.toks) >= minOverlap(a, b)
+}
+
+// bestAgency finds the agreement among list naming the same agency as e,
+// preferring one of the same model; it returns its index or -1.
+func bestAgency(e *entry, list []Agreement) int {
+	best := -1
+	for i := range list {
+		c := entry{rec: &list[i].Record, name: prepare(list[i].Agency, list[i].State, list[i].StateName)}
+		if !sameAgency(e, &c) {
+			continue
+		}
+		if list[i].Model == e.rec.Model {
+			return i
+		}
+		if best < 0 {
+			best = i
+		}
+	}
+	return best
+}
+
+// pendingSince returns the Since of the pending agreement naming the
+// agency of a new participating agreement, or "".
+func pendingSince(e *entry, pending []Agreement) string {
+	if i := bestAgency(e, pending); i >= 0 {
+		if s := pending[i].Since; s != "" {
+			return s
+		}
+		return "unknown"
+	}
+	return ""
+}
+
+// promotedTo returns the id of the participating agreement naming the
+// agency of a removed pending agreement, or "".
+func promotedTo(e *entry, participating []Agreement) string {
+	if i := bestAgency(e, participating); i >= 0 {
+		return participating[i].ID
+	}
+	return ""
+}
+
+// sortChanges orders changes by state, agency, model and id, so output is
+// the same from run to run.
+func sortChanges(cs []Change) {
+	slices.SortStableFunc(cs, func(a, b Change) int {
+		ra, rb := a.Record(), b.Record()
+		if c := cmp.Compare(ra.State, rb.State); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(strings.ToLower(ra.Agency), strings.ToLower(rb.Agency)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(ra.Model, rb.Model); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.AgreementID, b.AgreementID)
+	})
 }

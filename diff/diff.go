@@ -13,9 +13,14 @@ type Options struct {
 	// NewID returns the id for an agreement seen for the first time. When
 	// nil, ids are "new-1", "new-2", … in order of appearance.
 	NewID func(r sheet.Record) string
+	// Published is the published date (YYYY-MM-DD) of the new snapshot;
+	// it becomes Agreement.Since of agreements seen for the first time.
+	Published string
 	// Pending is the pending list as it stood before this snapshot, used
 	// when comparing a participating list: an added agreement whose agency
-	// is found there gets Change.WasPendingSince (from Agreement.Since).
+	// (same state, same or closely matching name) is found there gets
+	// Change.WasPendingSince from that pending agreement's Since, or
+	// "unknown" when its Since is empty.
 	Pending []Agreement
 	// Participating is the participating list as it stands now, used when
 	// comparing a pending list: a removed pending agency found there gets
@@ -28,11 +33,13 @@ type Result struct {
 	List sheet.List
 	// Agreements is the new list of agreements, each with its id: ids
 	// carried over from the old list where identity was resolved, new ids
-	// otherwise. Order follows the new records.
+	// otherwise. Order follows the new records. Always
+	// len(Agreements) == len(old) + len(Added) - len(Removed).
 	Agreements []Agreement
-	Added      []Change
-	Removed    []Change
-	Changed    []Change
+	// Added, Removed and Changed are sorted by state, agency, model, id.
+	Added   []Change
+	Removed []Change
+	Changed []Change
 	// Unchanged counts agreements matched with no field difference.
 	Unchanged int
 	// Warnings from folding the new records (duplicate rows, …).

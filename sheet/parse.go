@@ -2,18 +2,39 @@ package sheet
 
 import (
 	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/watch287g/watch287g/xlsx"
 )
 
 // Errors the reader returns for files it refuses. Callers test with errors.Is.
 var (
 	// ErrNotXLSX means the bytes are not an xlsx workbook (an HTML block
 	// page, a truncated or corrupt zip).
-	ErrNotXLSX = errors.New("not an xlsx workbook")
+	ErrNotXLSX = xlsx.ErrNotXLSX
 	// ErrNoHeader means no worksheet has a header row the reader recognises.
 	ErrNoHeader = errors.New("no recognisable header")
 	// ErrTooLarge means the file, or its uncompressed content, is over a cap.
-	ErrTooLarge = errors.New("file too large")
+	ErrTooLarge = xlsx.ErrTooLarge
 )
+
+// Default caps on what the reader accepts; see Reader.
+const (
+	// DefaultMaxFileSize caps the file as downloaded (compressed).
+	DefaultMaxFileSize = xlsx.DefaultMaxFileSize
+	// DefaultMaxPartSize caps one part's uncompressed size.
+	DefaultMaxPartSize = xlsx.DefaultMaxPartSize
+	// DefaultMaxTotalSize caps the archive's total uncompressed size.
+	DefaultMaxTotalSize = xlsx.DefaultMaxTotalSize
+	// DefaultMaxRatio caps the archive's compression ratio (zip bombs).
+	DefaultMaxRatio = xlsx.DefaultMaxRatio
+)
+
+// headerScanRows is how many rows of each sheet are searched for the
+// header. ICE's header has always been row 1; a title block above it would
+// take a few rows, never dozens.
+const headerScanRows = 30
 
 // File is one parsed spreadsheet.
 type File struct {
@@ -24,8 +45,68 @@ type File struct {
 	Warnings []Warning `json:"warnings"`
 }
 
-// Parse reads an ICE spreadsheet held in memory.
-// TODO(sheet helper): implement.
+// Reader reads ICE spreadsheets with configurable caps. The zero value uses
+// the defaults (DefaultMaxFileSize and friends).
+type Reader struct {
+	MaxFileSize  int64
+	MaxPartSize  int64
+	MaxTotalSize int64
+	MaxRatio     int64
+}
+
+// Parse reads an ICE spreadsheet held in memory with the default caps.
 func Parse(b []byte) (*File, error) {
-	return nil, ErrNotXLSX
+	return Reader{}.Parse(b)
+}
+
+// Sniff reports whether b is an xlsx workbook within the default caps,
+// without reading its rows: the cheap check a downloader makes before it
+// accepts a response as a list. It returns ErrNotXLSX or ErrTooLarge.
+func Sniff(b []byte) error {
+	_, err := xlsx.Open(b, xlsx.Limits{})
+	if err != nil {
+		return fmt.Errorf("sniff: %w", err)
+	}
+	return nil
+}
+
+func (r Reader) limits() xlsx.Limits {
+	return xlsx.Limits{MaxFileSize: r.MaxFileSize, MaxPartSize: r.MaxPartSize, MaxTotalSize: r.MaxTotalSize, MaxRatio: r.MaxRatio}
+}
+
+// Parse reads an ICE spreadsheet held in memory. It picks the first
+// worksheet with a recognisable header, decides the list from its columns
+// and returns one Record per row with a non-blank agency.
+func (r Reader) Parse(b []byte) (*File, error) {
+	wb, err := xlsx.Open(b, r.limits())
+	if err != nil {
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	var firstErr error
+	for i, info := range wb.Sheets {
+		sh, err := wb.Sheet(i)
+		if err != nil {
+			// A broken extra sheet must not hide a good list; a broken
+			// list sheet is reported if nothing else is found.
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		hdrIdx, cols, ok := findHeader(sh)
+		if !ok {
+			continue
+		}
+		f := readRecords(sh, hdrIdx, cols, wb.Date1904)
+		f.Sheet = info.Name
+		return f, nil
+	}
+	if firstErr != nil {
+		return nil, fmt.Errorf("parse: %w", firstErr)
+	}
+	names := make([]string, len(wb.Sheets))
+	for i, s := range wb.Sheets {
+		names[i] = s.Name
+	}
+	return nil, fmt.Errorf("parse: sheets %s: %w", strings.Join(names, ", "), ErrNoHeader)
 }

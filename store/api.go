@@ -44,6 +44,11 @@ type Options struct {
 	ReadOnly bool
 	// Logger receives the store's logs; slog.Default() when nil.
 	Logger *slog.Logger
+	// Parse reads an archived file; sheet.Parse when nil. The store keeps
+	// only agreement ids per snapshot and re-parses the archived bytes to
+	// rebuild an old snapshot's agreements, so this must be the reader
+	// that produced the snapshot (tests inject a stand-in).
+	Parse func([]byte) (*sheet.File, error)
 }
 
 // Snapshot statuses.
@@ -98,6 +103,11 @@ type Snapshot struct {
 	ByModel map[string]int `json:"by_model,omitempty"`
 	ByState map[string]int `json:"by_state,omitempty"`
 }
+
+// Readable reports whether the snapshot's header was recognised. An
+// unreadable file is archived and quarantined with an empty List, and can
+// never be accepted.
+func (s Snapshot) Readable() bool { return s.List != "" }
 
 // Input is one downloaded or imported file handed to Commit.
 type Input struct {

@@ -1,5 +1,3 @@
-//go:build lead
-
 package tracker
 
 import (
@@ -43,8 +41,10 @@ type Stale interface {
 // outbox between them. What is due is decided here; the work is the
 // Tracker's and the Notifier's.
 type Scheduler struct {
-	Tracker  *Tracker
-	Spec     string
+	Tracker *Tracker
+	Spec    string
+	// NoFetch schedules no cycles: Run only drains the outbox.
+	NoFetch bool
 	// FetchAtStart runs one cycle as soon as Run starts.
 	FetchAtStart    bool
 	CycleTimeout    time.Duration
@@ -86,12 +86,14 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	})
 	// The entry's wrapped job carries the chain, so the fetch at start
 	// shares SkipIfStillRunning with the scheduled runs.
-	entry := c.Entry(c.Schedule(sched, job))
-	c.Start()
-	s.Log.Info("scheduler started", slog.String("schedule", s.Spec), slog.Time("next", sched.Next(time.Now())))
 	var startRun sync.WaitGroup
-	if s.FetchAtStart {
-		startRun.Go(entry.WrappedJob.Run)
+	if !s.NoFetch {
+		entry := c.Entry(c.Schedule(sched, job))
+		c.Start()
+		s.Log.Info("scheduler started", slog.String("schedule", s.Spec), slog.Time("next", sched.Next(time.Now())))
+		if s.FetchAtStart {
+			startRun.Go(entry.WrappedJob.Run)
+		}
 	}
 
 	interval := s.DeliverInterval

@@ -1,5 +1,3 @@
-//go:build lead
-
 // Package tracker runs watch287g's fetch cycle — fetch ICE's page and files,
 // commit them to the store in one transaction, tell the operator about
 // failures, deliver the outbox — and schedules it for `serve`. `fetch` runs
@@ -40,10 +38,10 @@ type Observer interface {
 
 // Outcomes of a cycle, as recorded in the store's check and in metrics.
 const (
-	OutcomeNew         = "new"          // at least one new snapshot
-	OutcomeUnchanged   = "unchanged"    // files answered 304 or had bytes already archived
-	OutcomeQuarantined = "quarantined"  // a new snapshot was quarantined
-	OutcomeError       = "error"        // the cycle failed (partly or wholly)
+	OutcomeNew         = "new"         // at least one new snapshot
+	OutcomeUnchanged   = "unchanged"   // files answered 304 or had bytes already archived
+	OutcomeQuarantined = "quarantined" // a new snapshot was quarantined
+	OutcomeError       = "error"       // the cycle failed (partly or wholly)
 )
 
 // Tracker runs fetch cycles.

@@ -158,7 +158,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /snapshots", s.cached(s.snapshotsPage))
 	m.HandleFunc("GET /search", s.cached(s.searchPage))
 	m.Handle("GET /static/", staticHandler())
-	m.HandleFunc("GET /", s.notFoundPage)
+	m.HandleFunc("/", s.notFoundPage)
 	s.mux = m
 }
 

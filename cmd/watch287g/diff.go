@@ -3,9 +3,162 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/sheet"
 )
 
-// TODO: implement.
+// errListMismatch means diff was given one file of each list.
+var errListMismatch = errors.New("the two files hold different lists")
+
+// diffSide is one side of `watch287g diff` as the JSON output names it.
+type diffSide struct {
+	File       string     `json:"file,omitempty"`
+	Snapshot   uint64     `json:"snapshot,omitempty"`
+	List       sheet.List `json:"list"`
+	Records    int        `json:"records"`
+	Agreements int        `json:"agreements"`
+
+	label  string
+	parsed *sheet.File
+}
+
+// diffOutput is the JSON document of `watch287g diff --format json`.
+type diffOutput struct {
+	Old      diffSide        `json:"old"`
+	New      diffSide        `json:"new"`
+	Added    []diff.Change   `json:"added"`
+	Removed  []diff.Change   `json:"removed"`
+	Changed  []diff.Change   `json:"changed"`
+	Warnings []sheet.Warning `json:"warnings"`
+}
+
+// runDiff compares two files, or two snapshot ids from the store. Files
+// need no database: the old file's agreements get ids "old-N" and the new
+// ones "new-N", so the output can be read without one.
 func runDiff(ctx context.Context, a *app, args []string) error {
-	return errors.New("not implemented yet")
+	fs := a.newFlagSet("diff")
+	format := formatFlag(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(a.stderr, "usage: watch287g diff OLD NEW [--format text|json|csv]\n\nOLD and NEW are two xlsx files of one list, or two snapshot ids.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(reorderFlags(args)); err != nil {
+		return err
+	}
+	if err := checkFormat(*format); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return fmt.Errorf("%w: diff needs two arguments, OLD and NEW (files or snapshot ids)", errUsage)
+	}
+	oldSide, newSide, err := a.loadDiffSides(ctx, fs.Arg(0), fs.Arg(1))
+	if err != nil {
+		return err
+	}
+	if oldSide.List != newSide.List {
+		return fmt.Errorf("%w: %s is %s, %s is %s", errListMismatch, oldSide.label, oldSide.List, newSide.label, newSide.List)
+	}
+	oldAggs, _ := diff.Fold(oldSide.parsed.Records)
+	for i := range oldAggs {
+		oldAggs[i].ID = "old-" + strconv.Itoa(i+1)
+	}
+	res := diff.Compare(newSide.List, oldAggs, newSide.parsed.Records, diff.Options{})
+	oldSide.Agreements = len(oldAggs)
+	newSide.Agreements = len(res.Agreements)
+
+	switch *format {
+	case formatJSON:
+		out := diffOutput{Old: *oldSide, New: *newSide, Added: nonNil(res.Added), Removed: nonNil(res.Removed),
+			Changed: nonNil(res.Changed), Warnings: append(append([]sheet.Warning{}, newSide.parsed.Warnings...), res.Warnings...)}
+		return writeJSON(a.stdout, out)
+	case formatCSV:
+		return writeCSV(a.stdout, diff.CSVHeader, diff.CSVRows(res))
+	}
+	return diff.WriteText(a.stdout, res, diff.TextOptions{Old: oldSide.label, New: newSide.label})
+}
+
+func nonNil(cs []diff.Change) []diff.Change {
+	if cs == nil {
+		return []diff.Change{}
+	}
+	return cs
+}
+
+// reorderFlags moves flags after the positional arguments to the front, so
+// `diff a.xlsx b.xlsx --format json` works as users type it.
+func reorderFlags(args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		s := args[i]
+		switch {
+		case s == "--":
+			pos = append(pos, args[i+1:]...)
+			i = len(args)
+		case len(s) > 1 && s[0] == '-':
+			flags = append(flags, s)
+			if !containsEq(s) && i+1 < len(args) && (s == "-format" || s == "--format") {
+				flags = append(flags, args[i+1])
+				i++
+			}
+		default:
+			pos = append(pos, s)
+		}
+	}
+	return append(flags, pos...)
+}
+
+func containsEq(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '=' {
+			return true
+		}
+	}
+	return false
+}
+
+// loadDiffSides reads both sides: files when both name existing files,
+// else snapshot ids from the store.
+func (a *app) loadDiffSides(ctx context.Context, oldArg, newArg string) (*diffSide, *diffSide, error) {
+	_, errOld := os.Stat(oldArg)
+	_, errNew := os.Stat(newArg)
+	if errOld == nil || errNew == nil {
+		o, err := loadDiffFile(oldArg)
+		if err != nil {
+			return nil, nil, err
+		}
+		n, err := loadDiffFile(newArg)
+		if err != nil {
+			return nil, nil, err
+		}
+		return o, n, nil
+	}
+	oldID, err1 := strconv.ParseUint(oldArg, 10, 64)
+	newID, err2 := strconv.ParseUint(newArg, 10, 64)
+	if err1 != nil || err2 != nil {
+		return nil, nil, fmt.Errorf("%w: %s and %s are neither files nor snapshot ids", errUsage, oldArg, newArg)
+	}
+	return a.loadDiffSnapshots(ctx, oldID, newID)
+}
+
+// loadDiffFile reads and parses one spreadsheet file.
+func loadDiffFile(path string) (*diffSide, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return parseDiffSide(filepath.Base(path), b, path, 0)
+}
+
+// parseDiffSide parses the bytes of one side.
+func parseDiffSide(label string, b []byte, file string, snapshot uint64) (*diffSide, error) {
+	f, err := sheet.Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", label, err)
+	}
+	return &diffSide{File: file, Snapshot: snapshot, List: f.List, Records: len(f.Records), label: label, parsed: f}, nil
 }

@@ -2,10 +2,86 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"io"
+
+	"github.com/watch287g/watch287g/store"
+	"github.com/watch287g/watch287g/tracker"
 )
 
-// TODO: implement.
+// runFetch runs one fetch cycle and delivers the outbox, so a system cron
+// job running `watch287g fetch` does everything `serve` would.
 func runFetch(ctx context.Context, a *app, args []string) error {
-	return errors.New("not implemented yet")
+	fs := a.newFlagSet("fetch")
+	pageURL := fs.String("page-url", "", "the `URL` of ICE's 287(g) page (default from config)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	if *pageURL != "" {
+		cfg.PageURL = *pageURL
+	}
+	st, err := a.openStore(false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := a.notifier(cfg, st)
+	if err != nil {
+		return err
+	}
+	rep, err := a.newTracker(cfg, st, n, nil).Cycle(ctx)
+	writeReport(a.stdout, rep)
+	if err != nil {
+		return err
+	}
+	if rep.Quarantined() {
+		return errQuarantined
+	}
+	return nil
+}
+
+// writeReport prints what a cycle downloaded, what answered 304, the new
+// snapshots and the changes by kind.
+func writeReport(w io.Writer, rep *tracker.Report) {
+	if rep == nil || rep.Fetch == nil {
+		return
+	}
+	for _, f := range rep.Fetch.Files {
+		switch {
+		case f.NotModified:
+			fmt.Fprintf(w, "not modified (304): %s\n", f.URL)
+		default:
+			fmt.Fprintf(w, "downloaded: %s (%s, %d bytes) from %s\n", f.Name, f.List, len(f.Body), f.URL)
+		}
+	}
+	for _, warn := range rep.Fetch.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", warn)
+	}
+	if rep.Commit == nil {
+		return
+	}
+	var added, removed, changed int
+	for _, o := range rep.Commit.Outcomes {
+		s := o.Snapshot
+		switch {
+		case !o.New:
+			fmt.Fprintf(w, "already archived: snapshot %d (%s, %s)\n", s.ID, s.List, s.FileName)
+		case s.Status == store.Quarantined:
+			fmt.Fprintf(w, "QUARANTINED: snapshot %d (%s, %s): %s\n  review it, then run: watch287g accept %d\n", s.ID, s.List, s.FileName, s.Reason, s.ID)
+		case s.Baseline:
+			fmt.Fprintf(w, "new snapshot %d (%s, %s): baseline of %d agreements (recorded, not announced)\n", s.ID, s.List, s.FileName, s.Agreements)
+		default:
+			fmt.Fprintf(w, "new snapshot %d (%s, %s): %d agreements\n", s.ID, s.List, s.FileName, s.Agreements)
+		}
+		if o.Result != nil {
+			added += len(o.Result.Added)
+			removed += len(o.Result.Removed)
+			changed += len(o.Result.Changed)
+		}
+	}
+	fmt.Fprintf(w, "changes: %d added, %d removed, %d changed\n", added, removed, changed)
 }

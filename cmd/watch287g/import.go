@@ -1,5 +1,3 @@
-//go:build lead
-
 package main
 
 import (
@@ -89,7 +87,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 			Inputs:     []store.Input{in},
 			Recipients: n.Recipients(),
 			Guard:      cfg.Guard,
-			Operator:   operatorRecipient(cfg),
+			Operator:   n.Operator(),
 		})
 		if err != nil {
 			return fmt.Errorf("import %s: %w", f.path, err)

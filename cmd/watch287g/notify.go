@@ -2,10 +2,41 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"os"
+
+	"github.com/watch287g/watch287g/config"
+	"github.com/watch287g/watch287g/notify"
 )
 
-// TODO: implement.
+// runNotify is `watch287g notify test [--to ADDR]`: a sample message
+// through each configured channel, outside the outbox, so it needs no
+// database and works while serve runs.
 func runNotify(ctx context.Context, a *app, args []string) error {
-	return errors.New("not implemented yet")
+	if len(args) == 0 || args[0] != "test" {
+		return fmt.Errorf("%w: usage: watch287g notify test [--to ADDR]", errUsage)
+	}
+	fs := a.newFlagSet("notify test")
+	to := fs.String("to", "", "send the sample email only to this `address` (default: every subscriber and operator address)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("%w: notify test takes no arguments, only --to", errUsage)
+	}
+	cfg, err := config.Load(a.configPath, os.Getenv)
+	if err != nil {
+		return err
+	}
+	opt := cfg.NotifyOptions()
+	opt.Logger = a.log
+	n, err := notify.New(nil, opt)
+	if err != nil {
+		return err
+	}
+	if err := n.Test(ctx, *to); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, "sample sent through every configured channel")
+	return nil
 }

@@ -3,9 +3,137 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/watch287g/watch287g/tracker"
+	"github.com/watch287g/watch287g/web"
 )
 
-// TODO: implement.
+// runServe is the main job: the fetch schedule, the outbox sender and the
+// HTTP server in one process.
 func runServe(ctx context.Context, a *app, args []string) error {
-	return errors.New("not implemented yet")
+	fs := a.newFlagSet("serve")
+	listen := fs.String("listen", "", "`address` to serve HTTP on (default from config: 127.0.0.1:8287)")
+	pageURL := fs.String("page-url", "", "the `URL` of ICE's 287(g) page (default from config)")
+	noFetch := fs.Bool("no-fetch", false, "serve and deliver only; never fetch (for a read-only mirror or benchmarks)")
+	fetchAtStart := fs.Bool("fetch-at-start", true, "run one fetch cycle as soon as serve starts")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	if *pageURL != "" {
+		cfg.PageURL = *pageURL
+	}
+	// A bad schedule is an error at start, never a panic later.
+	if _, err := tracker.ParseSchedule(cfg.Schedule); err != nil {
+		return err
+	}
+	st, err := a.openStore(false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := a.notifier(cfg, st)
+	if err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	metrics, err := web.NewMetrics(reg)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	health := web.NewHealth(a.now())
+	srv := web.New(web.Options{
+		Store:      st,
+		PublicURL:  cfg.PublicURL,
+		StaleAfter: time.Duration(cfg.StaleAfter),
+		Logger:     a.log,
+		Now:        a.now,
+		Health:     health,
+		Registry:   reg,
+	})
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	httpSrv := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	a.log.Info("serving", slog.String("listen", ln.Addr().String()), slog.String("db", a.db), slog.String("schedule", cfg.Schedule), slog.Bool("fetch", !*noFetch))
+	fmt.Fprintf(a.stdout, "watch287g serving on http://%s\n", ln.Addr())
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+
+	sched := &tracker.Scheduler{
+		Tracker:      a.newTracker(cfg, st, n, cycleObserver{metrics, health}),
+		Spec:         cfg.Schedule,
+		NoFetch:      *noFetch,
+		FetchAtStart: *fetchAtStart,
+		Stale:        n,
+		Log:          a.log.With(slog.String("component", "scheduler")),
+	}
+	schedCtx, stopSched := context.WithCancel(ctx)
+	defer stopSched()
+	schedDone := make(chan error, 1)
+	go func() { schedDone <- sched.Run(schedCtx) }()
+
+	var runErr error
+	schedRunning := true
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		runErr = fmt.Errorf("http: %w", err)
+	case err := <-schedDone:
+		runErr, schedRunning = err, false
+	}
+	// Stop taking requests, then let the scheduler finish a running cycle
+	// (it cancels the cycle itself after its shutdown deadline).
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tracker.DefaultShutdownTimeout)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		a.log.Warn("http shutdown", slog.Any("error", err))
+	}
+	stopSched()
+	if schedRunning {
+		if err := <-schedDone; err != nil && runErr == nil {
+			runErr = err
+		}
+	}
+	a.log.Info("stopped")
+	return runErr
+}
+
+// cycleObserver feeds each cycle into /metrics and /healthz.
+type cycleObserver struct {
+	metrics *web.Metrics
+	health  *web.Health
+}
+
+func (o cycleObserver) CycleDone(at time.Time, d time.Duration, outcome string, err error) {
+	o.metrics.ObserveFetch(d, outcome)
+	o.health.Attempt(at)
+	if err != nil {
+		o.health.Failure(at, err)
+		return
+	}
+	o.health.Success(at)
 }

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/sheet"
+	"github.com/watch287g/watch287g/store"
+)
+
+// remoteTimeout bounds one request to a running server.
+const remoteTimeout = 30 * time.Second
+
+// remoteMaxBody caps what the client reads from a server's answer.
+const remoteMaxBody = 256 << 20
+
+// remote answers the read commands from a running `watch287g serve`
+// through its JSON API, so they work while serve holds the database.
+type remote struct {
+	base   string
+	client *http.Client
+}
+
+func newRemote(base string) *remote {
+	return &remote{base: strings.TrimRight(base, "/"), client: &http.Client{Timeout: remoteTimeout}}
+}
+
+func (r *remote) Close() error { return nil }
+
+// get fetches path+query into v. A 404 maps to store.ErrNotFound so the
+// commands report it the same way locally and remotely.
+func (r *remote) get(ctx context.Context, path string, q url.Values, v any) error {
+	u := r.base + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "watch287g-cli")
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, remoteMaxBody))
+	if err != nil {
+		return fmt.Errorf("server: read %s: %w", u, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error string `json:"error"`
+		}
+		_ = json.Unmarshal(body, &e) // best effort: the status says enough without it
+		if resp.StatusCode == http.StatusNotFound {
+			return fmt.Errorf("server: %s: %w", e.Error, store.ErrNotFound)
+		}
+		return fmt.Errorf("server: %s answered %s: %s", u, resp.Status, e.Error)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("server: decode %s: %w", u, err)
+	}
+	return nil
+}
+
+func (r *remote) Snapshots(ctx context.Context) ([]store.Snapshot, error) {
+	var body struct {
+		Snapshots []store.Snapshot `json:"snapshots"`
+	}
+	err := r.get(ctx, "/api/v1/snapshots", nil, &body)
+	return body.Snapshots, err
+}
+
+func (r *remote) Changes(ctx context.Context, cq store.ChangeQuery) ([]diff.Change, uint64, error) {
+	q := url.Values{}
+	f := cq.Filter
+	setList(q, "state", f.States)
+	setList(q, "model", f.Models)
+	setList(q, "list", f.Lists)
+	for _, k := range f.Kinds {
+		q.Add("kind", string(k))
+	}
+	if !cq.Since.IsZero() {
+		q.Set("since", cq.Since.Format(time.DateOnly))
+	}
+	if !cq.Until.IsZero() {
+		q.Set("until", cq.Until.Format(time.DateOnly))
+	}
+	if cq.Limit > 0 {
+		q.Set("limit", strconv.Itoa(cq.Limit))
+	} else {
+		q.Set("limit", "500") // the server's maximum page; allChanges follows cursors
+	}
+	if cq.Cursor > 0 {
+		q.Set("cursor", strconv.FormatUint(cq.Cursor, 10))
+	}
+	var body struct {
+		Changes    []diff.Change `json:"changes"`
+		NextCursor *uint64       `json:"next_cursor"`
+	}
+	if err := r.get(ctx, "/api/v1/changes", q, &body); err != nil {
+		return nil, 0, err
+	}
+	var next uint64
+	if body.NextCursor != nil {
+		next = *body.NextCursor
+	}
+	return body.Changes, next, nil
+}
+
+func (r *remote) AgreementsAt(ctx context.Context, list sheet.List, at string) (store.Snapshot, []diff.Agreement, error) {
+	q := url.Values{"list": {string(list)}}
+	if at != "" {
+		q.Set("at", at)
+	}
+	var body struct {
+		Snapshot   *store.Snapshot  `json:"snapshot"`
+		Agreements []diff.Agreement `json:"agreements"`
+	}
+	if err := r.get(ctx, "/api/v1/agreements", q, &body); err != nil {
+		return store.Snapshot{}, nil, err
+	}
+	if body.Snapshot == nil {
+		return store.Snapshot{}, nil, fmt.Errorf("server: no accepted %s snapshot yet: %w", list, store.ErrNotFound)
+	}
+	return *body.Snapshot, body.Agreements, nil
+}
+
+func (r *remote) FindAgreements(ctx context.Context, query string) ([]store.AgreementInfo, error) {
+	var body struct {
+		Agreements []store.AgreementInfo `json:"agreements"`
+	}
+	err := r.get(ctx, "/api/v1/search", url.Values{"q": {query}}, &body)
+	return body.Agreements, err
+}
+
+func (r *remote) Agreement(ctx context.Context, id string) (store.AgreementInfo, []diff.Change, error) {
+	var body struct {
+		Agreement store.AgreementInfo `json:"agreement"`
+		Changes   []diff.Change       `json:"changes"`
+	}
+	err := r.get(ctx, "/api/v1/agreements/"+url.PathEscape(id), nil, &body)
+	return body.Agreement, body.Changes, err
+}
+
+func setList(q url.Values, key string, vals []string) {
+	if len(vals) > 0 {
+		q.Set(key, strings.Join(vals, ","))
+	}
+}

@@ -1,0 +1,141 @@
+package notify
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wneessen/go-mail"
+)
+
+// Mailer sends one email message; it returns nil only once the server
+// accepted it.
+type Mailer interface {
+	Send(ctx context.Context, m *mail.Msg) error
+}
+
+var _ Mailer = (*SMTPMailer)(nil)
+
+// SMTPMailer sends through an SMTP server with go-mail.
+type SMTPMailer struct {
+	cfg SMTP
+	// TLSConfig overrides the TLS settings (tests trust their own CA).
+	TLSConfig *tls.Config
+	// Timeout bounds dialing and each SMTP command.
+	Timeout time.Duration
+}
+
+// NewSMTPMailer returns a mailer for cfg.
+func NewSMTPMailer(cfg SMTP) *SMTPMailer {
+	return &SMTPMailer{cfg: cfg, Timeout: DefaultSMTPTimeout}
+}
+
+// DefaultPort is the SMTP port for a TLS mode when none is configured.
+func DefaultPort(tlsMode string) int {
+	switch tlsMode {
+	case TLSImplicit:
+		return 465
+	case TLSStartTLS:
+		return 587
+	}
+	return 25
+}
+
+// Send dials, sends m and closes: one connection per message, so each
+// message is accepted (and then marked sent) on its own.
+func (s *SMTPMailer) Send(ctx context.Context, m *mail.Msg) error {
+	port := s.cfg.Port
+	if port == 0 {
+		port = DefaultPort(s.cfg.TLS)
+	}
+	opts := []mail.Option{mail.WithTimeout(s.Timeout)}
+	switch s.cfg.TLS {
+	case TLSImplicit:
+		opts = append(opts, mail.WithSSL())
+	case TLSStartTLS:
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	default:
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	}
+	// After the TLS options: WithSSL would otherwise reset the port.
+	opts = append(opts, mail.WithPort(port))
+	if s.TLSConfig != nil {
+		opts = append(opts, mail.WithTLSConfig(s.TLSConfig))
+	}
+	if s.cfg.Username != "" {
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover),
+			mail.WithUsername(s.cfg.Username), mail.WithPassword(s.cfg.Password))
+	}
+	c, err := mail.NewClient(s.cfg.Host, opts...)
+	if err != nil {
+		return fmt.Errorf("smtp client %s:%d: %w", s.cfg.Host, port, err)
+	}
+	if err := c.DialAndSendWithContext(ctx, m); err != nil {
+		return fmt.Errorf("smtp %s:%d: %w", s.cfg.Host, port, err)
+	}
+	return nil
+}
+
+// messageHost is the right-hand side of Message-IDs: the sender's domain.
+func (n *Notifier) messageHost() string {
+	if n.from != nil {
+		if i := strings.LastIndexByte(n.from.Address, '@'); i >= 0 && i+1 < len(n.from.Address) {
+			return n.from.Address[i+1:]
+		}
+	}
+	return "watch287g.invalid"
+}
+
+// messageID derives the Message-ID from the delivery ids, so a message
+// sent again after a crash carries the same id and mail clients and
+// servers can recognise the repeat.
+func (n *Notifier) messageID(ids []uint64) string {
+	switch len(ids) {
+	case 0:
+		return fmt.Sprintf("watch287g.%d@%s", time.Now().UnixNano(), n.messageHost())
+	case 1:
+		return fmt.Sprintf("watch287g.d%d@%s", ids[0], n.messageHost())
+	}
+	lo, hi := ids[0], ids[0]
+	for _, id := range ids {
+		lo, hi = min(lo, id), max(hi, id)
+	}
+	return fmt.Sprintf("watch287g.d%d-%d.n%d@%s", lo, hi, len(ids), n.messageHost())
+}
+
+// newMsg builds a message. Only the subject and our own addresses reach
+// headers, and the subject is stripped of control characters again here.
+func (n *Notifier) newMsg(to []string, msg message, id string, date time.Time) (*mail.Msg, error) {
+	if n.from == nil {
+		return nil, fmt.Errorf("%w: smtp.from is not set", ErrNoChannel)
+	}
+	m := mail.NewMsg()
+	m.FromMailAddress(n.from)
+	if err := m.To(to...); err != nil {
+		return nil, fmt.Errorf("recipient %v: %w", to, err)
+	}
+	m.Subject(oneLine(msg.Subject))
+	m.SetMessageIDWithValue(id)
+	m.SetDateWithValue(date)
+	m.SetGenHeader(mail.Header("Auto-Submitted"), "auto-generated")
+	m.SetGenHeader(mail.HeaderUserAgent, n.opt.UserAgent)
+	m.SetBodyString(mail.TypeTextPlain, msg.Text)
+	if msg.HTML != "" {
+		m.AddAlternativeString(mail.TypeTextHTML, msg.HTML)
+	}
+	return m, nil
+}
+
+// send sends one message through the mailer.
+func (n *Notifier) send(ctx context.Context, to []string, msg message, id string, date time.Time) error {
+	if n.mailer == nil {
+		return fmt.Errorf("%w: no smtp.host", ErrNoChannel)
+	}
+	m, err := n.newMsg(to, msg, id, date)
+	if err != nil {
+		return err
+	}
+	return n.mailer.Send(ctx, m)
+}

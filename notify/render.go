@@ -1,0 +1,323 @@
+package notify
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"html/template"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/sheet"
+)
+
+// message is one rendered email.
+type message struct {
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// item is one change as an email shows it. Every string here may come from
+// ICE's files: the text body gets it with control characters removed, the
+// HTML body through html/template, and the subject never sees it.
+type item struct {
+	Headline string
+	Agency   string
+	Type     string
+	Model    string
+	List     string
+	Signed   string
+	MOA      string
+	Page     string
+	Note     string
+	Fields   []fieldChange
+	state    string
+	kind     diff.Kind
+}
+
+type fieldChange struct{ Field, Old, New string }
+
+type stateGroup struct {
+	Name  string
+	Items []item
+}
+
+type emailView struct {
+	Subject string
+	Intro   string
+	States  []stateGroup
+	Footer  string
+}
+
+// counts is what a subject line says.
+type counts struct{ added, ended, changed, promoted int }
+
+func countChanges(changes []diff.Change) counts {
+	var c counts
+	for _, ch := range changes {
+		switch {
+		case ch.Kind == diff.Added:
+			c.added++
+		case ch.Kind == diff.Removed && ch.PromotedTo != "":
+			c.promoted++
+		case ch.Kind == diff.Removed:
+			c.ended++
+		default:
+			c.changed++
+		}
+	}
+	return c
+}
+
+// subjectFor builds the subject only from counts and dates, so nothing
+// from ICE's files can reach a header.
+func subjectFor(prefix string, changes []diff.Change) string {
+	c := countChanges(changes)
+	s := fmt.Sprintf("%s: %d new, %d ended, %d changed", prefix, c.added, c.ended, c.changed)
+	if c.promoted > 0 {
+		s += fmt.Sprintf(", %d moved to participating", c.promoted)
+	}
+	if d := listDate(changes); d != "" {
+		s += " — ICE list of " + d
+	}
+	return s
+}
+
+// listDate is the newest published date among the changes, "Feb 13, 2026".
+func listDate(changes []diff.Change) string {
+	var newest time.Time
+	for _, ch := range changes {
+		for _, p := range []string{ch.AfterPublished, ch.BeforePublished} {
+			if t, err := time.Parse(time.DateOnly, p); err == nil && t.After(newest) {
+				newest = t
+			}
+		}
+	}
+	if newest.IsZero() {
+		return ""
+	}
+	return newest.Format("Jan 2, 2006")
+}
+
+// humanDate turns YYYY-MM-DD into "Feb 13, 2026", leaving anything else
+// as it is (it is only ever shown in a body).
+func humanDate(s string) string {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t.Format("Jan 2, 2006")
+	}
+	return s
+}
+
+// ModelLabel is the human name of a normalized model.
+func ModelLabel(m string) string {
+	switch m {
+	case sheet.JailEnforcement:
+		return "Jail Enforcement Model"
+	case sheet.WarrantServiceOfficer:
+		return "Warrant Service Officer"
+	case sheet.TaskForce:
+		return "Task Force Model"
+	}
+	return m
+}
+
+// oneLine removes control characters (CR, LF, tabs, …) so a value from a
+// spreadsheet cannot forge lines in a text body.
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, unicode.IsControl), " ")
+}
+
+// safeURL keeps only http and https links.
+func safeURL(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return u.String()
+}
+
+func (n *Notifier) pageURL(id string) string {
+	if n.opt.PublicURL == "" || id == "" {
+		return ""
+	}
+	return n.opt.PublicURL + "/agreements/" + url.PathEscape(id)
+}
+
+func (n *Notifier) itemFor(ch diff.Change) item {
+	r := ch.Record()
+	if r == nil {
+		r = &sheet.Record{}
+	}
+	it := item{
+		Agency: oneLine(r.Agency),
+		Type:   oneLine(r.Type),
+		Model:  oneLine(ModelLabel(r.Model)),
+		List:   string(ch.List),
+		Signed: humanDate(oneLine(r.Signed)),
+		MOA:    safeURL(r.MOAURL),
+		Page:   n.pageURL(ch.AgreementID),
+		state:  r.State,
+		kind:   ch.Kind,
+	}
+	switch {
+	case ch.Kind == diff.Added && ch.List == sheet.Pending:
+		it.Headline = "New pending agreement"
+	case ch.Kind == diff.Added:
+		it.Headline = "New agreement"
+		if ch.WasPendingSince != "" {
+			it.Headline = "Signed"
+			it.Note = "pending since " + humanDate(oneLine(ch.WasPendingSince))
+		}
+	case ch.Kind == diff.Removed && ch.PromotedTo != "":
+		it.Headline = "Signed (moved to participating)"
+		it.Page = n.pageURL(ch.PromotedTo)
+	case ch.Kind == diff.Removed && ch.List == sheet.Pending:
+		it.Headline = "Removed from the pending list"
+	case ch.Kind == diff.Removed:
+		it.Headline = "Ended"
+	default:
+		it.Headline = "Changed"
+		for _, f := range ch.Fields {
+			old, nw := fieldValue(ch.Before, f), fieldValue(ch.After, f)
+			it.Fields = append(it.Fields, fieldChange{Field: f, Old: oneLine(old), New: oneLine(nw)})
+		}
+	}
+	return it
+}
+
+// fieldValue reads a normalized field by its name in Change.Fields.
+func fieldValue(r *sheet.Record, field string) string {
+	if r == nil {
+		return ""
+	}
+	switch field {
+	case "state":
+		return r.State
+	case "state_name":
+		return r.StateName
+	case "agency":
+		return r.Agency
+	case "type":
+		return r.Type
+	case "model":
+		return ModelLabel(r.Model)
+	case "signed":
+		return humanDate(r.Signed)
+	case "moa_url":
+		return r.MOAURL
+	}
+	if v, ok := r.Extra[field]; ok {
+		return v
+	}
+	return r.Extra[strings.ToUpper(field)]
+}
+
+// renderChanges renders one email for a set of changes, grouped by state.
+func (n *Notifier) renderChanges(prefix, intro string, changes []diff.Change) (message, error) {
+	byState := map[string][]item{}
+	for _, ch := range changes {
+		it := n.itemFor(ch)
+		byState[it.state] = append(byState[it.state], it)
+	}
+	states := make([]string, 0, len(byState))
+	for s := range byState {
+		states = append(states, s)
+	}
+	slices.SortFunc(states, func(a, b string) int {
+		if (a == "") != (b == "") { // unknown state last
+			if a == "" {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(a, b)
+	})
+	v := emailView{Subject: subjectFor(prefix, changes), Intro: intro}
+	for _, s := range states {
+		items := byState[s]
+		slices.SortStableFunc(items, func(a, b item) int { return cmp.Compare(a.Agency, b.Agency) })
+		name := stateName(s)
+		v.States = append(v.States, stateGroup{Name: name, Items: items})
+	}
+	if n.opt.PublicURL != "" {
+		v.Footer = "More at " + n.opt.PublicURL + "/ — you receive this because you subscribed to watch287g alerts."
+	} else {
+		v.Footer = "You receive this because you subscribed to watch287g alerts."
+	}
+	var html bytes.Buffer
+	if err := htmlTemplate.Execute(&html, v); err != nil {
+		return message{}, fmt.Errorf("notify: render html: %w", err)
+	}
+	return message{Subject: v.Subject, Text: renderText(v), HTML: html.String()}, nil
+}
+
+func stateName(code string) string {
+	if code == "" {
+		return "Unknown state"
+	}
+	return code
+}
+
+func renderText(v emailView) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n\n", v.Subject)
+	if v.Intro != "" {
+		fmt.Fprintf(&b, "%s\n\n", v.Intro)
+	}
+	for _, g := range v.States {
+		fmt.Fprintf(&b, "== %s ==\n\n", g.Name)
+		for _, it := range g.Items {
+			fmt.Fprintf(&b, "%s: %s\n", it.Headline, it.Agency)
+			line := func(label, value string) {
+				if value != "" {
+					fmt.Fprintf(&b, "  %-8s %s\n", label+":", value)
+				}
+			}
+			line("List", it.List)
+			line("Model", it.Model)
+			line("Type", it.Type)
+			line("Signed", it.Signed)
+			line("Note", it.Note)
+			for _, f := range it.Fields {
+				fmt.Fprintf(&b, "  %s: %s → %s\n", f.Field, orNone(f.Old), orNone(f.New))
+			}
+			line("MOA", it.MOA)
+			line("Page", it.Page)
+			b.WriteString("\n")
+		}
+	}
+	fmt.Fprintf(&b, "-- \n%s\n", v.Footer)
+	return b.String()
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// htmlTemplate escapes everything it is given; styles are inline and
+// there are no remote images, so the message reads the same in every
+// client.
+var htmlTemplate = template.Must(template.New("email").Funcs(template.FuncMap{"orNone": orNone}).Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
+<body style="margin:0;padding:16px;font-family:Helvetica,Arial,sans-serif;font-size:15px;line-height:1.4;color:#1a1a1a;background:#ffffff">
+<h1 style="font-size:20px;margin:0 0 12px 0">{{.Subject}}</h1>
+{{if .Intro}}<p style="margin:0 0 16px 0">{{.Intro}}</p>{{end}}
+{{range .States}}<h2 style="font-size:17px;margin:20px 0 8px 0;border-bottom:1px solid #cccccc">{{.Name}}</h2>
+{{range .Items}}<div style="margin:0 0 14px 0;padding:8px 10px;border-left:4px solid #3b6ea5;background:#f5f7fa;word-wrap:break-word;overflow-wrap:anywhere">
+<div style="font-weight:bold">{{.Headline}}: {{.Agency}}</div>
+<div style="color:#444444;font-size:14px">{{.List}}{{if .Model}} · {{.Model}}{{end}}{{if .Type}} · {{.Type}}{{end}}{{if .Signed}} · signed {{.Signed}}{{end}}</div>
+{{if .Note}}<div style="font-size:14px">{{.Note}}</div>{{end}}
+{{if .Fields}}<ul style="margin:4px 0;padding-left:20px;font-size:14px">{{range .Fields}}<li>{{.Field}}: <span style="color:#a33">{{orNone .Old}}</span> → <span style="color:#262">{{orNone .New}}</span></li>{{end}}</ul>{{end}}
+<div style="font-size:14px">{{if .MOA}}<a href="{{.MOA}}" style="color:#3b6ea5">MOA</a>{{end}}{{if and .MOA .Page}} · {{end}}{{if .Page}}<a href="{{.Page}}" style="color:#3b6ea5">Agreement page</a>{{end}}</div>
+</div>
+{{end}}{{end}}<p style="margin:24px 0 0 0;font-size:12px;color:#666666">{{.Footer}}</p>
+</body></html>
+`))

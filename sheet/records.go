@@ -1,0 +1,165 @@
+package sheet
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/watch287g/watch287g/xlsx"
+)
+
+// readRecords turns the rows below the header into records.
+func readRecords(sh *xlsx.Sheet, hdrIdx int, cols []column, date1904 bool) *File {
+	f := &File{List: Pending, Records: []Record{}, Warnings: []Warning{}}
+	names := map[field]string{}
+	for _, c := range cols {
+		f.Header = append(f.Header, c.name)
+		if c.field != fieldExtra {
+			names[c.field] = c.name
+		}
+		if c.field == fieldSigned {
+			f.List = Participating
+		}
+	}
+	byCol := make(map[int]column, len(cols))
+	for _, c := range cols {
+		byCol[c.col] = c
+	}
+	errCells := map[string]int{} // extra column → cells holding an Excel error
+	f.Records = make([]Record, 0, len(sh.Rows)-hdrIdx)
+	warn := func(row int, fl field, format string, args ...any) {
+		f.Warnings = append(f.Warnings, Warning{Row: row, Column: names[fl], Message: fmt.Sprintf(format, args...)})
+	}
+	for _, row := range sh.Rows[hdrIdx+1:] {
+		var (
+			rec      Record
+			agency   bool
+			other    []string
+			signed   *xlsx.Cell
+			moa      *xlsx.Cell
+			hasState bool
+			hasModel bool
+		)
+		rec.Row = row.Num
+		for ci := range row.Cells {
+			c := &row.Cells[ci]
+			col, ok := byCol[c.Col]
+			if !ok {
+				// A value under no header: keep it rather than lose it.
+				if strings.TrimSpace(c.Value) != "" {
+					other = append(other, xlsx.ColumnName(c.Col))
+					setExtra(&rec, xlsx.ColumnName(c.Col), collapseSpace(c.Value))
+				}
+				continue
+			}
+			switch col.field {
+			case fieldState:
+				rec.StateName = c.Value
+				hasState = strings.TrimSpace(c.Value) != ""
+			case fieldAgency:
+				rec.AgencyRaw = c.Value
+				rec.Agency = normalizeAgency(c.Value)
+				agency = rec.Agency != ""
+			case fieldType:
+				rec.Type = collapseSpace(c.Value)
+			case fieldModel:
+				rec.ModelRaw = c.Value
+				hasModel = strings.TrimSpace(c.Value) != ""
+			case fieldSigned:
+				signed = c
+			case fieldMOA:
+				moa = c
+			case fieldExtra:
+				v := collapseSpace(c.Value)
+				if c.Type == xlsx.TypeError {
+					if v != "" {
+						errCells[col.name]++
+					}
+					v = ""
+				}
+				if v != "" {
+					setExtra(&rec, col.name, v)
+				}
+				if c.Link != "" {
+					setExtra(&rec, col.name+" URL", unwrapURL(c.Link))
+				}
+			}
+		}
+		if !agency {
+			if hasState || hasModel || signed != nil && strings.TrimSpace(signed.Value) != "" || len(other) > 0 || len(rec.Extra) > 0 {
+				warn(row.Num, fieldAgency, "row has data but no agency; not read as a record")
+			}
+			continue
+		}
+		// State.
+		if !hasState {
+			warn(row.Num, fieldState, "state is blank")
+		} else if code, fuzzy, ok := stateCode(rec.StateName); !ok {
+			warn(row.Num, fieldState, "unknown state %q", rec.StateName)
+		} else {
+			rec.State = code
+			if fuzzy {
+				warn(row.Num, fieldState, "state %q read as %s (closest name)", rec.StateName, code)
+			}
+		}
+		// Model.
+		if !hasModel {
+			warn(row.Num, fieldModel, "support type is blank")
+		} else {
+			m, fuzzy, ok := modelOf(rec.ModelRaw)
+			rec.Model = m
+			switch {
+			case !ok:
+				warn(row.Num, fieldModel, "unknown support type %q", rec.ModelRaw)
+			case fuzzy:
+				warn(row.Num, fieldModel, "support type %q read as %s (closest label)", rec.ModelRaw, m)
+			}
+		}
+		// Signed.
+		if f.List == Participating {
+			if signed == nil || strings.TrimSpace(signed.Value) == "" {
+				warn(row.Num, fieldSigned, "signed date is blank")
+			} else {
+				rec.SignedRaw = signed.Value
+				d, note, err := signedDate(signed.Value, signed.Type == xlsx.TypeNumber, date1904)
+				if err != nil {
+					warn(row.Num, fieldSigned, "%v", err)
+				} else {
+					rec.Signed = d
+					if note != "" {
+						warn(row.Num, fieldSigned, "%s", note)
+					}
+				}
+			}
+		}
+		// MOA.
+		if moa != nil {
+			rec.MOAText = collapseSpace(moa.Value)
+			raw := strings.TrimSpace(moa.Link)
+			if raw == "" && looksLikeURL(rec.MOAText) {
+				raw = rec.MOAText
+			}
+			if raw != "" {
+				rec.MOARaw = raw
+				rec.MOAURL = unwrapURL(raw)
+				if !strings.HasPrefix(rec.MOAURL, "http://") && !strings.HasPrefix(rec.MOAURL, "https://") {
+					warn(row.Num, fieldMOA, "MOA link %q is not a web address", raw)
+				}
+			}
+		}
+		f.Records = append(f.Records, rec)
+	}
+	for _, c := range cols {
+		if n := errCells[c.name]; n > 0 {
+			f.Warnings = append(f.Warnings, Warning{Column: c.name, Message: fmt.Sprintf("%d cells hold an Excel error (such as #N/A); read as blank", n)})
+			errCells[c.name] = 0
+		}
+	}
+	return f
+}
+
+func setExtra(rec *Record, key, v string) {
+	if rec.Extra == nil {
+		rec.Extra = make(map[string]string, 2)
+	}
+	rec.Extra[key] = v
+}

@@ -1,0 +1,364 @@
+package store
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/sheet"
+)
+
+// Formats of a snapshot_ids value (its first byte).
+const (
+	// idsPacked: agreement ids as zigzag varint deltas (mostly one byte:
+	// ids run in order) aligned with diff.Fold of the
+	// archived file's records. The store's size is dominated by the
+	// archived files; keeping each snapshot's full records as well would
+	// more than double it, so an old snapshot is rebuilt by re-parsing its
+	// bytes (about 10 ms) and re-attaching these ids.
+	idsPacked byte = 1
+	// idsJSON: the agreements themselves, used when the ids cannot be
+	// aligned with Fold's output (a diff engine that orders or folds its
+	// result differently) or are not integers.
+	idsJSON byte = 2
+)
+
+func (w *writer) putSnapshotIDs(id uint64, aggs, folded []diff.Agreement) error {
+	v := packIDs(aggs, folded)
+	if v == nil {
+		raw, err := encodeJSON(aggs)
+		if err != nil {
+			return fmt.Errorf("encode agreements of snapshot %d: %w", id, err)
+		}
+		v = append([]byte{idsJSON}, raw...)
+	}
+	return w.snapshotIDs.Put(be64(id), v)
+}
+
+// packIDs returns aggs' ids packed, or nil when aggs is not aligned with
+// folded row for row or an id is not a canonical integer.
+func packIDs(aggs, folded []diff.Agreement) []byte {
+	if len(aggs) != len(folded) {
+		return nil
+	}
+	buf := make([]byte, 1, 1+2*len(aggs))
+	buf[0] = idsPacked
+	var prev int64
+	for i := range aggs {
+		if aggs[i].Row != folded[i].Row || aggs[i].AgencyRaw != folded[i].AgencyRaw {
+			return nil
+		}
+		n, err := strconv.ParseUint(aggs[i].ID, 10, 64)
+		if err != nil || strconv.FormatUint(n, 10) != aggs[i].ID {
+			return nil
+		}
+		buf = binary.AppendVarint(buf, int64(n)-prev)
+		prev = int64(n)
+	}
+	return buf
+}
+
+func unpackIDs(v []byte) ([]string, error) {
+	var ids []string
+	var n int64
+	for v = v[1:]; len(v) > 0; {
+		d, k := binary.Varint(v)
+		if k <= 0 || n+d < 0 {
+			return nil, fmt.Errorf("corrupt agreement id list")
+		}
+		n += d
+		ids = append(ids, strconv.FormatInt(n, 10))
+		v = v[k:]
+	}
+	return ids, nil
+}
+
+func loadSnapshot(tx *bolt.Tx, id uint64) (Snapshot, error) {
+	var snap Snapshot
+	ok, err := getJSON(tx.Bucket(bucketSnapshots), be64(id), &snap)
+	if err != nil {
+		return snap, err
+	}
+	if !ok {
+		return snap, fmt.Errorf("snapshot %d: %w", id, ErrNotFound)
+	}
+	return snap, nil
+}
+
+func readCurrent(tx *bolt.Tx, list sheet.List) (*current, error) {
+	var c current
+	ok, err := getJSON(tx.Bucket(bucketCurrent), []byte(list), &c)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Agreements returns a list's agreements as they stood in snapshot at, or
+// in the latest accepted snapshot when at is 0 (ErrNotFound before the
+// list's baseline). list may be empty when at is given. A snapshot outside
+// the agreements' timeline (quarantined, or accepted after a later one)
+// yields its records folded into agreements without ids.
+func (s *Store) Agreements(ctx context.Context, list sheet.List, at uint64) (Snapshot, []diff.Agreement, error) {
+	op := fmt.Sprintf("agreements %s@%d", list, at)
+	if err := ctx.Err(); err != nil {
+		return Snapshot{}, nil, fmt.Errorf("store: %s: %w", op, err)
+	}
+	var (
+		snap  Snapshot
+		aggs  []diff.Agreement
+		ids   []string
+		since map[string]string
+		body  []byte
+		done  bool
+	)
+	err := s.view(op, func(tx *bolt.Tx) error {
+		if at == 0 {
+			cur, err := readCurrent(tx, list)
+			if err != nil {
+				return err
+			}
+			if cur == nil {
+				return fmt.Errorf("no accepted %s snapshot: %w", list, ErrNotFound)
+			}
+			at = cur.SnapshotID
+		}
+		var err error
+		if snap, err = loadSnapshot(tx, at); err != nil {
+			return err
+		}
+		if list != "" && snap.List != list {
+			return fmt.Errorf("snapshot %d holds the %q list: %w", at, snap.List, ErrNotFound)
+		}
+		if !snap.Readable() {
+			aggs, done = []diff.Agreement{}, true
+			return nil
+		}
+		cur, err := readCurrent(tx, snap.List)
+		if err != nil {
+			return err
+		}
+		if cur != nil && cur.SnapshotID == at {
+			aggs, done = cur.Agreements, true
+			return nil
+		}
+		v := tx.Bucket(bucketSnapshotIDs).Get(be64(at))
+		if len(v) > 0 && v[0] == idsJSON {
+			done = true
+			return decodeJSON(v[1:], &aggs)
+		}
+		if len(v) > 0 && v[0] == idsPacked {
+			if ids, err = unpackIDs(v); err != nil {
+				return fmt.Errorf("snapshot %d: %w", at, err)
+			}
+			since = map[string]string{}
+			b := tx.Bucket(bucketAgreements)
+			for _, id := range ids {
+				var info AgreementInfo
+				if _, err := getJSON(b, []byte(id), &info); err != nil {
+					return err
+				}
+				since[id] = info.Since
+			}
+		}
+		raw := tx.Bucket(bucketFiles).Get([]byte(snap.SHA256))
+		if raw == nil {
+			return fmt.Errorf("file %s of snapshot %d: %w", snap.SHA256, at, ErrNotFound)
+		}
+		body = bytes.Clone(raw)
+		return nil
+	})
+	if err != nil {
+		return Snapshot{}, nil, err
+	}
+	if done {
+		return snap, aggs, nil
+	}
+	f, err := s.parse(body)
+	if err != nil {
+		return Snapshot{}, nil, fmt.Errorf("store: %s: parse %s: %w", op, snap.FileName, err)
+	}
+	aggs, _ = diff.Fold(f.Records)
+	if ids == nil {
+		return snap, aggs, nil
+	}
+	if len(ids) != len(aggs) {
+		return Snapshot{}, nil, fmt.Errorf("store: %s: %s reads as %d agreements, the store recorded %d ids (did the reader change?)", op, snap.FileName, len(aggs), len(ids))
+	}
+	for i := range aggs {
+		aggs[i].ID, aggs[i].Since = ids[i], since[ids[i]]
+	}
+	return snap, aggs, nil
+}
+
+// AgreementsAt returns a list's agreements as of date (YYYY-MM-DD): those
+// of the last accepted snapshot in the agreements' timeline published on
+// or before it. ErrNotFound when there is none.
+func (s *Store) AgreementsAt(ctx context.Context, list sheet.List, date string) (Snapshot, []diff.Agreement, error) {
+	var best Snapshot
+	err := s.view(fmt.Sprintf("agreements %s at %s", list, date), func(tx *bolt.Tx) error {
+		timeline := tx.Bucket(bucketSnapshotIDs)
+		return tx.Bucket(bucketSnapshots).ForEach(func(k, v []byte) error {
+			var snap Snapshot
+			if err := decodeJSON(v, &snap); err != nil {
+				return fmt.Errorf("decode snapshot %x: %w", k, err)
+			}
+			if snap.List != list || snap.Status != Accepted || snap.Published == "" || snap.Published > date || timeline.Get(k) == nil {
+				return nil
+			}
+			if best.ID == 0 || snap.Published > best.Published || (snap.Published == best.Published && snap.ID > best.ID) {
+				best = snap
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return Snapshot{}, nil, err
+	}
+	if best.ID == 0 {
+		return Snapshot{}, nil, fmt.Errorf("store: agreements %s at %s: no accepted snapshot published by then: %w", list, date, ErrNotFound)
+	}
+	return s.Agreements(ctx, list, best.ID)
+}
+
+// overlay fills an active agreement's latest record and snapshot from its
+// list's current agreements, which the store keeps instead of rewriting
+// every unchanged agreement each cycle.
+func overlay(info *AgreementInfo, cur *current, byID map[string]*diff.Agreement) {
+	if !info.Active || cur == nil {
+		return
+	}
+	a, ok := byID[info.ID]
+	if !ok {
+		return
+	}
+	since := info.Since
+	info.Agreement = *a
+	if info.Since == "" {
+		info.Since = since
+	}
+	info.LastSnapshot, info.LastPublished = cur.SnapshotID, cur.Published
+}
+
+func indexCurrent(cur *current) map[string]*diff.Agreement {
+	m := map[string]*diff.Agreement{}
+	if cur != nil {
+		for i := range cur.Agreements {
+			m[cur.Agreements[i].ID] = &cur.Agreements[i]
+		}
+	}
+	return m
+}
+
+// Agreement returns one agreement and its changes, oldest first.
+func (s *Store) Agreement(ctx context.Context, id string) (AgreementInfo, []diff.Change, error) {
+	var info AgreementInfo
+	var changes []diff.Change
+	err := s.view("agreement "+id, func(tx *bolt.Tx) error {
+		ok, err := getJSON(tx.Bucket(bucketAgreements), []byte(id), &info)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrNotFound
+		}
+		cur, err := readCurrent(tx, info.List)
+		if err != nil {
+			return err
+		}
+		overlay(&info, cur, indexCurrent(cur))
+		changes, err = agreementChanges(tx, id)
+		return err
+	})
+	if err != nil {
+		return AgreementInfo{}, nil, err
+	}
+	return info, changes, nil
+}
+
+func agreementChanges(tx *bolt.Tx, id string) ([]diff.Change, error) {
+	prefix := append([]byte(id), 0)
+	changes := []diff.Change{}
+	cb := tx.Bucket(bucketChanges)
+	c := tx.Bucket(bucketAgrChanges).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		var ch diff.Change
+		ok, err := getJSON(cb, k[len(prefix):], &ch)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			changes = append(changes, ch)
+		}
+	}
+	return changes, nil
+}
+
+// FindAgreements returns every agreement, active or not, whose agency (as
+// normalized or as published) contains query, ignoring case and accents,
+// or whose id is query; ordered by id. An empty query matches all.
+func (s *Store) FindAgreements(ctx context.Context, query string) ([]AgreementInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: find agreements %q: %w", query, err)
+	}
+	q := foldText(strings.TrimSpace(query))
+	out := []AgreementInfo{}
+	err := s.view(fmt.Sprintf("find agreements %q", query), func(tx *bolt.Tx) error {
+		curs := map[sheet.List]*current{}
+		idx := map[sheet.List]map[string]*diff.Agreement{}
+		for _, l := range []sheet.List{sheet.Participating, sheet.Pending} {
+			c, err := readCurrent(tx, l)
+			if err != nil {
+				return err
+			}
+			curs[l], idx[l] = c, indexCurrent(c)
+		}
+		return tx.Bucket(bucketAgreements).ForEach(func(k, v []byte) error {
+			var info AgreementInfo
+			if err := decodeJSON(v, &info); err != nil {
+				return fmt.Errorf("decode agreement %s: %w", k, err)
+			}
+			overlay(&info, curs[info.List], idx[info.List])
+			if q == "" || info.ID == strings.TrimSpace(query) ||
+				strings.Contains(foldText(info.Agency), q) || strings.Contains(foldText(info.AgencyRaw), q) {
+				out = append(out, info)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b AgreementInfo) int {
+		na, ea := strconv.ParseUint(a.ID, 10, 64)
+		nb, eb := strconv.ParseUint(b.ID, 10, 64)
+		if ea == nil && eb == nil {
+			return cmp.Compare(na, nb)
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// foldText lower-cases s and strips accents, so "Doña Ana" matches "dona ana".
+func foldText(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}

@@ -1,0 +1,317 @@
+package store
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/watch287g/watch287g/sheet"
+)
+
+// SchemaVersion is the layout this code reads and writes. Open migrates an
+// older file up to it and refuses a newer one.
+const SchemaVersion = 1
+
+// AllocSize is how far bbolt grows the file at a time once it is past that
+// size. The store holds tens of megabytes (the archived files dominate), so
+// 2 MiB steps keep growth to a dozen steps over a corpus import while
+// leaving at most 2 MiB unused: bbolt's default of 16 MiB would push a
+// 25 MB store to 41 MB, past the 1.5× budget over the archived files.
+const AllocSize = 2 << 20
+
+// Bucket names. Every key sorts: big-endian sequence numbers, fixed-width
+// UTC times, hex digests.
+var (
+	bucketMeta        = []byte("meta")              // schema version, migrations, "kv/" operator state
+	bucketFiles       = []byte("files")             // hex sha256 → original bytes, written once
+	bucketSnapshots   = []byte("snapshots")         // be64 id → JSON Snapshot
+	bucketSHAs        = []byte("shas")              // list "/" hex sha256 → be64 snapshot id
+	bucketAgreements  = []byte("agreements")        // agreement id → JSON AgreementInfo
+	bucketAgrChanges  = []byte("agreement_changes") // agreement id 0x00 be64 change id → nil
+	bucketCurrent     = []byte("current")           // list → JSON current (latest accepted agreements)
+	bucketSnapshotIDs = []byte("snapshot_ids")      // be64 snapshot id → packed agreement ids
+	bucketChanges     = []byte("changes")           // be64 id → JSON diff.Change
+	bucketChecks      = []byte("checks")            // be64 unix nanos, be64 seq → JSON Check
+	bucketValidators  = []byte("validators")        // url → JSON Validator
+	bucketOutbox      = []byte("outbox")            // be64 id → JSON Delivery
+	bucketDue         = []byte("outbox_due")        // be64 next-attempt nanos, be64 id → nil (pending only)
+)
+
+var allBuckets = [][]byte{
+	bucketMeta, bucketFiles, bucketSnapshots, bucketSHAs, bucketAgreements, bucketAgrChanges,
+	bucketCurrent, bucketSnapshotIDs, bucketChanges, bucketChecks, bucketValidators, bucketOutbox, bucketDue,
+}
+
+// Meta keys used by the store itself; operator state lives under metaUser.
+const (
+	metaSchema    = "schema_version"
+	metaMigration = "migration/"
+	metaUser      = "kv/"
+)
+
+// Store is watch287g's bbolt database. Its methods are safe for concurrent
+// use; writes are serialised by bbolt (and Commit/Accept by a mutex, since
+// they read before they write).
+type Store struct {
+	db    *bolt.DB
+	path  string
+	log   *slog.Logger
+	parse func([]byte) (*sheet.File, error)
+	// mu serialises Commit and Accept: each parses outside the write
+	// transaction after a read, and must not interleave with another.
+	mu sync.Mutex
+}
+
+// migration brings the schema from version-1 to version.
+type migration struct {
+	version int
+	name    string
+	run     func(tx *bolt.Tx) error
+}
+
+// migrations run in order at Open, each recorded in meta. Version 1 creates
+// the buckets; later versions append here.
+var migrations = []migration{
+	{1, "create buckets", func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return fmt.Errorf("create bucket %s: %w", b, err)
+			}
+		}
+		return nil
+	}},
+}
+
+// Open opens (creating when absent, unless opt.ReadOnly) the store at path,
+// waiting at most opt.Timeout for the file lock, and runs pending migrations.
+func Open(path string, opt Options) (*Store, error) {
+	timeout := opt.Timeout
+	if timeout <= 0 {
+		timeout = DefaultOpenTimeout
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	log = log.With(slog.String("component", "store"))
+	parse := opt.Parse
+	if parse == nil {
+		parse = sheet.Parse
+	}
+	if opt.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:  timeout,
+		ReadOnly: opt.ReadOnly,
+	})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("store: open %s: another watch287g (probably `serve`) holds the file; stop it or use --server URL: %w", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db.AllocSize = AllocSize
+	s := &Store{db: db, path: path, log: log, parse: parse}
+	if err := s.migrate(opt.ReadOnly); err != nil {
+		_ = db.Close() // the migrate error is the one worth reporting
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) migrate(readOnly bool) error {
+	var have int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMeta)
+		if b == nil {
+			return nil
+		}
+		v := b.Get([]byte(metaSchema))
+		if v == nil {
+			return nil
+		}
+		n, err := strconv.Atoi(string(v))
+		if err != nil {
+			return fmt.Errorf("schema version %q: %w", v, err)
+		}
+		have = n
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: read schema: %w", err)
+	}
+	if have > SchemaVersion {
+		return fmt.Errorf("store: open %s: schema version %d is newer than this watch287g (%d); upgrade watch287g", s.path, have, SchemaVersion)
+	}
+	if have == SchemaVersion {
+		return nil
+	}
+	if readOnly {
+		return fmt.Errorf("store: open %s: schema version %d needs migrating to %d; run a command that writes (fetch, import) first", s.path, have, SchemaVersion)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		for _, m := range migrations {
+			if m.version <= have {
+				continue
+			}
+			if err := m.run(tx); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
+			rec := fmt.Sprintf("%s %s", time.Now().UTC().Format(time.RFC3339), m.name)
+			if err := meta.Put(fmt.Appendf(nil, "%s%04d", metaMigration, m.version), []byte(rec)); err != nil {
+				return err
+			}
+			if err := meta.Put([]byte(metaSchema), []byte(strconv.Itoa(m.version))); err != nil {
+				return err
+			}
+			s.log.Info("migrated", slog.Int("version", m.version), slog.String("name", m.name))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: migrate %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Close releases the file and its lock.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// Path is the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Size is the database file's size on disk: everything watch287g keeps.
+func (s *Store) Size() (int64, error) {
+	fi, err := os.Stat(s.path)
+	if err != nil {
+		return 0, fmt.Errorf("store: size: %w", err)
+	}
+	return fi.Size(), nil
+}
+
+// be64 encodes n as a big-endian key, so keys sort numerically.
+func be64(n uint64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), n)
+}
+
+// timeKey is a fixed-width UTC time (nanoseconds since 1970, clamped at 0)
+// followed by a sequence number, so keys sort by time then insertion.
+func timeKey(t time.Time, seq uint64) []byte {
+	n := t.UnixNano()
+	if n < 0 || t.IsZero() {
+		n = 0
+	}
+	k := binary.BigEndian.AppendUint64(make([]byte, 0, 16), uint64(n))
+	return binary.BigEndian.AppendUint64(k, seq)
+}
+
+func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
+	raw := b.Get(key)
+	if raw == nil {
+		return false, nil
+	}
+	if err := decodeJSON(raw, v); err != nil {
+		return true, fmt.Errorf("decode %q: %w", key, err)
+	}
+	return true, nil
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	raw, err := encodeJSON(v)
+	if err != nil {
+		return fmt.Errorf("encode %x: %w", key, err)
+	}
+	return b.Put(key, raw)
+}
+
+// compressed marks a value holding deflated JSON. Plain JSON starts with
+// '{', '[' or '"', never this byte.
+const compressed byte = 0x01
+
+// compressMin is the size from which a JSON value is deflated: records
+// carry long MOA links that repeat between before and after, and a list's
+// current agreements (hundreds of kilobytes) are rewritten every cycle.
+const compressMin = 256
+
+var flaters = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(io.Discard, flate.BestSpeed) // BestSpeed is a valid level: no error
+	return w
+}}
+
+// encodeJSON marshals v, deflated when that makes it smaller.
+func encodeJSON(v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil || len(raw) < compressMin {
+		return raw, err
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(raw) / 3)
+	buf.WriteByte(compressed)
+	fw := flaters.Get().(*flate.Writer)
+	defer flaters.Put(fw)
+	fw.Reset(&buf)
+	if _, err := fw.Write(raw); err != nil {
+		return nil, err
+	}
+	if err := fw.Close(); err != nil {
+		return nil, err
+	}
+	if buf.Len() >= len(raw) {
+		return raw, nil
+	}
+	return buf.Bytes(), nil
+}
+
+// decodeJSON unmarshals a value written by encodeJSON.
+func decodeJSON(raw []byte, v any) error {
+	if len(raw) > 0 && raw[0] == compressed {
+		fr := flate.NewReader(bytes.NewReader(raw[1:]))
+		defer fr.Close()
+		plain, err := io.ReadAll(fr)
+		if err != nil {
+			return fmt.Errorf("inflate: %w", err)
+		}
+		raw = plain
+	}
+	return json.Unmarshal(raw, v)
+}
+
+// view runs fn in a read transaction, wrapping its error with op.
+func (s *Store) view(op string, fn func(tx *bolt.Tx) error) error {
+	if err := s.db.View(fn); err != nil {
+		return fmt.Errorf("store: %s: %w", op, err)
+	}
+	return nil
+}
+
+// update runs fn in a write transaction, wrapping its error with op.
+func (s *Store) update(op string, fn func(tx *bolt.Tx) error) error {
+	if err := s.db.Update(fn); err != nil {
+		return fmt.Errorf("store: %s: %w", op, err)
+	}
+	return nil
+}

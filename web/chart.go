@@ -1,0 +1,127 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"math"
+	"strings"
+	"time"
+)
+
+// chartLine is one series of a line chart.
+type chartLine struct {
+	Name   string
+	Color  string
+	Dashed bool
+	Values []int
+}
+
+// lineChart draws lines over dates as an accessible SVG: a title and a
+// description for screen readers, and a legend that does not rely on color
+// alone (each entry names its line and its latest value). It is drawn on
+// the server so the page needs no JavaScript.
+func lineChart(id, title string, dates []time.Time, lines []chartLine) template.HTML {
+	const (
+		w, h                     = 720, 300
+		left, right, top, bottom = 48, 16, 16, 32
+	)
+	if len(dates) == 0 {
+		return ""
+	}
+	maxV := 1
+	for _, l := range lines {
+		for _, v := range l.Values {
+			maxV = max(maxV, v)
+		}
+	}
+	step := niceStep(maxV)
+	yMax := int(math.Ceil(float64(maxV)/float64(step))) * step
+	t0, t1 := dates[0], dates[len(dates)-1]
+	span := t1.Sub(t0).Seconds()
+	x := func(t time.Time) float64 {
+		if span <= 0 {
+			return left + (w-left-right)/2
+		}
+		return left + t.Sub(t0).Seconds()/span*(w-left-right)
+	}
+	y := func(v int) float64 {
+		return top + (1-float64(v)/float64(yMax))*(h-top-bottom)
+	}
+	esc := template.HTMLEscapeString
+	var b strings.Builder
+	var desc strings.Builder
+	fmt.Fprintf(&desc, "From %s to %s. Latest: ", t0.Format(time.DateOnly), t1.Format(time.DateOnly))
+	for i, l := range lines {
+		if i > 0 {
+			desc.WriteString(", ")
+		}
+		fmt.Fprintf(&desc, "%s %d", l.Name, l.Values[len(l.Values)-1])
+	}
+	desc.WriteString(".")
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-title %s-desc" xmlns="http://www.w3.org/2000/svg">`, w, h, id, id)
+	fmt.Fprintf(&b, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, esc(title), id, esc(desc.String()))
+	// Grid and y labels.
+	for v := 0; v <= yMax; v += step {
+		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" class="grid"/>`, left, w-right, y(v), y(v))
+		fmt.Fprintf(&b, `<text x="%d" y="%.1f" class="ylabel">%s</text>`, left-6, y(v)+4, thousands(v))
+	}
+	// x labels: the first of each year, or of each quarter when the span is short.
+	for _, t := range xTicks(t0, t1) {
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" class="xlabel">%s</text>`, x(t), h-10, t.Format("Jan 2006"))
+		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" class="tick"/>`, x(t), x(t), h-bottom, h-bottom+4)
+	}
+	for _, l := range lines {
+		var pts strings.Builder
+		for i, v := range l.Values {
+			fmt.Fprintf(&pts, "%.1f,%.1f ", x(dates[i]), y(v))
+		}
+		dash := ""
+		if l.Dashed {
+			dash = ` stroke-dasharray="6 4"`
+		}
+		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2.5"%s points="%s"/>`, l.Color, dash, strings.TrimSpace(pts.String()))
+	}
+	b.WriteString(`</svg>`)
+	b.WriteString(`<ul class="legend">`)
+	for _, l := range lines {
+		style := "solid"
+		if l.Dashed {
+			style = "dashed"
+		}
+		fmt.Fprintf(&b, `<li><span class="swatch %s" style="border-color:%s" aria-hidden="true"></span>%s: %s</li>`,
+			style, l.Color, esc(l.Name), thousands(l.Values[len(l.Values)-1]))
+	}
+	b.WriteString(`</ul>`)
+	return template.HTML(b.String()) // every piece of text above is escaped
+}
+
+// niceStep picks a grid step of 1, 2 or 5 times a power of ten giving
+// about five lines.
+func niceStep(maxV int) int {
+	raw := float64(maxV) / 5
+	p := math.Pow(10, math.Floor(math.Log10(math.Max(raw, 1))))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if raw <= m*p {
+			return max(1, int(m*p))
+		}
+	}
+	return max(1, int(10*p))
+}
+
+func xTicks(t0, t1 time.Time) []time.Time {
+	months := 12
+	if t1.Sub(t0) < 2*365*24*time.Hour {
+		months = 3
+	}
+	if t1.Sub(t0) < 180*24*time.Hour {
+		months = 1
+	}
+	var out []time.Time
+	t := time.Date(t0.Year(), t0.Month(), 1, 0, 0, 0, 0, time.UTC)
+	for ; !t.After(t1); t = t.AddDate(0, 1, 0) {
+		if !t.Before(t0) && (months != 12 || t.Month() == time.January) && (months != 3 || (t.Month()-1)%3 == 0) {
+			out = append(out, t)
+		}
+	}
+	return out
+}

@@ -1,0 +1,154 @@
+package web
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/sheet"
+)
+
+// atomFeed and friends are the parts of Atom 1.0 (RFC 4287) the feed uses.
+type atomFeed struct {
+	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	ID      string      `xml:"id"`
+	Title   string      `xml:"title"`
+	Updated string      `xml:"updated"`
+	Author  atomPerson  `xml:"author"`
+	Links   []atomLink  `xml:"link"`
+	Entries []atomEntry `xml:"entry"`
+}
+
+type atomPerson struct {
+	Name string `xml:"name"`
+}
+
+type atomLink struct {
+	Rel  string `xml:"rel,attr,omitempty"`
+	Type string `xml:"type,attr,omitempty"`
+	Href string `xml:"href,attr"`
+}
+
+type atomEntry struct {
+	ID         string      `xml:"id"`
+	Title      string      `xml:"title"`
+	Updated    string      `xml:"updated"`
+	Links      []atomLink  `xml:"link"`
+	Categories []atomCat   `xml:"category"`
+	Content    atomContent `xml:"content"`
+}
+
+type atomCat struct {
+	Term string `xml:"term,attr"`
+}
+
+type atomContent struct {
+	Type string `xml:"type,attr"`
+	Body string `xml:",chardata"`
+}
+
+// feedEpoch is the date in tag: URIs; it never changes, so entry ids stay
+// stable for as long as the host name does.
+const feedEpoch = "2025"
+
+// changeTitle is one line for a change, as a reader sees it in a feed.
+func changeTitle(c *diff.Change) string {
+	r := c.Record()
+	verb := map[diff.Kind]string{diff.Added: "Added", diff.Removed: "Removed", diff.Changed: "Changed"}[c.Kind]
+	if c.List == sheet.Pending {
+		switch {
+		case c.Kind == diff.Added:
+			verb = "Pending"
+		case c.PromotedTo != "":
+			verb = "Signed (left pending list)"
+		default:
+			verb += " (pending list)"
+		}
+	}
+	if r == nil {
+		return verb
+	}
+	t := fmt.Sprintf("%s: %s (%s, %s)", verb, r.Agency, r.State, modelName(r.Model))
+	if c.Kind == diff.Changed && len(c.Fields) > 0 {
+		t += ": " + strings.Join(c.Fields, ", ")
+	}
+	return t
+}
+
+var entryTmpl = template.Must(template.New("entry").Funcs(funcs).Parse(
+	`<p>{{kindWord .C.Kind}} on the {{.C.List}} list{{with .C.AfterPublished}} published {{.}}{{end}}.</p>` +
+		`{{with .C.Record}}<p>{{.Agency}} ({{.StateName}}), {{.Type}}; {{model .Model}}` +
+		`{{with .Signed}}; signed {{.}}{{end}}.{{with .MOAURL}} <a href="{{.}}">Memorandum of agreement</a>.{{end}}</p>{{end}}` +
+		`{{if and .C.Before .C.After}}<ul>{{range .C.Fields}}<li>{{.}}: {{field $.C.Before .}} → {{field $.C.After .}}</li>{{end}}</ul>{{end}}` +
+		`{{with .C.WasPendingSince}}<p>Was on the pending list since {{.}}.</p>{{end}}` +
+		`<p><a href="{{.Link}}">Agreement history</a></p>`))
+
+// feed serves GET /feed.atom with the filters of /api/v1/changes.
+func (s *Server) feed(r *http.Request) *response {
+	q := r.URL.Query()
+	cq, err := changeQuery(q)
+	if err != nil {
+		return s.apiError(r, err)
+	}
+	changes, _, err := s.store.Changes(r.Context(), cq)
+	if err != nil {
+		return s.apiError(r, err)
+	}
+	filters := url.Values{}
+	for _, k := range []string{"state", "model", "kind", "list", "since", "until", "limit"} {
+		if v, ok := q[k]; ok {
+			filters[k] = v
+		}
+	}
+	self := s.absURL("/feed.atom", filters)
+	f := atomFeed{
+		ID:      self,
+		Title:   "287(g) agreement changes",
+		Updated: s.now().UTC().Format(time.RFC3339),
+		Author:  atomPerson{Name: "watch287g"},
+		Links: []atomLink{
+			{Rel: "self", Type: "application/atom+xml", Href: self},
+			{Rel: "alternate", Type: "text/html", Href: s.absURL("/changes", filters)},
+		},
+	}
+	if len(changes) > 0 {
+		// The newest change's time, not the clock, so the feed's bytes
+		// (and ETag) change only when its content does.
+		f.Updated = changes[0].DetectedAt.UTC().Format(time.RFC3339)
+	}
+	for i := range changes {
+		c := &changes[i]
+		link := s.absURL("/agreements/"+url.PathEscape(c.AgreementID), nil)
+		var content bytes.Buffer
+		if err := entryTmpl.Execute(&content, map[string]any{"C": c, "Link": link}); err != nil {
+			return s.apiError(r, fmt.Errorf("render feed entry %d: %w", c.ID, err))
+		}
+		e := atomEntry{
+			ID:         fmt.Sprintf("tag:%s,%s:change/%d", s.tagHost, feedEpoch, c.ID),
+			Title:      changeTitle(c),
+			Updated:    c.DetectedAt.UTC().Format(time.RFC3339),
+			Links:      []atomLink{{Rel: "alternate", Type: "text/html", Href: link}},
+			Categories: []atomCat{{Term: string(c.Kind)}, {Term: string(c.List)}},
+			Content:    atomContent{Type: "html", Body: content.String()},
+		}
+		if rec := c.Record(); rec != nil && rec.State != "" {
+			e.Categories = append(e.Categories, atomCat{Term: rec.State})
+		}
+		f.Entries = append(f.Entries, e)
+	}
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	enc := xml.NewEncoder(&b)
+	enc.Indent("", " ")
+	if err := enc.Encode(f); err != nil {
+		return s.apiError(r, fmt.Errorf("encode feed: %w", err))
+	}
+	b.WriteByte('\n')
+	return &response{status: http.StatusOK, contentType: "application/atom+xml; charset=utf-8", body: b.Bytes()}
+}

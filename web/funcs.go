@@ -1,0 +1,160 @@
+package web
+
+import (
+	"html/template"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/sheet"
+)
+
+// funcs are the template functions shared by the pages and the feed.
+var funcs = template.FuncMap{
+	"model":     modelName,
+	"kindWord":  kindWord,
+	"field":     fieldValue,
+	"title":     changeTitle,
+	"stateName": stateName,
+	"when":      when,
+	"num":       thousands,
+	"dash":      func(s string) string { return cmp(s, "—") },
+	"shortSHA": func(s string) string {
+		if len(s) > 12 {
+			return s[:12]
+		}
+		return s
+	},
+	"pathEscape": url.PathEscape,
+	"fieldName":  fieldName,
+}
+
+func cmp(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// modelName is the words a reporter uses for a normalized model.
+func modelName(m string) string {
+	switch m {
+	case sheet.JailEnforcement:
+		return "jail enforcement"
+	case sheet.WarrantServiceOfficer:
+		return "warrant service officer"
+	case sheet.TaskForce:
+		return "task force"
+	case "":
+		return "unknown model"
+	}
+	return m
+}
+
+func kindWord(k diff.Kind) string {
+	switch k {
+	case diff.Added:
+		return "Added"
+	case diff.Removed:
+		return "Removed"
+	case diff.Changed:
+		return "Changed"
+	}
+	return string(k)
+}
+
+// fieldName is a change's field name in words.
+func fieldName(f string) string {
+	switch f {
+	case "state_name":
+		return "state name"
+	case "moa_url":
+		return "MOA link"
+	case "type":
+		return "agency type"
+	}
+	if k, ok := strings.CutPrefix(f, "extra."); ok {
+		return strings.ToLower(k)
+	}
+	return f
+}
+
+// fieldValue returns the value of a field named as in diff.Change.Fields.
+func fieldValue(r *sheet.Record, field string) string {
+	if r == nil {
+		return ""
+	}
+	switch field {
+	case "state":
+		return r.State
+	case "state_name":
+		return r.StateName
+	case "agency":
+		return r.Agency
+	case "type":
+		return r.Type
+	case "model":
+		return modelName(r.Model)
+	case "signed":
+		return r.Signed
+	case "moa_url":
+		return r.MOAURL
+	}
+	if k, ok := strings.CutPrefix(field, "extra."); ok {
+		return r.Extra[k]
+	}
+	return ""
+}
+
+// when formats a time for people, in UTC so cached pages are the same for
+// everyone.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// states maps USPS codes of the states and territories to their names.
+var states = map[string]string{
+	"AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
+	"CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia", "FL": "Florida", "GA": "Georgia",
+	"HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
+	"KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts",
+	"MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana",
+	"NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico",
+	"NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma",
+	"OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+	"TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington",
+	"WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming", "AS": "American Samoa", "GU": "Guam",
+	"MP": "Northern Mariana Islands", "PR": "Puerto Rico", "VI": "U.S. Virgin Islands",
+}
+
+func stateName(code string) string {
+	if n, ok := states[code]; ok {
+		return n
+	}
+	if code == "" {
+		return "Unknown state"
+	}
+	return code
+}

@@ -1,0 +1,146 @@
+package web
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/watch287g/watch287g/sheet"
+	"github.com/watch287g/watch287g/store"
+)
+
+// Colors of the model lines: distinguishable for common color blindness
+// and at least 4.5:1 against white; the legend names each line as well.
+var modelLines = []struct{ key, name, color string }{
+	{sheet.TaskForce, "Task force", "#0b5394"},
+	{sheet.JailEnforcement, "Jail enforcement", "#b45309"},
+	{sheet.WarrantServiceOfficer, "Warrant service officer", "#15803d"},
+}
+
+type stateRow struct {
+	Code, Name             string
+	Participating, Pending int
+	Jail, WSO, TaskForce   int
+}
+
+type overviewPage struct {
+	pageBase
+	changeList
+	Participating, Pending int
+	Published              string
+	LastAttempt            time.Time
+	LastError              string
+	Chart                  template.HTML
+	States                 []stateRow
+}
+
+// overview serves GET /.
+func (s *Server) overview(r *http.Request) *response {
+	ctx := r.Context()
+	d := overviewPage{changeList: changeList{Caption: "The latest changes, newest first"}}
+	rows := map[string]*stateRow{}
+	row := func(code string) *stateRow {
+		if rows[code] == nil {
+			rows[code] = &stateRow{Code: code, Name: stateName(code)}
+		}
+		return rows[code]
+	}
+	snap, agreements, err := s.store.Agreements(ctx, sheet.Participating, 0)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return s.pageError(r, err)
+	default:
+		d.Participating = len(agreements)
+		d.Published = snap.Published
+		for _, a := range agreements {
+			sr := row(a.State)
+			sr.Participating++
+			switch a.Model {
+			case sheet.JailEnforcement:
+				sr.Jail++
+			case sheet.WarrantServiceOfficer:
+				sr.WSO++
+			case sheet.TaskForce:
+				sr.TaskForce++
+			}
+		}
+	}
+	pend, err := s.store.Latest(ctx, sheet.Pending)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return s.pageError(r, err)
+	default:
+		d.Pending = pend.Agreements
+		for code, n := range pend.ByState {
+			row(code).Pending = n
+		}
+	}
+	for _, sr := range rows {
+		if sr.Code != "" {
+			d.States = append(d.States, *sr)
+		}
+	}
+	sort.Slice(d.States, func(i, j int) bool { return d.States[i].Name < d.States[j].Name })
+
+	_, _, attempt, _, lastErr := s.health.snapshot()
+	d.LastAttempt, d.LastError = attempt, lastErr
+	if attempt.IsZero() {
+		if checks, err := s.store.Checks(ctx, 1); err == nil && len(checks) > 0 {
+			d.LastAttempt = checks[0].At
+		}
+	}
+
+	series, err := s.store.Series(ctx)
+	if err != nil {
+		return s.pageError(r, err)
+	}
+	d.Chart = modelChart(series)
+	if d.Changes, _, err = s.store.Changes(ctx, store.ChangeQuery{Limit: 15}); err != nil {
+		return s.pageError(r, err)
+	}
+	return s.render(http.StatusOK, "overview", d)
+}
+
+// modelChart draws participating agreements over time, one line per model
+// and a dashed total.
+func modelChart(series []store.Series) template.HTML {
+	var part []store.Series
+	for _, p := range series {
+		if p.List == sheet.Participating {
+			part = append(part, p)
+		}
+	}
+	dates, part := seriesDates(part)
+	if len(part) == 0 {
+		return ""
+	}
+	lines := make([]chartLine, 0, len(modelLines)+2)
+	other := chartLine{Name: "Other or unknown model", Color: "#6b21a8"}
+	total := chartLine{Name: "All models", Color: "#333333", Dashed: true}
+	for _, m := range modelLines {
+		l := chartLine{Name: m.name, Color: m.color}
+		for _, p := range part {
+			l.Values = append(l.Values, p.ByModel[m.key])
+		}
+		lines = append(lines, l)
+	}
+	hasOther := false
+	for _, p := range part {
+		known := 0
+		for _, m := range modelLines {
+			known += p.ByModel[m.key]
+		}
+		other.Values = append(other.Values, max(0, p.Agreements-known))
+		total.Values = append(total.Values, p.Agreements)
+		hasOther = hasOther || p.Agreements > known
+	}
+	if hasOther {
+		lines = append(lines, other)
+	}
+	lines = append(lines, total)
+	return lineChart("by-model", "Participating 287(g) agreements over time, by model", dates, lines)
+}

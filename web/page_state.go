@@ -1,0 +1,80 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/sheet"
+	"github.com/watch287g/watch287g/store"
+)
+
+type statePage struct {
+	pageBase
+	changeList
+	Code, Name                 string
+	Published                  string
+	Participating, PendingList []diff.Agreement
+	Chart                      template.HTML
+}
+
+// statePage serves GET /states/{code}.
+func (s *Server) statePage(r *http.Request) *response {
+	ctx := r.Context()
+	code := strings.ToUpper(r.PathValue("code"))
+	if _, ok := states[code]; !ok {
+		return s.pageError(r, fmt.Errorf("state %q: %w", code, store.ErrNotFound))
+	}
+	d := statePage{Code: code, Name: stateName(code),
+		changeList: changeList{Caption: "Changes in " + stateName(code) + ", newest first"}}
+	for _, l := range []sheet.List{sheet.Participating, sheet.Pending} {
+		snap, all, err := s.store.Agreements(ctx, l, 0)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return s.pageError(r, err)
+		}
+		var in []diff.Agreement
+		for _, a := range all {
+			if a.State == code {
+				in = append(in, a)
+			}
+		}
+		if l == sheet.Participating {
+			d.Participating, d.Published = in, snap.Published
+		} else {
+			d.PendingList = in
+		}
+	}
+	series, err := s.store.Series(ctx)
+	if err != nil {
+		return s.pageError(r, err)
+	}
+	d.Chart = stateChart(series, code, d.Name)
+	if d.Changes, _, err = s.store.Changes(ctx, store.ChangeQuery{Filter: diff.Filter{States: []string{code}}, Limit: 25}); err != nil {
+		return s.pageError(r, err)
+	}
+	return s.render(http.StatusOK, "state", d)
+}
+
+// stateChart draws one state's participating and pending counts over time.
+func stateChart(series []store.Series, code, name string) template.HTML {
+	var byList = map[sheet.List][]store.Series{}
+	for _, p := range series {
+		byList[p.List] = append(byList[p.List], p)
+	}
+	dates, part := seriesDates(byList[sheet.Participating])
+	if len(part) == 0 {
+		return ""
+	}
+	line := chartLine{Name: "Participating", Color: "#0b5394"}
+	for _, p := range part {
+		line.Values = append(line.Values, p.ByState[code])
+	}
+	return lineChart("state-"+strings.ToLower(code), "Participating 287(g) agreements in "+name+" over time",
+		dates, []chartLine{line})
+}

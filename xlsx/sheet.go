@@ -1,0 +1,384 @@
+package xlsx
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Cell types as written in a cell's t attribute. A cell without one is a
+// number.
+const (
+	TypeNumber       = "n"
+	TypeShared       = "s"
+	TypeInlineString = "inlineStr"
+	TypeFormulaStr   = "str"
+	TypeBool         = "b"
+	TypeError        = "e"
+	TypeDate         = "d"
+)
+
+// Cell is one cell that has a value or a hyperlink.
+type Cell struct {
+	// Col is the 1-based column (A is 1).
+	Col int
+	// Type is the cell's t attribute (TypeNumber when absent).
+	Type string
+	// Value is the cell's text: the shared or inline string, or the
+	// stored value of a number, boolean, error or formula result, as
+	// written (no number formatting applied).
+	Value string
+	// Link is the hyperlink's target: an external address from the
+	// sheet's relationships, or the in-workbook location when the link
+	// has no relationship.
+	Link string
+}
+
+// Row is one worksheet row with at least one cell.
+type Row struct {
+	// Num is the 1-based row number.
+	Num   int
+	Cells []Cell
+}
+
+// Hyperlink is one <hyperlink> of a worksheet, resolved.
+type Hyperlink struct {
+	// Ref is the cell or range the link covers ("G2", "G2:G5").
+	Ref string
+	// Target is the external address (relationship target), if any.
+	Target string
+	// Location is the in-workbook location, if any.
+	Location string
+}
+
+// Sheet is one worksheet's content.
+type Sheet struct {
+	Name  string
+	Rows  []Row
+	Links []Hyperlink
+}
+
+// Limits on what one worksheet may hold, so a hostile sheet cannot make the
+// reader allocate without bound: Excel's own grid is 1,048,576 × 16,384.
+const (
+	maxRow = 1 << 20
+	maxCol = 1 << 14
+)
+
+// Sheet reads worksheet i (an index into Sheets) in one pass over its XML.
+func (wb *Workbook) Sheet(i int) (*Sheet, error) {
+	if i < 0 || i >= len(wb.Sheets) {
+		return nil, fmt.Errorf("xlsx: no sheet %d", i)
+	}
+	info := wb.Sheets[i]
+	s, ok, err := wb.readPart(info.Part)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("xlsx: sheet %q: missing part %s: %w", info.Name, info.Part, ErrNotXLSX)
+	}
+	sh := &Sheet{Name: info.Name}
+	var (
+		sc       = scanner{s: s}
+		rowNum   int
+		col      int
+		cells    = make([]Cell, 0, strings.Count(s, "<c ")+1)
+		rowStart = -1
+		cell     Cell
+		inCell   bool
+		valStart bool // inside <v>
+		inIS     int  // inside <is>
+		inT      bool
+		skipT    int // inside <rPh>
+		val      strings.Builder
+		hasVal   bool
+		simple   string // the value when it came as one undecoded text
+		pieces   int
+		links    []struct{ ref, id, loc string }
+	)
+	flushRow := func() {
+		if rowStart >= 0 && len(cells) > rowStart {
+			sh.Rows = append(sh.Rows, Row{Num: rowNum, Cells: cells[rowStart:len(cells):len(cells)]})
+		}
+		rowStart = -1
+	}
+	addText := func(t token) {
+		text := t.text
+		if !t.cdata {
+			text = decodeText(text)
+		}
+		pieces++
+		if pieces == 1 {
+			simple = text
+		} else {
+			if pieces == 2 {
+				val.Reset()
+				val.WriteString(simple)
+			}
+			val.WriteString(text)
+		}
+		hasVal = true
+	}
+	for {
+		t, ok := sc.next()
+		if !ok {
+			return nil, fmt.Errorf("xlsx: sheet %q: malformed XML: %w", info.Name, ErrNotXLSX)
+		}
+		if t.kind == tokEOF {
+			break
+		}
+		switch t.kind {
+		case tokStart:
+			switch t.name {
+			case "row":
+				flushRow()
+				n := rowNum + 1
+				if r, ok := attr(t.attrs, "r"); ok {
+					if v, err := strconv.Atoi(r); err == nil {
+						n = v
+					}
+				}
+				if n < 1 || n > maxRow {
+					return nil, fmt.Errorf("xlsx: sheet %q: row number %d out of range: %w", info.Name, n, ErrNotXLSX)
+				}
+				rowNum, col = n, 0
+				rowStart = len(cells)
+				if t.selfClose {
+					rowStart = -1
+				}
+			case "c":
+				c := col + 1
+				if r, ok := attr(t.attrs, "r"); ok {
+					cc, rr, ok := ParseRef(r)
+					if !ok {
+						return nil, fmt.Errorf("xlsx: sheet %q: bad cell reference %q: %w", info.Name, r, ErrNotXLSX)
+					}
+					c = cc
+					if rowStart < 0 || rr != rowNum {
+						// A cell outside a <row>, or one that names another
+						// row: follow the reference, as Excel does.
+						flushRow()
+						rowNum, rowStart = rr, len(cells)
+					}
+				}
+				if c > maxCol {
+					return nil, fmt.Errorf("xlsx: sheet %q: column %d out of range: %w", info.Name, c, ErrNotXLSX)
+				}
+				if rowStart < 0 {
+					rowStart = len(cells)
+				}
+				col = c
+				typ, _ := attr(t.attrs, "t")
+				if typ == "" {
+					typ = TypeNumber
+				}
+				cell = Cell{Col: c, Type: typ}
+				hasVal, pieces, simple, inIS, skipT, valStart, inT = false, 0, "", 0, 0, false, false
+				inCell = !t.selfClose
+				if !inCell {
+					cells = append(cells, cell)
+				}
+			case "v":
+				valStart = inCell && !t.selfClose
+			case "is":
+				if inCell && !t.selfClose {
+					inIS++
+				}
+			case "rPh":
+				if inIS > 0 && !t.selfClose {
+					skipT++
+				}
+			case "t":
+				inT = inIS > 0 && skipT == 0 && !t.selfClose
+			case "f":
+				if !t.selfClose && !sc.skip() {
+					return nil, fmt.Errorf("xlsx: sheet %q: malformed XML: %w", info.Name, ErrNotXLSX)
+				}
+			case "hyperlink":
+				ref, _ := attr(t.attrs, "ref")
+				id, _ := attr(t.attrs, "id")
+				loc, _ := attr(t.attrs, "location")
+				links = append(links, struct{ ref, id, loc string }{ref, id, loc})
+			}
+		case tokEnd:
+			switch t.name {
+			case "row":
+				flushRow()
+			case "v":
+				valStart = false
+			case "t":
+				inT = false
+			case "rPh":
+				if skipT > 0 {
+					skipT--
+				}
+			case "is":
+				if inIS > 0 {
+					inIS--
+				}
+			case "c":
+				if !inCell {
+					continue
+				}
+				inCell = false
+				if hasVal {
+					v := simple
+					if pieces > 1 {
+						v = val.String()
+					}
+					cell.Value = wb.cellValue(cell.Type, v)
+				}
+				cells = append(cells, cell)
+			case "sheetData":
+				flushRow()
+			}
+		case tokText:
+			if inCell && (valStart || inT) {
+				if cell.Type == TypeInlineString && !inT {
+					continue // an inline string's value is its <is>, not a <v>
+				}
+				addText(t)
+			}
+		}
+	}
+	flushRow()
+	if len(links) > 0 {
+		rels, err := wb.rels(relsPath(info.Part))
+		if err != nil {
+			return nil, err
+		}
+		targets := make(map[string]string, len(rels))
+		for _, r := range rels {
+			targets[r.id] = r.target
+		}
+		sh.Links = make([]Hyperlink, 0, len(links))
+		for _, l := range links {
+			h := Hyperlink{Ref: l.ref, Location: l.loc}
+			if l.id != "" {
+				h.Target = targets[l.id]
+			}
+			sh.Links = append(sh.Links, h)
+		}
+		sh.attachLinks()
+	}
+	return sh, nil
+}
+
+// cellValue turns a cell's raw text into its value by type.
+func (wb *Workbook) cellValue(typ, v string) string {
+	switch typ {
+	case TypeShared:
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 || n >= len(wb.strings) {
+			return ""
+		}
+		return wb.strings[n]
+	case TypeInlineString:
+		return unescapeOOXML(v)
+	}
+	return v
+}
+
+// attachLinks sets Link on the cells each hyperlink covers. The first link
+// covering a cell wins, as in Excel and excelize.
+func (sh *Sheet) attachLinks() {
+	single := make(map[[2]int]int, len(sh.Links))
+	type rect struct{ c1, r1, c2, r2, i int }
+	var ranges []rect
+	for i, l := range sh.Links {
+		a, b, isRange := strings.Cut(l.Ref, ":")
+		c1, r1, ok := ParseRef(a)
+		if !ok {
+			continue
+		}
+		if !isRange {
+			if _, seen := single[[2]int{r1, c1}]; !seen {
+				single[[2]int{r1, c1}] = i
+			}
+			continue
+		}
+		c2, r2, ok := ParseRef(b)
+		if !ok {
+			continue
+		}
+		ranges = append(ranges, rect{min(c1, c2), min(r1, r2), max(c1, c2), max(r1, r2), i})
+	}
+	for ri := range sh.Rows {
+		row := &sh.Rows[ri]
+		for ci := range row.Cells {
+			c := &row.Cells[ci]
+			best := -1
+			if i, ok := single[[2]int{row.Num, c.Col}]; ok {
+				best = i
+			}
+			for _, r := range ranges {
+				if (best < 0 || r.i < best) && r.c1 <= c.Col && c.Col <= r.c2 && r.r1 <= row.Num && row.Num <= r.r2 {
+					best = r.i
+				}
+			}
+			if best >= 0 {
+				l := sh.Links[best]
+				if l.Target != "" {
+					c.Link = l.Target
+				} else {
+					c.Link = l.Location
+				}
+			}
+		}
+	}
+}
+
+// ParseRef parses an A1-style cell reference (absolute markers allowed)
+// into 1-based column and row.
+func ParseRef(ref string) (col, row int, ok bool) {
+	i := 0
+	if i < len(ref) && ref[i] == '$' {
+		i++
+	}
+	start := i
+	for i < len(ref) && i-start < 4 {
+		c := ref[i] | 0x20 // lower case
+		if c < 'a' || c > 'z' {
+			break
+		}
+		col = col*26 + int(c-'a') + 1
+		i++
+	}
+	if i == start || col > maxCol {
+		return 0, 0, false
+	}
+	if i < len(ref) && ref[i] == '$' {
+		i++
+	}
+	if i == len(ref) || len(ref)-i > 7 {
+		return 0, 0, false
+	}
+	for ; i < len(ref); i++ {
+		c := ref[i]
+		if c < '0' || c > '9' {
+			return 0, 0, false
+		}
+		row = row*10 + int(c-'0')
+	}
+	if row < 1 || row > maxRow {
+		return 0, 0, false
+	}
+	return col, row, true
+}
+
+// ColumnName returns the letters of a 1-based column number (1 is A).
+func ColumnName(col int) string {
+	if col < 1 {
+		return ""
+	}
+	var b [4]byte
+	i := len(b)
+	for col > 0 && i > 0 {
+		col--
+		i--
+		b[i] = byte('A' + col%26)
+		col /= 26
+	}
+	return string(b[i:])
+}
