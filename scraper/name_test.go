@@ -219,3 +219,12 @@ func TestFileName(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkParseName(b *testing.B) {
+	ref := time.Date(2026, 1, 8, 0, 0, 0, 0, time.UTC)
+	names := []string{"participatingAgencies09022025am.xlsx", "2025-05-12am_participatingAgencies05122025amB.xlsx",
+		"pendingAgencies-20250221214937.xlsx", "participatingAgencies01052025pm.xlsx", "pendingAgencies12023025am.xlsx"}
+	for i := 0; b.Loop(); i++ {
+		ParseName(names[i%len(names)], ref)
+	}
+}

@@ -766,3 +766,21 @@ func TestFetchConnectionRefused(t *testing.T) {
 		t.Errorf("checks: got %d, want 2 (retried once)", len(res.Checks))
 	}
 }
+
+// BenchmarkFetchNotModified is an unchanged poll on loopback: robots.txt,
+// the page, and two 304s.
+func BenchmarkFetchNotModified(b *testing.B) {
+	srv := scrapertest.NewServer(b)
+	part := scrapertest.Doc{Name: "participatingAgencies09022025am.xlsx", Body: scrapertest.Sample(b, sheet.Participating, 3)}
+	pend := scrapertest.Doc{Name: "pendingAgencies09022025am.xlsx", Body: scrapertest.Sample(b, sheet.Pending, 2)}
+	srv.SetLinks(scrapertest.DocLib, part, pend)
+	s := New(Options{PageURL: srv.URL(), Delay: -1})
+	s.parse = fakeParse
+	lm := "Tue, 02 Sep 2025 14:30:00 GMT"
+	for b.Loop() {
+		res, err := s.Fetch(b.Context(), func(string) (string, string) { return lm, "" })
+		if err != nil || len(res.Files) != 2 || !res.Files[0].NotModified {
+			b.Fatalf("Fetch: %v", err)
+		}
+	}
+}

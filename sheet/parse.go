@@ -65,7 +65,7 @@ func Parse(b []byte) (*File, error) {
 func Sniff(b []byte) error {
 	_, err := xlsx.Open(b, xlsx.Limits{})
 	if err != nil {
-		return fmt.Errorf("sniff: %w", err)
+		return err // already says "xlsx: …"
 	}
 	return nil
 }
@@ -80,7 +80,7 @@ func (r Reader) limits() xlsx.Limits {
 func (r Reader) Parse(b []byte) (*File, error) {
 	wb, err := xlsx.Open(b, r.limits())
 	if err != nil {
-		return nil, fmt.Errorf("parse: %w", err)
+		return nil, err // already says "xlsx: …"
 	}
 	var firstErr error
 	for i, info := range wb.Sheets {
@@ -102,11 +102,11 @@ func (r Reader) Parse(b []byte) (*File, error) {
 		return f, nil
 	}
 	if firstErr != nil {
-		return nil, fmt.Errorf("parse: %w", firstErr)
+		return nil, firstErr
 	}
 	names := make([]string, len(wb.Sheets))
 	for i, s := range wb.Sheets {
 		names[i] = s.Name
 	}
-	return nil, fmt.Errorf("parse: sheets %s: %w", strings.Join(names, ", "), ErrNoHeader)
+	return nil, fmt.Errorf("sheets %s: %w", strings.Join(names, ", "), ErrNoHeader)
 }

@@ -236,11 +236,11 @@ func logSnapshot(log *slog.Logger, msg string, snap Snapshot) {
 // writer holds one write transaction's buckets and the lists' current
 // agreements as this transaction has left them.
 type writer struct {
-	tx                                                     *bolt.Tx
-	meta, files, snapshots, shas, agreements, agrChanges   *bolt.Bucket
+	tx                                                    *bolt.Tx
+	meta, files, snapshots, shas, agreements, agrChanges  *bolt.Bucket
 	cur, snapshotIDs, changes, checks, validators, outbox *bolt.Bucket
-	due                                                    *bolt.Bucket
-	currents                                               map[sheet.List]*current
+	due                                                   *bolt.Bucket
+	currents                                              map[sheet.List]*current
 }
 
 // appendFill is the fill of buckets whose keys only grow (sequences,

@@ -16,7 +16,7 @@ func TestZZDebugSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	commitCorpus(t, s, dir, files)
+	commitCorpus(t, s, readCorpus(t, dir, files, standInParse))
 	_ = s.db.View(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			st := tx.Bucket(b).Stats()

@@ -30,7 +30,9 @@ const maxCachedBody = 4 << 20
 type response struct {
 	status      int
 	contentType string
-	body        []byte
+	// csp is the Content-Security-Policy header, for pages.
+	csp  string
+	body []byte
 	// gz is body gzipped, filled on the first request that accepts it.
 	gz []byte
 }
@@ -180,6 +182,9 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, resp *response, e
 	}
 	h.Set("Content-Type", resp.contentType)
 	h.Set("X-Content-Type-Options", "nosniff")
+	if resp.csp != "" {
+		h.Set("Content-Security-Policy", resp.csp)
+	}
 	h.Add("Vary", "Accept-Encoding")
 	body := resp.body
 	if len(body) > 1024 && acceptsGzip(r) {

@@ -67,7 +67,10 @@ func lineChart(id, title string, dates []time.Time, lines []chartLine) template.
 	}
 	// x labels: the first of each year, or of each quarter when the span is short.
 	for _, t := range xTicks(t0, t1) {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" class="xlabel">%s</text>`, x(t), h-10, t.Format("Jan 2006"))
+		// Keep labels inside the plot: a label centred on the last
+		// day would be cut off by the edge of the image.
+		lx := min(max(x(t), left+28), w-right-28)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" class="xlabel">%s</text>`, lx, h-10, t.Format("Jan 2006"))
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" class="tick"/>`, x(t), x(t), h-bottom, h-bottom+4)
 	}
 	for _, l := range lines {
@@ -84,12 +87,14 @@ func lineChart(id, title string, dates []time.Time, lines []chartLine) template.
 	b.WriteString(`</svg>`)
 	b.WriteString(`<ul class="legend">`)
 	for _, l := range lines {
-		style := "solid"
+		dash := ""
 		if l.Dashed {
-			style = "dashed"
+			dash = ` stroke-dasharray="6 4"`
 		}
-		fmt.Fprintf(&b, `<li><span class="swatch %s" style="border-color:%s" aria-hidden="true"></span>%s: %s</li>`,
-			style, l.Color, esc(l.Name), thousands(l.Values[len(l.Values)-1]))
+		// A drawn swatch, not a styled span: the pages' CSP forbids
+		// inline styles, and presentation attributes are not styles.
+		fmt.Fprintf(&b, `<li><svg class="swatch" width="28" height="8" aria-hidden="true" focusable="false"><line x1="0" x2="28" y1="4" y2="4" stroke="%s" stroke-width="3"%s/></svg>%s: %s</li>`,
+			l.Color, dash, esc(l.Name), thousands(l.Values[len(l.Values)-1]))
 	}
 	b.WriteString(`</ul>`)
 	return template.HTML(b.String()) // every piece of text above is escaped

@@ -50,6 +50,10 @@ func TestPages(t *testing.T) {
 				t.Fatalf("got status %d, want %d", rec.Code, tc.status)
 			}
 			body := rec.Body.String()
+			if strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") &&
+				!strings.Contains(rec.Header().Get("Content-Security-Policy"), "default-src 'none'") {
+				t.Errorf("got Content-Security-Policy %q, want one that allows no scripts", rec.Header().Get("Content-Security-Policy"))
+			}
 			for _, w := range tc.want {
 				if !strings.Contains(body, w) {
 					t.Errorf("page lacks %q", w)

@@ -53,7 +53,7 @@ var (
 
 // xlsxBytes writes records as a real workbook, so the archive holds what a
 // browser can download and open.
-func xlsxBytes(t *testing.T, list sheet.List, recs []sheet.Record) []byte {
+func xlsxBytes(t testing.TB, list sheet.List, recs []sheet.Record) []byte {
 	t.Helper()
 	f := excelize.NewFile()
 	defer f.Close()
@@ -81,7 +81,7 @@ func xlsxBytes(t *testing.T, list sheet.List, recs []sheet.Record) []byte {
 	return b.Bytes()
 }
 
-func openStore(t *testing.T) *store.Store {
+func openStore(t testing.TB) *store.Store {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "w.db"), store.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -96,7 +96,7 @@ func openStore(t *testing.T) *store.Store {
 }
 
 // commitFile commits one file as one cycle with a successful check.
-func (fx *fixture) commitFile(t *testing.T, list sheet.List, name, published string, at time.Time, recs []sheet.Record) store.Snapshot {
+func (fx *fixture) commitFile(t testing.TB, list sheet.List, name, published string, at time.Time, recs []sheet.Record) store.Snapshot {
 	t.Helper()
 	body := xlsxBytes(t, list, recs)
 	src := "https://www.ice.gov/doclib/about/offices/ero/287g/" + name
@@ -123,7 +123,7 @@ func (fx *fixture) commitFile(t *testing.T, list sheet.List, name, published str
 	return snap
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	fx := &fixture{st: openStore(t), bodies: map[uint64][]byte{}}
 	t0 := time.Date(2025, 1, 10, 15, 0, 0, 0, time.UTC)

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// cliResult is what one in-process run of the command line produced.
+type cliResult struct {
+	stdout, stderr string
+	err            error
+}
+
+// runCLI runs the command line in-process, as main would.
+func runCLI(t *testing.T, args ...string) cliResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out, errb bytes.Buffer
+	err := run(ctx, args, strings.NewReader(""), &out, &errb)
+	return cliResult{stdout: out.String(), stderr: errb.String(), err: err}
+}
+
+// mustRun runs the command line and fails the test on error.
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	r := runCLI(t, args...)
+	if r.err != nil {
+		t.Fatalf("watch287g %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.err, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+// decodeJSON decodes a command's JSON output into v.
+func decodeJSON(t *testing.T, s string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		t.Fatalf("decode JSON output: %v\n%s", err, s)
+	}
+}
+
+// writeConfig writes a configuration file for a test and returns its path.
+func writeConfig(t *testing.T, yaml string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "watch287g.yaml")
+	if err := os.WriteFile(p, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// corpusDir returns ../shared/corpus beside the repository, or skips.
+func corpusDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("go.mod not found above the test directory")
+		}
+		dir = parent
+	}
+	corpus := filepath.Join(filepath.Dir(dir), "shared", "corpus")
+	if _, err := os.Stat(filepath.Join(corpus, "manifest.tsv")); err != nil {
+		t.Skipf("corpus not found at %s: tests that need the real ICE files are skipped", corpus)
+	}
+	return corpus
+}

@@ -1,0 +1,66 @@
+package sheet
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+)
+
+const largestFile = "2026-03-02am_participatingAgencies03022026am.xlsx"
+
+func readLargest(b *testing.B) []byte {
+	b.Helper()
+	data, err := os.ReadFile(filepath.Join(corpusDir(b), largestFile))
+	if err != nil {
+		b.Skipf("largest corpus file: %v", err)
+	}
+	return data
+}
+
+// BenchmarkParseLargest is the speed target: ≤ 40 ms and ≤ 40 MB per op.
+func BenchmarkParseLargest(b *testing.B) {
+	data := readLargest(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := Parse(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(f.Records) < 1000 {
+			b.Fatalf("got %d records, want over 1000", len(f.Records))
+		}
+	}
+}
+
+// BenchmarkParseLargestExcelize measures the reference reader on the same
+// file (values and every hyperlink), for comparison.
+func BenchmarkParseLargestExcelize(b *testing.B) {
+	data := readLargest(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		x, err := excelize.OpenReader(bytes.NewReader(data))
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows, err := x.GetRows("Sheet1")
+		if err != nil {
+			b.Fatal(err)
+		}
+		refs, err := x.GetHyperLinkCells("Sheet1", "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, ref := range refs {
+			if _, _, err := x.GetCellHyperLink("Sheet1", ref); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if len(rows) < 1000 {
+			b.Fatalf("got %d rows, want over 1000", len(rows))
+		}
+		x.Close()
+	}
+}

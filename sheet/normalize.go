@@ -1,0 +1,391 @@
+package sheet
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// collapseSpace trims s and turns every run of white space, non-breaking
+// and zero-width spaces included, into one ASCII space.
+func collapseSpace(s string) string {
+	clean := true
+	prevSpace := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || (c == ' ' && prevSpace) {
+			clean = false
+			break
+		}
+		prevSpace = c == ' '
+	}
+	if clean && !strings.HasSuffix(s, " ") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	pending := false
+	for _, r := range s {
+		if unicode.IsSpace(r) || r == '\u00a0' || r == '\u200b' || r == '\u2007' || r == '\u202f' || r == '\ufeff' {
+			pending = b.Len() > 0
+			continue
+		}
+		if pending {
+			b.WriteByte(' ')
+			pending = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// quoteReplacer straightens the typographic quotes Word and Outlook put in
+// names ("Sheriff’s Office").
+var quoteReplacer = strings.NewReplacer(
+	"\u2018", "'", "\u2019", "'", "\u201a", "'", "\u201b", "'", "\u2032", "'", "\u00b4", "'", "`", "'",
+	"\u201c", `"`, "\u201d", `"`, "\u201e", `"`, "\u201f", `"`, "\u2033", `"`,
+)
+
+// normalizeAgency is the agency name as compared: white space collapsed,
+// quotes straightened.
+func normalizeAgency(s string) string {
+	return quoteReplacer.Replace(collapseSpace(s))
+}
+
+// lettersUpper keeps only letters, upper-cased, with single spaces between
+// words: the form state and model labels are matched in.
+func lettersUpper(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r):
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(unicode.ToUpper(r))
+		default:
+			space = true
+		}
+	}
+	return b.String()
+}
+
+// stateCode maps a published state name to its USPS code. fuzzy is true
+// when the name is not one of the known spellings and was matched to the
+// closest one (PENNSLYVANIA, UTAHJ).
+func stateCode(name string) (code string, fuzzy, ok bool) {
+	key := lettersUpper(name)
+	if key == "" {
+		return "", false, false
+	}
+	if c, ok := stateNames[key]; ok {
+		return c, false, true
+	}
+	if _, ok := stateByCode[key]; ok && len(key) == 2 {
+		return key, false, true
+	}
+	// Conservative fallback: the single closest known name within one
+	// edit (two for long names, where a transposition or a dropped letter
+	// cannot turn one state into another).
+	limit := 1
+	if len(key) >= 8 {
+		limit = 2
+	}
+	best, bestD, ties := "", limit+1, 0
+	for n, c := range stateNames {
+		d := editDistance(key, n, limit)
+		switch {
+		case d < bestD:
+			best, bestD, ties = c, d, 0
+		case d == bestD && c != best:
+			ties++
+		}
+	}
+	if best == "" || bestD > limit || ties > 0 {
+		return "", false, false
+	}
+	return best, true, true
+}
+
+// modelOf maps a support type label to a model constant. An unknown label is
+// returned as published with ok false.
+func modelOf(raw string) (model string, fuzzy, ok bool) {
+	key := lettersUpper(raw)
+	switch key {
+	case "JEM", "JAIL":
+		return JailEnforcement, false, true
+	case "WSO":
+		return WarrantServiceOfficer, false, true
+	case "TFM", "TASK FORCE":
+		return TaskForce, false, true
+	}
+	switch {
+	case strings.Contains(key, "JAIL"):
+		return JailEnforcement, false, true
+	case strings.Contains(key, "WARRANT"):
+		return WarrantServiceOfficer, false, true
+	case strings.Contains(key, "TASK"):
+		return TaskForce, false, true
+	}
+	labels := []struct{ label, model string }{
+		{"JAIL ENFORCEMENT MODEL", JailEnforcement},
+		{"WARRANT SERVICE OFFICER", WarrantServiceOfficer},
+		{"TASK FORCE MODEL", TaskForce},
+	}
+	for _, l := range labels {
+		if editDistance(key, l.label, 3) <= 3 {
+			return l.model, true, true
+		}
+	}
+	return strings.TrimSpace(raw), false, false
+}
+
+// editDistance is the optimal-string-alignment distance between a and b
+// (a transposition counts as one edit), or limit+1 once it exceeds limit.
+func editDistance(a, b string, limit int) int {
+	if d := len(a) - len(b); d > limit || -d > limit {
+		return limit + 1
+	}
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	if prev[len(b)] > limit {
+		return limit + 1
+	}
+	return prev[len(b)]
+}
+
+// Plausible signing years: the first 287(g) agreement was signed in 2002.
+const (
+	firstYear = 2002
+	lastYear  = 2099
+)
+
+// signedDate reads a SIGNED cell: an Excel date serial (numeric), or text
+// in the forms ICE has typed, typos included (05/082025, 7/72025). note
+// says how a text date with a typo was read.
+func signedDate(v string, numeric, date1904 bool) (date, note string, err error) {
+	v = strings.TrimSpace(v)
+	if f, perr := strconv.ParseFloat(v, 64); perr == nil {
+		return serialDate(f, date1904)
+	}
+	_ = numeric
+	d, typo, ok := textDate(v)
+	if !ok {
+		return "", "", fmt.Errorf("signed date %q is not a date", v)
+	}
+	if d.Year() < firstYear || d.Year() > lastYear {
+		return d.Format(time.DateOnly), fmt.Sprintf("signed date %q is outside %d–%d", v, firstYear, lastYear), nil
+	}
+	if typo {
+		note = fmt.Sprintf("signed date %q read as %s", v, d.Format(time.DateOnly))
+	}
+	return d.Format(time.DateOnly), note, nil
+}
+
+// serialDate converts an Excel serial day number (the time of day is
+// ignored) to a date.
+func serialDate(f float64, date1904 bool) (string, string, error) {
+	if f != f || f < 1 || f > 2958465 { // NaN, before 1900, after 9999-12-31
+		return "", "", fmt.Errorf("signed date serial %v is out of range", f)
+	}
+	days := int(f)
+	var d time.Time
+	switch {
+	case date1904:
+		d = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days)
+	case days == 60:
+		return "", "", fmt.Errorf("signed date serial 60 is Excel's nonexistent 1900-02-29")
+	case days < 60:
+		d = time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days)
+	default:
+		// Excel counts 1900 as a leap year, so later serials are one
+		// day ahead of a plain count from 1899-12-31.
+		d = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days)
+	}
+	s := d.Format(time.DateOnly)
+	if d.Year() < firstYear || d.Year() > lastYear {
+		return s, fmt.Sprintf("signed date %s is outside %d–%d", s, firstYear, lastYear), nil
+	}
+	return s, "", nil
+}
+
+var monthNames = map[string]time.Month{
+	"JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6,
+	"JUL": 7, "AUG": 8, "SEP": 9, "SEPT": 9, "OCT": 10, "NOV": 11, "DEC": 12,
+}
+
+// textDate reads M/D/YYYY, M-D-YY, YYYY-MM-DD, "Month D, YYYY" and the
+// slash-dropping typos ICE has made (05/082025 is 05/08/2025). typo is
+// true when the text needed repair.
+func textDate(s string) (time.Time, bool, bool) {
+	var nums []string
+	var month time.Month
+	cur := strings.Builder{}
+	word := strings.Builder{}
+	flush := func() {
+		if cur.Len() > 0 {
+			nums = append(nums, cur.String())
+			cur.Reset()
+		}
+		if word.Len() > 0 {
+			w := strings.ToUpper(word.String())
+			if len(w) >= 3 {
+				if m, ok := monthNames[w[:3]]; ok {
+					month = m
+				}
+			}
+			word.Reset()
+		}
+	}
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			if word.Len() > 0 {
+				flush()
+			}
+			cur.WriteRune(r)
+		case unicode.IsLetter(r):
+			if cur.Len() > 0 {
+				flush()
+			}
+			word.WriteRune(r)
+		default:
+			flush()
+		}
+	}
+	flush()
+	atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
+	var y, m, d int
+	typo := false
+	switch {
+	case month != 0 && len(nums) == 2: // May 8, 2025
+		m, d, y = int(month), atoi(nums[0]), atoi(nums[1])
+	case len(nums) == 3 && len(nums[0]) == 4: // 2025-05-08
+		y, m, d = atoi(nums[0]), atoi(nums[1]), atoi(nums[2])
+	case len(nums) == 3: // 5/8/2025, 5/8/25
+		m, d, y = atoi(nums[0]), atoi(nums[1]), atoi(nums[2])
+	case len(nums) == 2 && len(nums[1]) >= 5 && len(nums[1]) <= 6 && len(nums[0]) <= 2:
+		// 05/082025, 7/72025: the second slash was dropped.
+		m, d, y = atoi(nums[0]), atoi(nums[1][:len(nums[1])-4]), atoi(nums[1][len(nums[1])-4:])
+		typo = true
+	case len(nums) == 2 && len(nums[0]) >= 3 && len(nums[0]) <= 4 && len(nums[1]) == 4:
+		// 0508/2025: the first slash was dropped.
+		n := nums[0]
+		m, d, y = atoi(n[:len(n)-2]), atoi(n[len(n)-2:]), atoi(nums[1])
+		typo = true
+	case len(nums) == 1 && len(nums[0]) == 8: // 05082025
+		n := nums[0]
+		m, d, y = atoi(n[:2]), atoi(n[2:4]), atoi(n[4:])
+		typo = true
+	default:
+		return time.Time{}, false, false
+	}
+	if y < 100 {
+		y += 2000
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if m < 1 || m > 12 || d < 1 || t.Day() != d || t.Month() != time.Month(m) {
+		return time.Time{}, false, false
+	}
+	return t, typo, true
+}
+
+// looksLikeURL reports whether pasted cell text is an address rather than
+// a label such as "link".
+func looksLikeURL(s string) bool {
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "www.")
+}
+
+// unwrapURL returns the address a published MOA link points at: SafeLinks
+// (…safelinks.protection.outlook.com/?url=…) and Proofpoint URL Defense
+// wrappers removed, blanks trimmed, a missing scheme added. Anything it
+// cannot improve is returned trimmed.
+func unwrapURL(raw string) string {
+	s := strings.TrimSpace(strings.ReplaceAll(raw, "\u00a0", " "))
+	for range 4 { // wrappers can nest; a few layers at most
+		next, ok := unwrapOnce(s)
+		if !ok {
+			break
+		}
+		s = strings.TrimSpace(next)
+	}
+	l := strings.ToLower(s)
+	switch {
+	case strings.HasPrefix(l, "www."):
+		s = "https://" + s
+	case strings.HasPrefix(l, "https:/") && !strings.HasPrefix(l, "https://"):
+		s = "https://" + s[len("https:/"):]
+	case strings.HasPrefix(l, "http:/") && !strings.HasPrefix(l, "http://"):
+		s = "http://" + s[len("http:/"):]
+	}
+	return strings.ReplaceAll(s, " ", "%20")
+}
+
+func unwrapOnce(s string) (string, bool) {
+	// A link copied from a PDF viewer extension:
+	// chrome-extension://<id>/https:/www.ice.gov/….pdf
+	if l := strings.ToLower(s); strings.HasPrefix(l, "chrome-extension://") || strings.HasPrefix(l, "moz-extension://") {
+		rest := s[strings.Index(s, "://")+3:]
+		if i := strings.IndexByte(rest, '/'); i >= 0 && strings.HasPrefix(strings.ToLower(rest[i+1:]), "http") {
+			return rest[i+1:], true
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return s, false
+	}
+	host := strings.ToLower(u.Hostname())
+	switch {
+	case strings.HasSuffix(host, "safelinks.protection.outlook.com"):
+		if t := u.Query().Get("url"); t != "" {
+			return t, true
+		}
+	case host == "urldefense.com" && strings.HasPrefix(u.Path, "/v3/__"):
+		// https://urldefense.com/v3/__<url>__;!!<token>
+		inner := s[strings.Index(s, "/v3/__")+len("/v3/__"):]
+		if i := strings.Index(inner, "__;"); i >= 0 {
+			return inner[:i], true
+		}
+	case host == "urldefense.proofpoint.com":
+		// v2: u=https-3A__www.ice.gov_doclib_x.pdf
+		if t := u.Query().Get("u"); t != "" {
+			t = strings.ReplaceAll(t, "_", "/")
+			t = strings.ReplaceAll(t, "-", "%")
+			if dec, err := url.PathUnescape(t); err == nil {
+				return dec, true
+			}
+		}
+	}
+	return s, false
+}
