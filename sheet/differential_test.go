@@ -60,6 +60,19 @@ func excelizeCells(x *excelize.File, name string, probe map[cellKey]bool) (vals,
 	for _, ref := range refs {
 		if c, r, ok := xlsx.ParseRef(ref); ok {
 			probe[cellKey{r, c}] = true
+			continue
+		}
+		// A range: probe the cells in it that hold values.
+		a, b, _ := strings.Cut(ref, ":")
+		c1, r1, ok1 := xlsx.ParseRef(a)
+		c2, r2, ok2 := xlsx.ParseRef(b)
+		if !ok1 || !ok2 {
+			continue
+		}
+		for k := range vals {
+			if min(c1, c2) <= k.col && k.col <= max(c1, c2) && min(r1, r2) <= k.row && k.row <= max(r1, r2) {
+				probe[k] = true
+			}
 		}
 	}
 	for k := range probe {
@@ -95,9 +108,6 @@ func compareReaders(b []byte) (bool, error) {
 			return false, nil
 		}
 		probe := map[cellKey]bool{}
-		for k := range vals {
-			probe[k] = true
-		}
 		for k := range links {
 			probe[k] = true
 		}

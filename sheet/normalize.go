@@ -193,12 +193,11 @@ const (
 // signedDate reads a SIGNED cell: an Excel date serial (numeric), or text
 // in the forms ICE has typed, typos included (05/082025, 7/72025). note
 // says how a text date with a typo was read.
-func signedDate(v string, numeric, date1904 bool) (date, note string, err error) {
+func signedDate(v string, date1904 bool) (date, note string, err error) {
 	v = strings.TrimSpace(v)
 	if f, perr := strconv.ParseFloat(v, 64); perr == nil {
 		return serialDate(f, date1904)
 	}
-	_ = numeric
 	d, typo, ok := textDate(v)
 	if !ok {
 		return "", "", fmt.Errorf("signed date %q is not a date", v)
@@ -216,7 +215,7 @@ func signedDate(v string, numeric, date1904 bool) (date, note string, err error)
 // ignored) to a date.
 func serialDate(f float64, date1904 bool) (string, string, error) {
 	if f != f || f < 1 || f > 2958465 { // NaN, before 1900, after 9999-12-31
-		return "", "", fmt.Errorf("signed date serial %v is out of range", f)
+		return "", "", fmt.Errorf("signed date serial %s is out of range", strconv.FormatFloat(f, 'f', -1, 64))
 	}
 	days := int(f)
 	var d time.Time

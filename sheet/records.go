@@ -120,7 +120,7 @@ func readRecords(sh *xlsx.Sheet, hdrIdx int, cols []column, date1904 bool) *File
 				warn(row.Num, fieldSigned, "signed date is blank")
 			} else {
 				rec.SignedRaw = signed.Value
-				d, note, err := signedDate(signed.Value, signed.Type == xlsx.TypeNumber, date1904)
+				d, note, err := signedDate(signed.Value, date1904)
 				if err != nil {
 					warn(row.Num, fieldSigned, "%v", err)
 				} else {
@@ -150,7 +150,7 @@ func readRecords(sh *xlsx.Sheet, hdrIdx int, cols []column, date1904 bool) *File
 	}
 	for _, c := range cols {
 		if n := errCells[c.name]; n > 0 {
-			f.Warnings = append(f.Warnings, Warning{Column: c.name, Message: fmt.Sprintf("%d cells hold an Excel error (such as #N/A); read as blank", n)})
+			f.Warnings = append(f.Warnings, Warning{Column: c.name, Message: fmt.Sprintf("%d cell(s) hold an Excel error (such as #N/A); read as blank", n)})
 			errCells[c.name] = 0
 		}
 	}

@@ -59,12 +59,81 @@ func listRank(p *prepared) int {
 // of c.Inputs. Parsing happens before the write transaction so the lock
 // is held only for the diff and the writes.
 func (s *Store) Commit(ctx context.Context, c Cycle) (*CycleResult, error) {
+	res, err := s.CommitBatch(ctx, []Cycle{c})
+	if err != nil {
+		return nil, err
+	}
+	return res[0], nil
+}
+
+// CommitBatch commits several cycles, in order, in ONE write transaction:
+// all of them or none. Each cycle is applied exactly as Commit would apply
+// it alone. It exists for backfills: every write transaction ends in an
+// fsync, and on a slow disk that, not the work, bounds an import, so
+// `import` commits a few files at a time (a crash loses at most that
+// batch, which a re-run redoes).
+func (s *Store) CommitBatch(ctx context.Context, cycles []Cycle) ([]*CycleResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("store: commit: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
+	orders := make([][]*prepared, len(cycles))
+	results := make([]*CycleResult, len(cycles))
+	for ci, c := range cycles {
+		preps, err := s.prepare(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		order := slices.Clone(preps)
+		slices.SortStableFunc(order, func(a, b *prepared) int { return cmp.Compare(listRank(a), listRank(b)) })
+		orders[ci] = order
+		results[ci] = &CycleResult{Outcomes: make([]Outcome, len(preps))}
+	}
+
+	var w *writer
+	err := s.update("commit", func(tx *bolt.Tx) error {
+		w = newWriter(tx, s.currents)
+		for ci, c := range cycles {
+			res := results[ci]
+			for _, p := range orders[ci] {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				out, changes, err := w.input(p, c)
+				if err != nil {
+					return fmt.Errorf("%s: %w", p.in.Name, err)
+				}
+				res.Outcomes[p.idx] = *out
+				res.Changes = append(res.Changes, changes...)
+			}
+			if err := w.recordValidators(c); err != nil {
+				return err
+			}
+			if err := w.recordChecks(c.Checks, c.Inputs, res.Outcomes); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.currents = w.currents
+	for _, res := range results {
+		for _, o := range res.Outcomes {
+			if o.New {
+				logSnapshot(s.log, "snapshot recorded", o.Snapshot)
+			}
+		}
+	}
+	return results, nil
+}
+
+// prepare hashes a cycle's inputs and parses those not already archived,
+// outside the write transaction.
+func (s *Store) prepare(ctx context.Context, c Cycle) ([]*prepared, error) {
 	preps := make([]*prepared, len(c.Inputs))
 	for i, in := range c.Inputs {
 		sum := sha256.Sum256(in.Body)
@@ -100,37 +169,7 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (*CycleResult, error) {
 			}
 		}
 	}
-	order := slices.Clone(preps)
-	slices.SortStableFunc(order, func(a, b *prepared) int { return cmp.Compare(listRank(a), listRank(b)) })
-
-	res := &CycleResult{Outcomes: make([]Outcome, len(preps))}
-	err = s.update("commit", func(tx *bolt.Tx) error {
-		w := newWriter(tx)
-		for _, p := range order {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			out, changes, err := w.input(p, c)
-			if err != nil {
-				return fmt.Errorf("%s: %w", p.in.Name, err)
-			}
-			res.Outcomes[p.idx] = *out
-			res.Changes = append(res.Changes, changes...)
-		}
-		if err := w.recordValidators(c); err != nil {
-			return err
-		}
-		return w.recordChecks(c.Checks, c.Inputs, res.Outcomes)
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range res.Outcomes {
-		if o.New {
-			logSnapshot(s.log, "snapshot recorded", o.Snapshot)
-		}
-	}
-	return res, nil
+	return preps, nil
 }
 
 // RecordChecks records a cycle that brought no file: its polls and the
@@ -183,8 +222,9 @@ func (s *Store) Accept(ctx context.Context, id uint64, recipients []Recipient, a
 		return nil, fmt.Errorf("store: accept %d: parse %s: %w", id, snap.FileName, err)
 	}
 	var out *Outcome
+	var w *writer
 	err = s.update(fmt.Sprintf("accept %d", id), func(tx *bolt.Tx) error {
-		w := newWriter(tx)
+		w = newWriter(tx, s.currents)
 		var snap Snapshot
 		ok, err := getJSON(w.snapshots, be64(id), &snap)
 		if err != nil {
@@ -221,6 +261,7 @@ func (s *Store) Accept(ctx context.Context, id uint64, recipients []Recipient, a
 	if err != nil {
 		return nil, err
 	}
+	s.currents = w.currents
 	logSnapshot(s.log, "snapshot accepted", out.Snapshot)
 	return out, nil
 }
@@ -247,7 +288,9 @@ type writer struct {
 // times): bbolt's default of 0.5 would leave their pages half empty.
 const appendFill = 0.95
 
-func newWriter(tx *bolt.Tx) *writer {
+// newWriter starts a writer; cache, when not nil, seeds its current
+// agreements (see Store.currents).
+func newWriter(tx *bolt.Tx, cache ...map[sheet.List]*current) *writer {
 	w := &writer{
 		tx: tx, meta: tx.Bucket(bucketMeta), files: tx.Bucket(bucketFiles),
 		snapshots: tx.Bucket(bucketSnapshots), shas: tx.Bucket(bucketSHAs),
@@ -257,6 +300,11 @@ func newWriter(tx *bolt.Tx) *writer {
 		validators: tx.Bucket(bucketValidators), outbox: tx.Bucket(bucketOutbox),
 		due:      tx.Bucket(bucketDue),
 		currents: map[sheet.List]*current{},
+	}
+	for _, c := range cache {
+		for l, cur := range c {
+			w.currents[l] = cur
+		}
 	}
 	for _, b := range []*bolt.Bucket{w.snapshots, w.agreements, w.snapshotIDs, w.changes, w.checks, w.outbox} {
 		b.FillPercent = appendFill
@@ -303,6 +351,8 @@ func (w *writer) current(list sheet.List) (*current, error) {
 }
 
 func (w *writer) setCurrent(list sheet.List, c *current) error {
+	// A copy, so a caller holding the Result cannot change the cache.
+	c.Agreements = slices.Clone(c.Agreements)
 	w.currents[list] = c
 	return putJSON(w.cur, []byte(list), c)
 }

@@ -9,6 +9,7 @@ package store
 //
 //	// Writing
 //	(*Store) Commit(ctx, Cycle) (*CycleResult, error)   // one write tx
+//	(*Store) CommitBatch(ctx, []Cycle) ([]*CycleResult, error) // several cycles, in order, one write tx
 //	(*Store) RecordChecks(ctx, []Check, []Validator) error  // a cycle with no files
 //	(*Store) Accept(ctx, snapshotID uint64, recipients []Recipient, at time.Time) (*Outcome, error)
 //

@@ -72,6 +72,11 @@ type Store struct {
 	// mu serialises Commit and Accept: each parses outside the write
 	// transaction after a read, and must not interleave with another.
 	mu sync.Mutex
+	// currents caches each list's current agreements as the last committed
+	// write transaction left them (guarded by mu), so a cycle does not
+	// decode hundreds of kilobytes it wrote itself. Only this process can
+	// write the file (bbolt's exclusive lock), so the cache cannot go stale.
+	currents map[sheet.List]*current
 }
 
 // migration brings the schema from version-1 to version.

@@ -73,7 +73,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	logger := cronLogger{s.Log}
 	c := cron.New(
 		cron.WithParser(specParser),
-		cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)),
+		// Recover sits inside SkipIfStillRunning: a panic that escaped
+		// the skip wrapper would keep its token and skip every later tick.
+		cron.WithChain(cron.SkipIfStillRunning(logger), cron.Recover(logger)),
 		cron.WithLogger(logger),
 	)
 	wake := make(chan struct{}, 1)
