@@ -367,7 +367,7 @@ func minOverlap(a, b *entry) float64 {
 func modelClose(a, b *sheet.Record) bool {
 	forms := func(r *sheet.Record) []string {
 		f := []string{normLabel(r.ModelRaw), normLabel(r.Model)}
-		if l, ok := modelLabels[r.Model]; ok {
+		if l := sheet.ModelLabel(r.Model); l != r.Model {
 			f = append(f, normLabel(l+" model"))
 		}
 		return f
@@ -452,33 +452,6 @@ func changedFields(before, after *sheet.Record) []string {
 		}
 	}
 	return f
-}
-
-// fieldValue returns the value of a field named as in Change.Fields.
-func fieldValue(r *sheet.Record, field string) string {
-	if r == nil {
-		return ""
-	}
-	switch field {
-	case "state":
-		return r.State
-	case "state_name":
-		return r.StateName
-	case "agency":
-		return r.Agency
-	case "type":
-		return r.Type
-	case "model":
-		return r.Model
-	case "signed":
-		return r.Signed
-	case "moa_url":
-		return r.MOAURL
-	}
-	if k, ok := strings.CutPrefix(field, "extra."); ok {
-		return r.Extra[k]
-	}
-	return ""
 }
 
 // sameAgency reports whether a pending and a participating agreement name

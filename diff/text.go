@@ -16,21 +16,6 @@ type TextOptions struct {
 	Old, New string
 }
 
-// modelLabels are the words a reporter reads for the model constants.
-var modelLabels = map[string]string{
-	sheet.JailEnforcement:       "Jail Enforcement",
-	sheet.WarrantServiceOfficer: "Warrant Service Officer",
-	sheet.TaskForce:             "Task Force",
-}
-
-// ModelLabel returns the human label of a normalized model.
-func ModelLabel(m string) string {
-	if l, ok := modelLabels[m]; ok {
-		return l
-	}
-	return m
-}
-
 // WriteText renders r for a reporter: the counts on top, then the added,
 // removed and changed agreements grouped by state, one line each (agency,
 // model, signed date, MOA link). A changed agreement lists each changed
@@ -68,7 +53,7 @@ func WriteText(w io.Writer, r *Result, opt TextOptions) error {
 				ew.printf("      promoted to participating (%s), not a termination\n", c.PromotedTo)
 			}
 			for _, f := range c.Fields {
-				before, after := fieldValue(c.Before, f), fieldValue(c.After, f)
+				before, after := c.Before.Field(f), c.After.Field(f)
 				ew.printf("      %s: %s → %s\n", f, orBlank(before), orBlank(after))
 				if before != "" && after != "" {
 					ew.printf("        %s\n", MarkChanges(before, after))
@@ -96,7 +81,7 @@ func stateHeading(r *sheet.Record) string {
 }
 
 func agreementLine(r *sheet.Record) string {
-	parts := []string{r.Agency, ModelLabel(r.Model)}
+	parts := []string{r.Agency, sheet.ModelLabel(r.Model)}
 	if r.Signed != "" {
 		parts = append(parts, "signed "+r.Signed)
 	}
@@ -151,8 +136,8 @@ func CSVRows(r *Result) [][]string {
 			rec := c.Record()
 			var before, after []string
 			for _, f := range c.Fields {
-				before = append(before, f+"="+fieldValue(c.Before, f))
-				after = append(after, f+"="+fieldValue(c.After, f))
+				before = append(before, f+"="+c.Before.Field(f))
+				after = append(after, f+"="+c.After.Field(f))
 			}
 			rows = append(rows, []string{string(c.Kind), string(c.List), c.AgreementID, rec.State,
 				rec.Agency, rec.Model, rec.Signed, rec.MOAURL, strings.Join(c.Fields, "|"),

@@ -79,7 +79,7 @@ func TestEmailImmediate(t *testing.T) {
 	if strings.Contains(m.Text, "Orange County") || strings.Contains(m.HTML, "Orange County") {
 		t.Errorf("TX subscriber got the CA change")
 	}
-	for _, want := range []string{"Harris County Sheriff's Office", "Task Force Model", "Feb 10, 2026",
+	for _, want := range []string{"Harris County Sheriff's Office", "Model:   Task Force", "Feb 10, 2026",
 		"https://www.ice.gov/moa/TX.pdf", "https://watch.example.org/agreements/ag-TX-Har", "Ended: Ended Police Department",
 		"Signed (moved to participating): Promoted Constable", "https://watch.example.org/agreements/ag-signed",
 		"pending since Nov 4, 2025", "signed: May 8, 2025 → Feb 10, 2026", "== TX =="} {

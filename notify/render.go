@@ -113,19 +113,6 @@ func humanDate(s string) string {
 	return s
 }
 
-// ModelLabel is the human name of a normalized model.
-func ModelLabel(m string) string {
-	switch m {
-	case sheet.JailEnforcement:
-		return "Jail Enforcement Model"
-	case sheet.WarrantServiceOfficer:
-		return "Warrant Service Officer"
-	case sheet.TaskForce:
-		return "Task Force Model"
-	}
-	return m
-}
-
 // oneLine removes control characters (CR, LF, tabs, …) so a value from a
 // spreadsheet cannot forge lines in a text body.
 func oneLine(s string) string {
@@ -156,7 +143,7 @@ func (n *Notifier) itemFor(ch diff.Change) item {
 	it := item{
 		Agency: oneLine(r.Agency),
 		Type:   oneLine(r.Type),
-		Model:  oneLine(ModelLabel(r.Model)),
+		Model:  oneLine(sheet.ModelLabel(r.Model)),
 		List:   string(ch.List),
 		Signed: humanDate(oneLine(r.Signed)),
 		MOA:    safeURL(r.MOAURL),
@@ -183,38 +170,11 @@ func (n *Notifier) itemFor(ch diff.Change) item {
 	default:
 		it.Headline = "Changed"
 		for _, f := range ch.Fields {
-			old, nw := fieldValue(ch.Before, f), fieldValue(ch.After, f)
+			old, nw := displayField(ch.Before, f), displayField(ch.After, f)
 			it.Fields = append(it.Fields, fieldChange{Field: f, Old: oneLine(old), New: oneLine(nw)})
 		}
 	}
 	return it
-}
-
-// fieldValue reads a normalized field by its name in Change.Fields.
-func fieldValue(r *sheet.Record, field string) string {
-	if r == nil {
-		return ""
-	}
-	switch field {
-	case "state":
-		return r.State
-	case "state_name":
-		return r.StateName
-	case "agency":
-		return r.Agency
-	case "type":
-		return r.Type
-	case "model":
-		return ModelLabel(r.Model)
-	case "signed":
-		return humanDate(r.Signed)
-	case "moa_url":
-		return r.MOAURL
-	}
-	if v, ok := r.Extra[field]; ok {
-		return v
-	}
-	return r.Extra[strings.ToUpper(field)]
 }
 
 // renderChanges renders one email for a set of changes, grouped by state.
@@ -321,3 +281,16 @@ var htmlTemplate = template.Must(template.New("email").Funcs(template.FuncMap{"o
 {{end}}{{end}}<p style="margin:24px 0 0 0;font-size:12px;color:#666666">{{.Footer}}</p>
 </body></html>
 `))
+
+// displayField is a field's value as an email shows it: models and dates
+// in words.
+func displayField(r *sheet.Record, field string) string {
+	v := r.Field(field)
+	switch field {
+	case "model":
+		return sheet.ModelLabel(v)
+	case "signed":
+		return humanDate(v)
+	}
+	return v
+}

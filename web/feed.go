@@ -74,7 +74,7 @@ func changeTitle(c *diff.Change) string {
 	if r == nil {
 		return verb
 	}
-	t := fmt.Sprintf("%s: %s (%s, %s)", verb, r.Agency, r.State, modelName(r.Model))
+	t := fmt.Sprintf("%s: %s (%s, %s)", verb, r.Agency, r.State, sheet.ModelLabel(r.Model))
 	if c.Kind == diff.Changed && len(c.Fields) > 0 {
 		t += ": " + strings.Join(c.Fields, ", ")
 	}

@@ -65,9 +65,9 @@ func TestFeed(t *testing.T) {
 			titles = append(titles, e.Title)
 		}
 		for _, want := range []string{
-			"Changed: Harris County Sheriff's Office (TX, task force): signed",
-			"Removed: Alachua County Sheriff's Office (FL, jail enforcement)",
-			"Added: Tulsa Police Department (OK, task force)",
+			"Changed: Harris County Sheriff's Office (TX, Task Force): signed",
+			"Removed: Alachua County Sheriff's Office (FL, Jail Enforcement)",
+			"Added: Tulsa Police Department (OK, Task Force)",
 		} {
 			if !slices.Contains(titles, want) {
 				t.Errorf("got titles %q, want one %q", titles, want)

@@ -13,9 +13,9 @@ import (
 
 // funcs are the template functions shared by the pages and the feed.
 var funcs = template.FuncMap{
-	"model":     modelName,
+	"model":     sheet.ModelLabel,
 	"kindWord":  kindWord,
-	"field":     fieldValue,
+	"field":     displayField,
 	"title":     changeTitle,
 	"stateName": stateName,
 	"when":      when,
@@ -36,21 +36,6 @@ func cmp(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// modelName is the words a reporter uses for a normalized model.
-func modelName(m string) string {
-	switch m {
-	case sheet.JailEnforcement:
-		return "jail enforcement"
-	case sheet.WarrantServiceOfficer:
-		return "warrant service officer"
-	case sheet.TaskForce:
-		return "task force"
-	case "":
-		return "unknown model"
-	}
-	return m
 }
 
 func kindWord(k diff.Kind) string {
@@ -79,33 +64,6 @@ func fieldName(f string) string {
 		return strings.ToLower(k)
 	}
 	return f
-}
-
-// fieldValue returns the value of a field named as in diff.Change.Fields.
-func fieldValue(r *sheet.Record, field string) string {
-	if r == nil {
-		return ""
-	}
-	switch field {
-	case "state":
-		return r.State
-	case "state_name":
-		return r.StateName
-	case "agency":
-		return r.Agency
-	case "type":
-		return r.Type
-	case "model":
-		return modelName(r.Model)
-	case "signed":
-		return r.Signed
-	case "moa_url":
-		return r.MOAURL
-	}
-	if k, ok := strings.CutPrefix(field, "extra."); ok {
-		return r.Extra[k]
-	}
-	return ""
 }
 
 // when formats a time for people, in UTC so cached pages are the same for
@@ -157,4 +115,12 @@ func stateName(code string) string {
 		return "Unknown state"
 	}
 	return code
+}
+
+// displayField is a field's value as a page shows it: a model in words.
+func displayField(r *sheet.Record, field string) string {
+	if field == "model" {
+		return sheet.ModelLabel(r.Field(field))
+	}
+	return r.Field(field)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -53,7 +52,7 @@ func runAgreements(ctx context.Context, a *app, args []string) error {
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATE\tAGENCY\tTYPE\tMODEL\tSIGNED\tMOA")
 	for _, ag := range aggs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ag.ID, ag.State, ag.Agency, ag.Type, modelName(ag.Model), dash(ag.Signed), dash(ag.MOAURL))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ag.ID, ag.State, ag.Agency, ag.Type, sheet.ModelLabel(ag.Model), dash(ag.Signed), dash(ag.MOAURL))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -100,43 +99,6 @@ func extraString(m map[string]string) string {
 		parts = append(parts, k+"="+m[k])
 	}
 	return strings.Join(parts, "; ")
-}
-
-// fieldValue returns a record's value for a field name as Change.Fields
-// names it ("agency", "signed", "extra.COUNTY", …).
-func fieldValue(r *sheet.Record, field string) string {
-	switch field {
-	case "state":
-		return r.State
-	case "state_name":
-		return r.StateName
-	case "agency":
-		return r.Agency
-	case "agency_raw":
-		return r.AgencyRaw
-	case "type":
-		return r.Type
-	case "model":
-		return r.Model
-	case "model_raw":
-		return r.ModelRaw
-	case "signed":
-		return r.Signed
-	case "signed_raw":
-		return r.SignedRaw
-	case "moa_url":
-		return r.MOAURL
-	case "moa_raw":
-		return r.MOARaw
-	case "moa_text":
-		return r.MOAText
-	case "row":
-		return strconv.Itoa(r.Row)
-	}
-	if k, ok := strings.CutPrefix(field, "extra."); ok {
-		return r.Extra[k]
-	}
-	return ""
 }
 
 var _ = store.ErrNotFound

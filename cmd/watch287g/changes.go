@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
 )
 
@@ -106,7 +107,7 @@ func changeCSVRow(c diff.Change) []string {
 func changeLine(c diff.Change) string {
 	r := c.Record()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-10s %-8s %-13s %s  %s  (%s", dash(c.AfterPublished), c.Kind, c.List, r.State, r.Agency, modelName(r.Model))
+	fmt.Fprintf(&b, "%-10s %-8s %-13s %s  %s  (%s", dash(c.AfterPublished), c.Kind, c.List, r.State, r.Agency, sheet.ModelLabel(r.Model))
 	if r.Signed != "" {
 		fmt.Fprintf(&b, ", signed %s", r.Signed)
 	}
@@ -114,7 +115,7 @@ func changeLine(c diff.Change) string {
 	switch {
 	case c.Kind == diff.Changed && c.Before != nil && c.After != nil:
 		for _, f := range c.Fields {
-			fmt.Fprintf(&b, "\n%34s %s: %q → %q", "", f, fieldValue(c.Before, f), fieldValue(c.After, f))
+			fmt.Fprintf(&b, "\n%34s %s: %q → %q", "", f, c.Before.Field(f), c.After.Field(f))
 		}
 	case c.WasPendingSince != "":
 		fmt.Fprintf(&b, "  was pending since %s", c.WasPendingSince)
@@ -123,17 +124,4 @@ func changeLine(c diff.Change) string {
 	}
 	fmt.Fprintf(&b, "  [agreement %s]", c.AgreementID)
 	return b.String()
-}
-
-// modelName is the words a reporter uses for a normalized model.
-func modelName(m string) string {
-	switch m {
-	case "jail_enforcement":
-		return "jail enforcement"
-	case "warrant_service_officer":
-		return "warrant service officer"
-	case "task_force":
-		return "task force"
-	}
-	return m
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
 )
 
@@ -81,7 +82,7 @@ func writeHistory(a *app, e historyEntry) {
 	if !ag.Active {
 		status = "ended (no longer on ICE's list)"
 	}
-	fmt.Fprintf(a.stdout, "%s — %s, %s (%s list, agreement %s)\n", ag.Agency, ag.State, modelName(ag.Model), ag.List, ag.ID)
+	fmt.Fprintf(a.stdout, "%s — %s, %s (%s list, agreement %s)\n", ag.Agency, ag.State, sheet.ModelLabel(ag.Model), ag.List, ag.ID)
 	fmt.Fprintf(a.stdout, "  status: %s\n", status)
 	if ag.Signed != "" {
 		fmt.Fprintf(a.stdout, "  signed: %s\n", ag.Signed)

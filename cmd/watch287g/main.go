@@ -104,7 +104,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if !ok {
 		return fmt.Errorf("%w: unknown command %q (run watch287g -h for the list)", errUsage, name)
 	}
-	a.log = newLogger(stderr)
+	a.log = newLogger(stderr, name)
 	if err := cmd.run(ctx, a, fs.Args()[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) || errors.Is(err, errQuarantined) {
 			return err

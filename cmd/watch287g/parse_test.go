@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-// runCmd runs the command line in-process and returns stdout and stderr.
+// runParseCmd runs the command line in-process and returns stdout and stderr.
 func runParseCmd(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
@@ -19,12 +19,12 @@ func runParseCmd(t *testing.T, args ...string) (string, string, error) {
 	return stdout.String(), stderr.String(), err
 }
 
-func fixturePath(name string) string {
+func parseFixture(name string) string {
 	return filepath.Join("..", "..", "testdata", name)
 }
 
 func TestParseJSON(t *testing.T) {
-	out, _, err := runParseCmd(t, "parse", "--format", "json", fixturePath("participating_quirks.xlsx"))
+	out, _, err := runParseCmd(t, "parse", "--format", "json", parseFixture("participating_quirks.xlsx"))
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -74,7 +74,7 @@ func TestParseJSON(t *testing.T) {
 }
 
 func TestParseText(t *testing.T) {
-	out, _, err := runParseCmd(t, "parse", fixturePath("pending.xlsx"))
+	out, _, err := runParseCmd(t, "parse", parseFixture("pending.xlsx"))
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -86,7 +86,7 @@ func TestParseText(t *testing.T) {
 }
 
 func TestParseCSV(t *testing.T) {
-	out, _, err := runParseCmd(t, "parse", fixturePath("participating_county_addendum.xlsx"), "--format", "csv")
+	out, _, err := runParseCmd(t, "parse", parseFixture("participating_county_addendum.xlsx"), "--format", "csv")
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -111,12 +111,12 @@ func TestParseErrors(t *testing.T) {
 		want string
 		is   error
 	}{
-		"html page":      {args: []string{"parse", fixturePath("html_block_page.xlsx")}, want: "not an xlsx workbook"},
-		"no header":      {args: []string{"parse", fixturePath("no_header.xlsx")}, want: "no recognisable header"},
-		"missing file":   {args: []string{"parse", fixturePath("nope.xlsx")}, want: "no such file"},
+		"html page":      {args: []string{"parse", parseFixture("html_block_page.xlsx")}, want: "not an xlsx workbook"},
+		"no header":      {args: []string{"parse", parseFixture("no_header.xlsx")}, want: "no recognisable header"},
+		"missing file":   {args: []string{"parse", parseFixture("nope.xlsx")}, want: "no such file"},
 		"no file":        {args: []string{"parse"}, is: errUsage},
 		"two files":      {args: []string{"parse", "a", "b"}, is: errUsage},
-		"unknown format": {args: []string{"parse", "--format", "xml", fixturePath("pending.xlsx")}, is: errUsage},
+		"unknown format": {args: []string{"parse", "--format", "xml", parseFixture("pending.xlsx")}, is: errUsage},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
