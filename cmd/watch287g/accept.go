@@ -18,19 +18,12 @@ func runAccept(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: snapshot ID must be a number, not %q", errUsage, fs.Arg(0))
 	}
-	cfg, err := a.loadConfig()
+	w, err := a.openWriter()
 	if err != nil {
 		return err
 	}
-	st, err := a.openStore(false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	n, err := a.notifier(cfg, st)
-	if err != nil {
-		return err
-	}
+	defer w.st.Close()
+	st, n := w.st, w.n
 	out, err := st.Accept(ctx, id, n.Recipients(), a.now().UTC())
 	if err != nil {
 		return err

@@ -17,21 +17,14 @@ func runFetch(ctx context.Context, a *app, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := a.loadConfig()
+	w, err := a.openWriter()
 	if err != nil {
 		return err
 	}
+	defer w.st.Close()
+	cfg, st, n := w.cfg, w.st, w.n
 	if *pageURL != "" {
 		cfg.PageURL = *pageURL
-	}
-	st, err := a.openStore(false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	n, err := a.notifier(cfg, st)
-	if err != nil {
-		return err
 	}
 	rep, err := a.newTracker(cfg, st, n, nil).Cycle(ctx)
 	writeReport(a.stdout, rep)

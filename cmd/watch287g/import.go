@@ -55,19 +55,12 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	}
 	sortImportFiles(files, *order)
 
-	cfg, err := a.loadConfig()
+	w, err := a.openWriter()
 	if err != nil {
 		return err
 	}
-	st, err := a.openStore(false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	n, err := a.notifier(cfg, st)
-	if err != nil {
-		return err
-	}
+	defer w.st.Close()
+	cfg, st, n := w.cfg, w.st, w.n
 
 	bar := newProgress(a.stderr, len(files), *quiet)
 	var sum importSummary

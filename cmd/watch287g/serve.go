@@ -26,10 +26,12 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := a.loadConfig()
+	w, err := a.openWriter()
 	if err != nil {
 		return err
 	}
+	defer w.st.Close()
+	cfg, st, n := w.cfg, w.st, w.n
 	if *listen != "" {
 		cfg.Listen = *listen
 	}
@@ -38,15 +40,6 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	}
 	// A bad schedule is an error at start, never a panic later.
 	if _, err := tracker.ParseSchedule(cfg.Schedule); err != nil {
-		return err
-	}
-	st, err := a.openStore(false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	n, err := a.notifier(cfg, st)
-	if err != nil {
 		return err
 	}
 

@@ -23,6 +23,34 @@ func (a *app) loadConfig() (*config.Config, error) {
 	return cfg, nil
 }
 
+// writer is what the commands that change the store need: the
+// configuration, the store opened for writing and the notifier over its
+// outbox.
+type writer struct {
+	cfg *config.Config
+	st  *store.Store
+	n   *notify.Notifier
+}
+
+// openWriter loads the configuration, opens the store for writing and
+// builds the notifier. The caller closes the store.
+func (a *app) openWriter() (*writer, error) {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	st, err := a.openStore(false)
+	if err != nil {
+		return nil, err
+	}
+	n, err := a.notifier(cfg, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &writer{cfg: cfg, st: st, n: n}, nil
+}
+
 // notifier builds the notifier over the store's outbox.
 func (a *app) notifier(cfg *config.Config, st *store.Store) (*notify.Notifier, error) {
 	opt := cfg.NotifyOptions()
