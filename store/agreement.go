@@ -171,11 +171,10 @@ func (s *Store) Agreements(ctx context.Context, list sheet.List, at uint64) (Sna
 				since[id] = info.Since
 			}
 		}
-		raw := tx.Bucket(bucketFiles).Get([]byte(snap.SHA256))
-		if raw == nil {
+		var ok bool
+		if body, ok = getFile(tx.Bucket(bucketFiles), snap.SHA256); !ok {
 			return fmt.Errorf("file %s of snapshot %d: %w", snap.SHA256, at, ErrNotFound)
 		}
-		body = bytes.Clone(raw)
 		return nil
 	})
 	if err != nil {

@@ -377,9 +377,9 @@ func (w *writer) input(p *prepared, c Cycle) (*Outcome, []diff.Change, error) {
 		}
 		return &Outcome{Snapshot: snap}, nil, nil
 	}
-	if w.files.Get([]byte(p.sha)) == nil {
-		if err := w.files.Put([]byte(p.sha), p.in.Body); err != nil {
-			return nil, nil, fmt.Errorf("archive %s: %w", p.sha, err)
+	if !hasFile(w.files, p.sha) {
+		if err := putFile(w.files, p.sha, p.in.Body); err != nil {
+			return nil, nil, err
 		}
 	}
 	id, err := w.snapshots.NextSequence()

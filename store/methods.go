@@ -19,6 +19,7 @@ package store
 //	(*Store) Snapshot(ctx, id uint64) (Snapshot, error)
 //	(*Store) SnapshotBySHA(ctx, list sheet.List, sha string) (Snapshot, error)
 //	(*Store) File(ctx, sha string) ([]byte, error)             // original bytes
+//	(*Store) HasFile(ctx, sha string) (bool, error)
 //	(*Store) Latest(ctx, list sheet.List) (Snapshot, error)    // last accepted; ErrNotFound
 //	(*Store) Agreements(ctx, list sheet.List, at uint64) (Snapshot, []diff.Agreement, error) // at==0: latest accepted
 //	(*Store) AgreementsAt(ctx, list sheet.List, date string) (Snapshot, []diff.Agreement, error) // last accepted published on/before date

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -63,11 +62,10 @@ func (s *Store) SnapshotBySHA(ctx context.Context, list sheet.List, sha string) 
 func (s *Store) File(ctx context.Context, sha string) ([]byte, error) {
 	var body []byte
 	err := s.view("file "+sha, func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketFiles).Get([]byte(sha))
-		if v == nil {
+		var ok bool
+		if body, ok = getFile(tx.Bucket(bucketFiles), sha); !ok {
 			return ErrNotFound
 		}
-		body = bytes.Clone(v)
 		return nil
 	})
 	return body, err
@@ -116,13 +114,13 @@ func (s *Store) Series(ctx context.Context) ([]Series, error) {
 func (s *Store) Verify(ctx context.Context) ([]Mismatch, error) {
 	out := []Mismatch{}
 	err := s.view("verify", func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketFiles).ForEach(func(k, v []byte) error {
+		return forEachFile(tx.Bucket(bucketFiles), func(k string, body []byte) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			sum := sha256.Sum256(v)
-			if got := hex.EncodeToString(sum[:]); got != string(k) {
-				out = append(out, Mismatch{SHA256: string(k), Got: got})
+			sum := sha256.Sum256(body)
+			if got := hex.EncodeToString(sum[:]); got != k {
+				out = append(out, Mismatch{SHA256: k, Got: got})
 			}
 			return nil
 		})

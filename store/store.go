@@ -26,10 +26,10 @@ const SchemaVersion = 1
 
 // AllocSize is how far bbolt grows the file at a time once it is past that
 // size. The store holds tens of megabytes (the archived files dominate), so
-// 2 MiB steps keep growth to a dozen steps over a corpus import while
-// leaving at most 2 MiB unused: bbolt's default of 16 MiB would push a
+// 1 MiB steps keep growth to a few dozen steps over a corpus import while
+// leaving at most 1 MiB unused: bbolt's default of 16 MiB would push a
 // 25 MB store to 41 MB, past the 1.5× budget over the archived files.
-const AllocSize = 2 << 20
+const AllocSize = 1 << 20
 
 // Bucket names. Every key sorts: big-endian sequence numbers, fixed-width
 // UTC times, hex digests.

@@ -3,6 +3,8 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
@@ -97,10 +99,19 @@ func runImport(ctx context.Context, a *app, args []string) error {
 			return fmt.Errorf("read %s: %w", f.path, err)
 		}
 		in := store.Input{Source: f.path, Name: f.name, Body: body, Published: f.published, SeenAt: a.now().UTC()}
-		in.Parsed, in.ParseErr = sheet.Parse(body)
-		if in.ParseErr != nil && !isQuarantinable(in.ParseErr) {
-			sum.failed = append(sum.failed, fmt.Sprintf("%s: %v", f.path, in.ParseErr))
-			continue
+		// Bytes already archived are only seen again (last_seen moves), so
+		// a re-run or a resumed import does not read them twice.
+		sum256 := sha256.Sum256(body)
+		known, err := st.HasFile(ctx, hex.EncodeToString(sum256[:]))
+		if err != nil {
+			return err
+		}
+		if !known {
+			in.Parsed, in.ParseErr = sheet.Parse(body)
+			if in.ParseErr != nil && !isQuarantinable(in.ParseErr) {
+				sum.failed = append(sum.failed, fmt.Sprintf("%s: %v", f.path, in.ParseErr))
+				continue
+			}
 		}
 		batch = append(batch, store.Cycle{
 			At:         a.now().UTC(),
