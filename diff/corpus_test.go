@@ -1,41 +1,16 @@
 package diff
 
 import (
-	"bufio"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 
+	"github.com/watch287g/watch287g/internal/corpustest"
 	"github.com/watch287g/watch287g/sheet"
 )
-
-// corpusDir finds ../shared/corpus next to the repository root.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found: tests that need the real ICE files are skipped")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(filepath.Join(c, "manifest.tsv")); err != nil {
-		t.Skipf("corpus not found at %s: tests that need the real ICE files are skipped", c)
-	}
-	return c
-}
 
 type corpusFile struct {
 	name string
@@ -47,23 +22,10 @@ type corpusFile struct {
 // using the manifest's kind (decided by columns), never the file name.
 func corpusChains(t *testing.T, dir string) map[sheet.List][]corpusFile {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "manifest.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	out := map[sheet.List][]corpusFile{}
-	sc := bufio.NewScanner(f)
-	for first := true; sc.Scan(); first = false {
-		p := strings.Split(sc.Text(), "\t")
-		if first || len(p) < 8 {
-			continue
-		}
-		n, _ := strconv.Atoi(p[7])
-		out[sheet.List(p[6])] = append(out[sheet.List(p[6])], corpusFile{p[0], sheet.List(p[6]), n})
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
+	for _, f := range corpustest.Manifest(t, dir) {
+		l := sheet.List(f.Kind)
+		out[l] = append(out[l], corpusFile{f.Name, l, f.Rows})
 	}
 	return out
 }
@@ -126,7 +88,7 @@ func runChain(t *testing.T, dir string, list sheet.List, files []corpusFile) *ch
 // TestCorpusChains diffs consecutive files of each list and checks the
 // invariant, and that no step is an absurd wave.
 func TestCorpusChains(t *testing.T) {
-	dir := corpusDir(t)
+	dir := corpustest.Dir(t)
 	chains := corpusChains(t, dir)
 	// The largest waves seen, explained:
 	//   participating 2025-11-07pm → 2026-03-02am: +372/−26, a four-month
@@ -160,7 +122,7 @@ func TestCorpusChains(t *testing.T) {
 // TestCorpusInvariant checks len(new) == len(old) + added − removed on
 // every step, against an independent count of the previous step.
 func TestCorpusInvariant(t *testing.T) {
-	dir := corpusDir(t)
+	dir := corpustest.Dir(t)
 	for list, files := range corpusChains(t, dir) {
 		var old []Agreement
 		for _, cf := range files {
@@ -184,7 +146,7 @@ func TestCorpusInvariant(t *testing.T) {
 // the pending list. Parsed by columns, the participating chain runs past
 // that day without a wave of terminations.
 func TestCorpusSwappedFiles(t *testing.T) {
-	dir := corpusDir(t)
+	dir := corpustest.Dir(t)
 	f := parseCorpus(t, dir, "2025-09-22pm_participatingAgencies09222025pm.xlsx")
 	if f.List != sheet.Pending {
 		t.Fatalf("2025-09-22pm participating file: got list %s, want pending", f.List)
@@ -308,7 +270,7 @@ var knownChanges = []struct {
 }
 
 func TestCorpusKnownChanges(t *testing.T) {
-	dir := corpusDir(t)
+	dir := corpustest.Dir(t)
 	chains := corpusChains(t, dir)
 	cr := runChain(t, dir, sheet.Participating, chains[sheet.Participating])
 	for _, kc := range knownChanges {

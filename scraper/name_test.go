@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/watch287g/watch287g/internal/corpustest"
 )
 
 func TestParseName(t *testing.T) {
@@ -72,30 +74,6 @@ func TestSlotOrder(t *testing.T) {
 	}
 }
 
-// corpusDir finds ../shared/corpus beside the repository root.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found: tests that need the real ICE files are skipped")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(filepath.Join(c, "manifest.tsv")); err != nil {
-		t.Skipf("corpus not found at %s: tests that need the real ICE files are skipped", c)
-	}
-	return c
-}
-
 // readTSV returns a TSV's rows as maps by header name.
 func readTSV(t *testing.T, path string) []map[string]string {
 	t.Helper()
@@ -134,7 +112,7 @@ var corpusPrefix = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2})(am|mid|pm)?_(.+)$`)
 // itself, and ICE's original name (seen at the commit time), against the
 // date the corpus prefix holds.
 func TestParseNameCorpus(t *testing.T) {
-	dir := corpusDir(t)
+	dir := corpustest.Dir(t)
 	rows := readTSV(t, filepath.Join(dir, "manifest.tsv"))
 	if len(rows) < 300 {
 		t.Fatalf("manifest: got %d rows, want the whole corpus", len(rows))
@@ -167,7 +145,7 @@ func TestParseNameCorpus(t *testing.T) {
 // were archived under: each must parse to a real date of the program's
 // years (the same bytes carried many dates, so no single truth).
 func TestParseNameArchivedNames(t *testing.T) {
-	dir := corpusDir(t)
+	dir := corpustest.Dir(t)
 	var n int
 	for _, row := range readTSV(t, filepath.Join(dir, "name_notes.tsv")) {
 		for _, name := range strings.Split(row["all_names_this_content_was_archived_under"], "|") {

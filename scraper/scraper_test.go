@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/watch287g/watch287g/scraper/scrapertest"
 	"github.com/watch287g/watch287g/sheet"
 )
@@ -41,48 +39,6 @@ func (s *sleeper) waits() []time.Duration {
 	return slices.Clone(s.d)
 }
 
-// fakeParse stands in for sheet.Parse until the reader is written: it
-// knows ICE's header row and the SIGNED column, nothing more.
-func fakeParse(b []byte) (*sheet.File, error) {
-	if !bytes.HasPrefix(b, []byte("PK")) {
-		return nil, sheet.ErrNotXLSX
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", sheet.ErrNotXLSX, err)
-	}
-	defer f.Close()
-	rows, err := f.GetRows(f.GetSheetName(0))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", sheet.ErrNotXLSX, err)
-	}
-	for i, row := range rows {
-		if !slices.Contains(row, "LAW ENFORCEMENT AGENCY") {
-			continue
-		}
-		out := &sheet.File{List: sheet.Pending, Header: row}
-		if slices.Contains(row, "SIGNED") {
-			out.List = sheet.Participating
-		}
-		for j := i + 1; j < len(rows); j++ {
-			out.Records = append(out.Records, sheet.Record{Row: j + 1})
-		}
-		return out, nil
-	}
-	return nil, sheet.ErrNoHeader
-}
-
-// parser is sheet.Parse when it reads a sample workbook, else fakeParse.
-func parser(t *testing.T) func([]byte) (*sheet.File, error) {
-	t.Helper()
-	f, err := sheet.Parse(scrapertest.Sample(t, sheet.Participating, 2))
-	if err == nil && f != nil && f.List == sheet.Participating {
-		return sheet.Parse
-	}
-	t.Logf("sheet.Parse cannot read a sample yet (%v); using a stand-in reader", err)
-	return fakeParse
-}
-
 // fixedNow is the injected clock.
 var fixedNow = time.Date(2025, 9, 2, 15, 0, 0, 0, time.UTC)
 
@@ -106,7 +62,6 @@ func newTestScraper(t *testing.T, srv *scrapertest.Server, edit func(*Options)) 
 		edit(&opts)
 	}
 	s := New(opts)
-	s.parse = parser(t)
 	return s, sl
 }
 
@@ -775,7 +730,6 @@ func BenchmarkFetchNotModified(b *testing.B) {
 	pend := scrapertest.Doc{Name: "pendingAgencies09022025am.xlsx", Body: scrapertest.Sample(b, sheet.Pending, 2)}
 	srv.SetLinks(scrapertest.DocLib, part, pend)
 	s := New(Options{PageURL: srv.URL(), Delay: -1})
-	s.parse = fakeParse
 	lm := "Tue, 02 Sep 2025 14:30:00 GMT"
 	for b.Loop() {
 		res, err := s.Fetch(b.Context(), func(string) (string, string) { return lm, "" })

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/watch287g/watch287g/internal/corpustest"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -13,7 +14,7 @@ const largestFile = "2026-03-02am_participatingAgencies03022026am.xlsx"
 
 func readLargest(b *testing.B) []byte {
 	b.Helper()
-	data, err := os.ReadFile(filepath.Join(corpusDir(b), largestFile))
+	data, err := os.ReadFile(filepath.Join(corpustest.Dir(b), largestFile))
 	if err != nil {
 		b.Skipf("largest corpus file: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/watch287g/watch287g/internal/corpustest"
 	"github.com/watch287g/watch287g/xlsx"
 )
 
@@ -183,7 +184,7 @@ func diffMaps(what string, ours, ref map[cellKey]string) []string {
 }
 
 func TestDifferentialCorpus(t *testing.T) {
-	dir := corpusDir(t)
+	dir := corpustest.Dir(t)
 	for _, e := range readManifest(t, dir) {
 		t.Run(e.name, func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join(dir, e.name))

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/watch287g/watch287g/internal/corpustest"
 )
 
 // cliResult is what one in-process run of the command line produced.
@@ -56,25 +58,4 @@ func writeConfig(t *testing.T, yaml string) string {
 }
 
 // corpusDir returns ../shared/corpus beside the repository, or skips.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	corpus := filepath.Join(filepath.Dir(dir), "shared", "corpus")
-	if _, err := os.Stat(filepath.Join(corpus, "manifest.tsv")); err != nil {
-		t.Skipf("corpus not found at %s: tests that need the real ICE files are skipped", corpus)
-	}
-	return corpus
-}
+func corpusDir(t testing.TB) string { return corpustest.Dir(t) }

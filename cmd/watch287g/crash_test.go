@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/internal/corpustest"
 	"github.com/watch287g/watch287g/scraper/scrapertest"
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
@@ -57,7 +58,7 @@ func childEnv() []string {
 // generated files of two evolving lists, so the crash test always runs.
 func importSource(t *testing.T) (string, int) {
 	t.Helper()
-	if corpus, ok := findCorpus(); ok {
+	if corpus, ok := corpustest.Find(); ok {
 		return corpus, len(readManifest(t, corpus))
 	}
 	dir := t.TempDir()

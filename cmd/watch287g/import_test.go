@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/internal/corpustest"
 	"github.com/watch287g/watch287g/scraper/scrapertest"
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
@@ -322,7 +323,7 @@ func TestPollBytes(t *testing.T) {
 	e := newFetchEnv(t)
 	partBody := scrapertest.Sample(t, sheet.Participating, 1500)
 	pendBody := scrapertest.Sample(t, sheet.Pending, 20)
-	if corpus, ok := findCorpus(); ok {
+	if corpus, ok := corpustest.Find(); ok {
 		var lastPart, lastPend string
 		for _, m := range readManifest(t, corpus) {
 			if m.kind == sheet.Participating {
@@ -385,29 +386,6 @@ func TestPollBytes(t *testing.T) {
 	t.Logf("pollbytes: first poll archived %d + %d file bytes; db %d bytes", len(partBody), len(pendBody), size1)
 	t.Logf("pollbytes: unchanged poll: file_bytes=%d page_bytes=%d file_requests=%d statuses=304", fileBytes, pageBytes, fileRequests)
 	t.Logf("pollbytes: unchanged poll: check_records=+%d check_record_json_bytes=%d db_growth_bytes=%d", len(checks2)-len(checks1), len(rec), size2-size1)
-}
-
-// findCorpus is corpusDir without the skip, for tests that run either way.
-func findCorpus() (string, bool) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", false
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
-	corpus := filepath.Join(filepath.Dir(dir), "shared", "corpus")
-	if _, err := os.Stat(filepath.Join(corpus, "manifest.tsv")); err != nil {
-		return "", false
-	}
-	return corpus, true
 }
 
 // dbStats returns the database file's size and its check records.
