@@ -23,7 +23,7 @@ type chartLine struct {
 func lineChart(id, title string, dates []time.Time, lines []chartLine) template.HTML {
 	const (
 		w, h                     = 720, 300
-		left, right, top, bottom = 48, 16, 16, 32
+		left, right, top, bottom = 64, 16, 16, 32 // left fits "1,500" at the label size
 	)
 	if len(dates) == 0 {
 		return ""

@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ var funcs = template.FuncMap{
 	"model":     sheet.ModelLabel,
 	"kindWord":  kindWord,
 	"field":     displayField,
+	"fieldHTML": fieldHTML,
 	"title":     changeTitle,
 	"stateName": stateName,
 	"when":      when,
@@ -123,4 +125,27 @@ func displayField(r *sheet.Record, field string) string {
 		return sheet.ModelLabel(r.Field(field))
 	}
 	return r.Field(field)
+}
+
+// fieldHTML is a field's value in a table cell: an address as a link named
+// by its last path segment (MOA addresses run to a hundred characters and
+// their file name is what a reader recognises), anything else as text, and
+// an em dash for nothing.
+func fieldHTML(r *sheet.Record, field string) template.HTML {
+	v := displayField(r, field)
+	if v == "" {
+		return "—"
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return template.HTML(template.HTMLEscapeString(v))
+	}
+	name := path.Base(u.Path)
+	if name == "/" || name == "." {
+		name = u.Host
+	}
+	if unescaped, err := url.PathUnescape(name); err == nil {
+		name = unescaped
+	}
+	return template.HTML(`<a href="` + template.HTMLEscapeString(u.String()) + `">` + template.HTMLEscapeString(name) + `</a>`)
 }
