@@ -27,7 +27,7 @@ func newFetchEnv(t *testing.T) *fetchEnv {
 	cfg := writeConfig(t, fmt.Sprintf(`
 page_url: %s
 user_agent: "watch287g-test/1.0 (+mailto:test@example.org)"
-fetch: {delay: 1ms, timeout: 5s, retries: 0}
+fetch: {delay: 1ms, timeout: 2s, retries: 0}
 `, ice.URL()))
 	return &fetchEnv{ice: ice, db: filepath.Join(t.TempDir(), "w.db"), config: cfg}
 }
@@ -183,6 +183,27 @@ func TestFetchStory(t *testing.T) {
 		t.Fatalf("removals after accept: got %d, want %d", n, 1+len(fixed)-len(half))
 	}
 
+	// diff by snapshot ids reads the archived files. From the baseline to
+	// the accepted half file: Harris was signed and then cut with the other
+	// half, so nothing is added and everything past the first half is gone.
+	var partIDs []uint64
+	for _, s := range e.snapshots(t) {
+		if s.List == sheet.Participating && s.Status == store.Accepted {
+			partIDs = append(partIDs, s.ID)
+		}
+	}
+	var d struct {
+		Old, New struct{ Agreements int }
+		Added, Removed, Changed []diff.Change
+	}
+	decodeJSON(t, mustRun(t, "--db", e.db, "diff", fmt.Sprint(partIDs[0]), fmt.Sprint(partIDs[len(partIDs)-1]), "--format", "json"), &d)
+	if d.New.Agreements != d.Old.Agreements+len(d.Added)-len(d.Removed) {
+		t.Errorf("diff by ids: new %d != old %d + added %d - removed %d", d.New.Agreements, d.Old.Agreements, len(d.Added), len(d.Removed))
+	}
+	if len(d.Added) != 0 || len(d.Removed) != len(base)-len(half) {
+		t.Errorf("diff by ids: got %d added, %d removed; want 0 and %d", len(d.Added), len(d.Removed), len(base)-len(half))
+	}
+
 	// The archive still verifies.
 	if out := mustRun(t, "--db", e.db, "verify"); !strings.Contains(out, "ok") {
 		t.Errorf("verify: %s", out)
@@ -230,6 +251,15 @@ func TestFetchFaults(t *testing.T) {
 				ice.Fault(part, scrapertest.Fault{Truncate: true})
 			},
 			wantErr:       "truncated",
+			wantSnapshots: 1,
+		},
+		"slow server": {
+			setup: func(t *testing.T, ice *scrapertest.Server, part, _ string) {
+				hold := make(chan struct{}) // never released: the request's timeout must end it
+				t.Cleanup(func() { close(hold) })
+				ice.Fault(part, scrapertest.Fault{Hold: hold})
+			},
+			wantErr:       "timed out",
 			wantSnapshots: 1,
 		},
 		"page without links": {
