@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/watch287g/watch287g/sheet"
 )
 
 // This file decides when two agency names mean the same agency. The rules
@@ -242,7 +244,7 @@ func tokenClose(a, b string) bool {
 	if limit == 0 {
 		return false
 	}
-	return osa(a, b, limit) <= limit
+	return sheet.EditDistance(a, b, limit) <= limit
 }
 
 // tokenNear is the relaxed test used only when strong evidence (same
@@ -256,7 +258,7 @@ func tokenNear(a, b string) bool {
 		return false
 	}
 	n := max(len(a), len(b))
-	return osa(a, b, n) <= n*2/5
+	return sheet.EditDistance(a, b, n) <= n*2/5
 }
 
 // correspondAll reports whether every distinctive word of each name has a
@@ -334,51 +336,13 @@ func kindsAgree(a, b map[string]bool) bool {
 	return false
 }
 
-// osa is the optimal-string-alignment edit distance (Levenshtein plus
-// adjacent transpositions) between a and b, on bytes; it gives up and
-// returns limit+1 as soon as the distance must exceed limit.
-func osa(a, b string, limit int) int {
-	la, lb := len(a), len(b)
-	if d := la - lb; d > limit || -d > limit {
-		return limit + 1
-	}
-	// Three rolling rows are enough for transpositions.
-	prev2 := make([]int, lb+1)
-	prev := make([]int, lb+1)
-	cur := make([]int, lb+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= la; i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= lb; j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				v = min(v, prev2[j-2]+1)
-			}
-			cur[j] = v
-			rowMin = min(rowMin, v)
-		}
-		if rowMin > limit {
-			return limit + 1
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[lb]
-}
-
 // similarity is a 0..1 character similarity of two canonical keys.
 func similarity(a, b string) float64 {
 	n := max(len(a), len(b))
 	if n == 0 {
 		return 1
 	}
-	return 1 - float64(osa(a, b, n))/float64(n)
+	return 1 - float64(sheet.EditDistance(a, b, n))/float64(n)
 }
 
 // overlap is the share of tokens two names have in common, counting words

@@ -30,6 +30,23 @@ func (f Filter) Match(c *Change) bool {
 	return true
 }
 
+// Agreements returns the agreements whose record passes the filter's
+// states and models (kinds and lists describe changes, not agreements),
+// never nil.
+func (f Filter) Agreements(aggs []Agreement) []Agreement {
+	out := make([]Agreement, 0, len(aggs))
+	for _, a := range aggs {
+		if len(f.States) > 0 && !slices.Contains(f.States, a.State) {
+			continue
+		}
+		if len(f.Models) > 0 && !slices.Contains(f.Models, a.Model) {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
 func anyRecord(c *Change, ok func(state, model string) bool) bool {
 	if c.Before != nil && ok(c.Before.State, c.Before.Model) {
 		return true

@@ -99,7 +99,7 @@ func stateCode(name string) (code string, fuzzy, ok bool) {
 	}
 	best, bestD, ties := "", limit+1, 0
 	for n, c := range stateNames {
-		d := editDistance(key, n, limit)
+		d := EditDistance(key, n, limit)
 		switch {
 		case d < bestD:
 			best, bestD, ties = c, d, 0
@@ -139,16 +139,19 @@ func modelOf(raw string) (model string, fuzzy, ok bool) {
 		{"TASK FORCE MODEL", TaskForce},
 	}
 	for _, l := range labels {
-		if editDistance(key, l.label, 3) <= 3 {
+		if EditDistance(key, l.label, 3) <= 3 {
 			return l.model, true, true
 		}
 	}
 	return strings.TrimSpace(raw), false, false
 }
 
-// editDistance is the optimal-string-alignment distance between a and b
-// (a transposition counts as one edit), or limit+1 once it exceeds limit.
-func editDistance(a, b string, limit int) int {
+// EditDistance is the optimal-string-alignment distance between a and b,
+// on bytes: Levenshtein plus adjacent transpositions, each one edit. It
+// gives up and returns limit+1 as soon as the distance must exceed limit,
+// which keeps matching a name against hundreds of others cheap. The reader
+// uses it for misspelled state and model labels, diff for agency typos.
+func EditDistance(a, b string, limit int) int {
 	if d := len(a) - len(b); d > limit || -d > limit {
 		return limit + 1
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
@@ -63,17 +62,7 @@ func (s *Server) listAgreements(r *http.Request, q url.Values) (agreementsBody, 
 	if err != nil {
 		return agreementsBody{}, err
 	}
-	out := make([]diff.Agreement, 0, len(all))
-	for _, a := range all {
-		if len(f.States) > 0 && !slices.Contains(f.States, a.State) {
-			continue
-		}
-		if len(f.Models) > 0 && !slices.Contains(f.Models, a.Model) {
-			continue
-		}
-		out = append(out, a)
-	}
-	return agreementsBody{Snapshot: &snap, Agreements: out}, nil
+	return agreementsBody{Snapshot: &snap, Agreements: f.Agreements(all)}, nil
 }
 
 // apiAgreements serves GET /api/v1/agreements.

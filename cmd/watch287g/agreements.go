@@ -42,7 +42,7 @@ func runAgreements(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	aggs = filterAgreements(aggs, filter)
+	aggs = filter.Agreements(aggs)
 	switch *format {
 	case formatJSON:
 		return writeJSON(a.stdout, map[string]any{"snapshot": snap, "agreements": aggs})
@@ -59,21 +59,6 @@ func runAgreements(ctx context.Context, a *app, args []string) error {
 	}
 	fmt.Fprintf(a.stdout, "%d %s agreements in snapshot %d (published %s, %s)\n", len(aggs), snap.List, snap.ID, dash(snap.Published), snap.FileName)
 	return nil
-}
-
-// filterAgreements keeps the agreements matching the filter's states and models.
-func filterAgreements(aggs []diff.Agreement, f diff.Filter) []diff.Agreement {
-	out := []diff.Agreement{}
-	for _, ag := range aggs {
-		if len(f.States) > 0 && !slices.Contains(f.States, ag.State) {
-			continue
-		}
-		if len(f.Models) > 0 && !slices.Contains(f.Models, ag.Model) {
-			continue
-		}
-		out = append(out, ag)
-	}
-	return out
 }
 
 var agreementCSVHeader = []string{"list", "id", "state", "state_name", "agency", "agency_raw", "type", "model",

@@ -193,7 +193,7 @@ func TestFetchStory(t *testing.T) {
 		}
 	}
 	var d struct {
-		Old, New struct{ Agreements int }
+		Old, New                struct{ Agreements int }
 		Added, Removed, Changed []diff.Change
 	}
 	decodeJSON(t, mustRun(t, "--db", e.db, "diff", fmt.Sprint(partIDs[0]), fmt.Sprint(partIDs[len(partIDs)-1]), "--format", "json"), &d)
