@@ -76,6 +76,10 @@ type name struct {
 	toks []string
 	// kinds is the set of kinds of body named (sheriff, police, jail, …).
 	kinds map[string]bool
+	// core is key without the state's own code and name: "MT Dept of
+	// Justice" and "Montana Department of Justice" share the core
+	// "department justice". Inside one state, equal cores are one agency.
+	core string
 }
 
 // prepare builds the comparison form of an agency name. The state's own
@@ -94,7 +98,11 @@ func prepare(agency, state, stateName string) name {
 			skip[w] = true
 		}
 	}
+	var core []string
 	for _, t := range toks {
+		if !skip[t] {
+			core = append(core, t)
+		}
 		if k, ok := kindWords[t]; ok {
 			if n.kinds == nil {
 				n.kinds = map[string]bool{}
@@ -105,6 +113,7 @@ func prepare(agency, state, stateName string) name {
 			n.distinct = append(n.distinct, t)
 		}
 	}
+	n.core = strings.Join(core, " ")
 	return n
 }
 

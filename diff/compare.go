@@ -270,7 +270,8 @@ func knownModel(m string) bool {
 //     labels are close;
 //   - across states, the canonical names must be equal and the signing date,
 //     the MOA, or the state's name (a typo) must agree too;
-//   - within a state: the same MOA document suffices; else the distinctive
+//   - within a state: the same MOA document suffices; or names that are
+//     equal once the state's own code and name are dropped; else the distinctive
 //     words must correspond one typo apart, the kinds of body must agree
 //     and most words must be shared; or, on the same signing date, the
 //     distinctive words may be a little further apart ("Freedom"→"Freeborn")
@@ -338,6 +339,10 @@ func pairScore(o, n *entry) (float64, string, bool) {
 		return score, MatchMOA, true
 	}
 	if correspondAll(o.name.distinct, n.name.distinct) && kindsAgree(o.name.kinds, n.name.kinds) && ov >= minOverlap(o, n) {
+		return score, MatchName, true
+	}
+	if o.name.core != "" && o.name.core == n.name.core {
+		// The names differ only in the state's own code or name.
 		return score, MatchName, true
 	}
 	if signedSame && correspondNear(o, n) {

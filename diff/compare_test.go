@@ -12,7 +12,7 @@ import (
 
 // rec builds a participating record; the state name is the code's.
 func rec(state, agency, model, signed, moa string) sheet.Record {
-	names := map[string]string{"FL": "FLORIDA", "LA": "LOUISIANA", "MN": "MINNESOTA", "MA": "MASSACHUSETTS", "TX": "TEXAS", "PA": "PENNSYLVANIA", "VA": "VIRGINIA"}
+	names := map[string]string{"FL": "FLORIDA", "LA": "LOUISIANA", "MN": "MINNESOTA", "MA": "MASSACHUSETTS", "TX": "TEXAS", "PA": "PENNSYLVANIA", "VA": "VIRGINIA", "MT": "MONTANA"}
 	return sheet.Record{State: state, StateName: names[state], Agency: agency, AgencyRaw: agency,
 		Type: "County", Model: model, ModelRaw: model, Signed: signed, MOAURL: moa}
 }
@@ -55,6 +55,21 @@ func TestCompareRules(t *testing.T) {
 			old:  []sheet.Record{rec("LA", "Calacasieu Parish Sheriff's Office", wso, "", "")},
 			cur:  []sheet.Record{rec("LA", "Calcasieu Parish Sheriff's Office", wso, "", "")},
 			want: want{changed: []string{"name:agency"}},
+		},
+		"state code spelled out (MT Dept of Justice, 2025-03-17)": {
+			old:  []sheet.Record{rec("MT", "MT Dept of Justice", tfm, "2025-03-05", "")},
+			cur:  []sheet.Record{rec("MT", "Montana Department of Justice", tfm, "2025-03-05", "")},
+			want: want{changed: []string{"name:agency"}},
+		},
+		"state name added without a date": {
+			old:  []sheet.Record{rec("TX", "Department of Public Safety", tfm, "", "")},
+			cur:  []sheet.Record{rec("TX", "Texas Department of Public Safety", tfm, "", "")},
+			want: want{changed: []string{"name:agency"}},
+		},
+		"a different department of the same state stays apart": {
+			old:  []sheet.Record{rec("TX", "Texas Department of Public Safety", tfm, "2025-03-05", "")},
+			cur:  []sheet.Record{rec("TX", "Texas Department of Criminal Justice", tfm, "2025-03-05", "")},
+			want: want{added: 1, removed: 1},
 		},
 		"Police Dept. to Police Department is the same key": {
 			old:  []sheet.Record{rec("FL", "Panama City Police Dept.", tfm, "2025-02-26", "")},
