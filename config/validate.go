@@ -55,12 +55,12 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.UserAgent) == "" || strings.ContainsAny(c.UserAgent, "\r\n") {
 		bad("user_agent", "must be one non-empty line")
 	}
-	if host, port, err := net.SplitHostPort(c.Listen); err != nil {
+	// Any host, including none (all interfaces), is the operator's choice;
+	// only the port is checked.
+	if _, port, err := net.SplitHostPort(c.Listen); err != nil {
 		bad("listen", "%q is not host:port (%v)", c.Listen, err)
 	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
 		bad("listen", "%q: port %q is not a number 0-65535", c.Listen, port)
-	} else {
-		_ = host // any host, including empty (all interfaces), is the operator's choice
 	}
 	if c.StaleAfter <= 0 {
 		bad("stale_after", "must be positive, not %s", c.StaleAfter)

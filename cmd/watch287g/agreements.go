@@ -9,7 +9,6 @@ import (
 
 	"github.com/watch287g/watch287g/diff"
 	"github.com/watch287g/watch287g/sheet"
-	"github.com/watch287g/watch287g/store"
 )
 
 func runAgreements(ctx context.Context, a *app, args []string) error {
@@ -85,5 +84,3 @@ func extraString(m map[string]string) string {
 	}
 	return strings.Join(parts, "; ")
 }
-
-var _ = store.ErrNotFound
