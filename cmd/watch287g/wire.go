@@ -65,7 +65,7 @@ func (a *app) notifier(cfg *config.Config, st *store.Store) (*notify.Notifier, e
 // newTracker wires the fetch cycle.
 func (a *app) newTracker(cfg *config.Config, st *store.Store, n *notify.Notifier, obs tracker.Observer) *tracker.Tracker {
 	sopt := cfg.ScraperOptions()
-	sopt.Logger = a.log.With(slog.String("component", "scraper"))
+	sopt.Logger = a.log // the scraper names its own component
 	return &tracker.Tracker{
 		Fetcher:  scraper.New(sopt),
 		Store:    st,
