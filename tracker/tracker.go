@@ -36,12 +36,20 @@ type Observer interface {
 	CycleDone(at time.Time, d time.Duration, outcome string, err error)
 }
 
-// Outcomes of a cycle, as recorded in the store's check and in metrics.
+// Outcomes of a cycle, as reported (Report.Outcome) and in metrics.
 const (
 	OutcomeNew         = "new"         // at least one new snapshot
 	OutcomeUnchanged   = "unchanged"   // files answered 304 or had bytes already archived
 	OutcomeQuarantined = "quarantined" // a new snapshot was quarantined
 	OutcomeError       = "error"       // the cycle failed (partly or wholly)
+)
+
+// Outcomes of a poll as its check record keeps it. The record is written
+// in the same transaction as the files, before their fate is known, so it
+// says what the poll transferred; the snapshots say what became of it.
+const (
+	CheckDownloaded  = "downloaded"   // at least one file came with a body
+	CheckNotModified = "not_modified" // every file answered 304
 )
 
 // Tracker runs fetch cycles.
@@ -99,7 +107,7 @@ func (t *Tracker) Cycle(ctx context.Context) (*Report, error) {
 		})
 	}
 	orderInputs(cycle.Inputs)
-	check := summarize(t.PageURL, start, t.now(), res, ferr)
+	check := summarize(t.PageURL, start, t.now(), res, len(cycle.Inputs), ferr)
 	cycle.Checks = []store.Check{check}
 
 	cr, err := t.Store.Commit(ctx, cycle)
@@ -171,8 +179,11 @@ func orderInputs(in []store.Input) {
 }
 
 // summarize turns one cycle into the single small check record the store keeps per poll.
-func summarize(pageURL string, start, end time.Time, res *scraper.Result, ferr error) store.Check {
-	c := store.Check{At: start.UTC(), URL: pageURL, Duration: end.Sub(start), Status: res.Page.Status, Outcome: OutcomeUnchanged}
+func summarize(pageURL string, start, end time.Time, res *scraper.Result, downloads int, ferr error) store.Check {
+	c := store.Check{At: start.UTC(), URL: pageURL, Duration: end.Sub(start), Status: res.Page.Status, Outcome: CheckNotModified}
+	if downloads > 0 {
+		c.Outcome = CheckDownloaded
+	}
 	for _, rc := range res.Checks {
 		c.Bytes += rc.Bytes
 	}
