@@ -168,6 +168,9 @@ func Compare(list sheet.List, old []Agreement, cur []sheet.Record, opt Options) 
 		}
 	}
 	res.Agreements = aggs
+	if list == sheet.Pending && len(opt.Participating) > 0 {
+		res.OnParticipating = countOn(aggs, opt.Participating)
+	}
 	for i := range old {
 		if oldUsed[i] {
 			continue
@@ -184,6 +187,22 @@ func Compare(list sheet.List, old []Agreement, cur []sheet.Record, opt Options) 
 	sortChanges(res.Removed)
 	sortChanges(res.Changed)
 	return res
+}
+
+// countOn counts the agreements of aggs that list also holds: the same
+// state, canonical agency name and model.
+func countOn(aggs, list []Agreement) int {
+	on := make(map[[3]string]bool, len(list))
+	for _, a := range list {
+		on[[3]string{a.State, agencyKey(a.Agency), a.Model}] = true
+	}
+	n := 0
+	for _, a := range aggs {
+		if on[[3]string{a.State, agencyKey(a.Agency), a.Model}] {
+			n++
+		}
+	}
+	return n
 }
 
 // exactKey is what the exact rounds match on.

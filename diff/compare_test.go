@@ -371,3 +371,24 @@ func TestAgencyKeyMatchesTokens(t *testing.T) {
 		}
 	}
 }
+
+func TestOnParticipating(t *testing.T) {
+	participating := agreements(
+		rec("TX", "Harris County Sheriff's Office", tfm, "2025-02-20", ""),
+		rec("TX", "Harris County Sheriff's Office", jem, "2025-02-20", ""),
+		rec("FL", "Gulf County Sheriff's Office", tfm, "2025-02-26", ""),
+	)
+	pending := []sheet.Record{
+		rec("TX", "Harris County Sheriff's Office", wso, "", ""),  // another model: not on the list
+		rec("FL", "Gulf County Sheriff’s Office", tfm, "", ""),    // the same agreement, curly quote
+		rec("FL", "Pasco County Sheriff's Office", tfm, "", ""),   // not on the list
+		rec("TX", "Harris County Sheriff's Office.", jem, "", ""), // the same agreement
+	}
+	r := Compare(sheet.Pending, nil, pending, Options{Participating: participating})
+	if r.OnParticipating != 2 {
+		t.Fatalf("OnParticipating: got %d, want 2", r.OnParticipating)
+	}
+	if r := Compare(sheet.Participating, nil, pending, Options{Pending: participating}); r.OnParticipating != 0 {
+		t.Fatalf("OnParticipating on a participating list: got %d, want 0 (it is counted for pending lists only)", r.OnParticipating)
+	}
+}

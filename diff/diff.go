@@ -42,6 +42,13 @@ type Result struct {
 	Changed []Change
 	// Unchanged counts agreements matched with no field difference.
 	Unchanged int
+	// OnParticipating counts, for a pending list compared with
+	// Options.Participating, the new list's agreements that are already
+	// participating agreements (same state, agency and model). A genuine
+	// pending list holds few; a participating list read as pending,
+	// because its SIGNED column was renamed past recognition, holds
+	// nearly all. The store's guard quarantines the latter.
+	OnParticipating int
 	// Warnings from folding the new records (duplicate rows, …).
 	Warnings []sheet.Warning
 }

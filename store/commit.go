@@ -508,6 +508,14 @@ func (w *writer) admit(snap *Snapshot, f *sheet.File, guard *Guard, recipients [
 			dropped, len(cur.Agreements), cur.SnapshotID, sharePercent(*guard), guardRows(*guard))
 		return nil, dropped, nil, nil
 	}
+	if guard != nil && looksParticipating(*guard, res) {
+		// Announcing it would tell every subscriber that hundreds of
+		// signed agreements are "new pending agencies".
+		snap.Status = Quarantined
+		snap.Reason = fmt.Sprintf("read as a pending list (no SIGNED column), but %d of its %d agreements are already participating agreements: is it the participating list with its SIGNED column renamed?",
+			res.OnParticipating, len(res.Agreements))
+		return nil, dropped, nil, nil
+	}
 
 	// Draw real ids for the agreements seen for the first time.
 	ids := map[string]string{}
@@ -569,6 +577,13 @@ func (w *writer) admit(snap *Snapshot, f *sheet.File, guard *Guard, recipients [
 		return nil, 0, nil, err
 	}
 	return res, dropped, changes, nil
+}
+
+// looksParticipating reports whether a list read as pending is mostly
+// agreements already on the participating list: more than half of it and
+// more than the guard's row count.
+func looksParticipating(g Guard, res *diff.Result) bool {
+	return res.List == sheet.Pending && res.OnParticipating > guardRows(g) && 2*res.OnParticipating > len(res.Agreements)
 }
 
 func sharePercent(g Guard) string {

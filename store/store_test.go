@@ -846,3 +846,45 @@ func TestRecordChecksAndSeries(t *testing.T) {
 		t.Errorf("size: got %d (%v), want > 0", size, err)
 	}
 }
+
+// TestGuardParticipatingReadAsPending: a participating list whose SIGNED
+// column ICE renamed past recognition reads as a pending list. It holds the
+// participating agreements, so it is quarantined instead of announcing
+// hundreds of signed agreements as new pending agencies; a real pending
+// list that shares a few agencies with the participating list is accepted.
+func TestGuardParticipatingReadAsPending(t *testing.T) {
+	s := openAt(t, filepath.Join(t.TempDir(), "w.db"))
+	pend := []sheet.Record{pendingRec(500), pendingRec(501), pendingRec(502)}
+	commit(t, s, Cycle{Inputs: []Input{
+		input(t, sheet.Participating, "2025-06-01", span(0, 60)),
+		input(t, sheet.Pending, "2025-06-01", pend),
+	}})
+
+	// A genuine pending list: two new agencies and three that are also
+	// participating (one model signed, another pending, or a lag).
+	genuine := append(pend, pendingRec(503), pendingRec(504), pendingRec(0), pendingRec(1), pendingRec(2))
+	res := commit(t, s, Cycle{Inputs: []Input{input(t, sheet.Pending, "2025-06-02", genuine)}})
+	if got := res.Outcomes[0].Snapshot.Status; got != Accepted {
+		t.Fatalf("genuine pending list: got %s (%s), want accepted", got, res.Outcomes[0].Snapshot.Reason)
+	}
+
+	var misread []sheet.Record
+	for i := range 60 {
+		misread = append(misread, pendingRec(i))
+	}
+	res = commit(t, s, Cycle{Operator: "operator", Inputs: []Input{input(t, sheet.Pending, "2025-06-03", misread)}})
+	snap := res.Outcomes[0].Snapshot
+	if snap.Status != Quarantined || !strings.Contains(snap.Reason, "SIGNED") {
+		t.Fatalf("participating rows read as pending: got %s (%q), want quarantined naming the SIGNED column", snap.Status, snap.Reason)
+	}
+	if len(res.Changes) != 0 {
+		t.Fatalf("quarantined file announced %d changes", len(res.Changes))
+	}
+	due, err := s.Due(context.Background(), t0.Add(time.Hour), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due) != 1 || due[0].Alert == nil || due[0].Alert.Kind != "quarantine" {
+		t.Fatalf("operator alerts due: got %+v, want one quarantine alert", due)
+	}
+}
