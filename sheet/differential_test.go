@@ -185,9 +185,9 @@ func diffMaps(what string, ours, ref map[cellKey]string) []string {
 
 func TestDifferentialCorpus(t *testing.T) {
 	dir := corpustest.Dir(t)
-	for _, e := range readManifest(t, dir) {
-		t.Run(e.name, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join(dir, e.name))
+	for _, e := range corpustest.Manifest(t, dir) {
+		t.Run(e.Name, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name))
 			if err != nil {
 				t.Fatalf("read: %v", err)
 			}
