@@ -120,6 +120,9 @@ func Open(path string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
 		}
 	}
+	if err := checkFile(path); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:  timeout,
 		ReadOnly: opt.ReadOnly,
