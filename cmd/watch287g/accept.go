@@ -7,8 +7,8 @@ import (
 )
 
 func runAccept(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("accept")
-	if err := fs.Parse(args); err != nil {
+	fs := a.newFlagSet("accept", "ID")
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

@@ -12,14 +12,14 @@ import (
 )
 
 func runAgreements(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("agreements")
+	fs := a.newFlagSet("agreements", "")
 	format := formatFlag(fs)
 	serverFlag(fs, a)
 	at := fs.String("at", "", "the list as of this `DATE|SNAPSHOT` (default: now)")
 	list := fs.String("list", string(sheet.Participating), "which `list`: participating or pending")
 	var ff filterFlags
-	ff.register(fs, false)
-	if err := fs.Parse(args); err != nil {
+	ff.register(fs, filterSet{})
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if err := checkFormat(*format); err != nil {

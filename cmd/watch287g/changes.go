@@ -13,15 +13,15 @@ import (
 )
 
 func runChanges(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("changes")
+	fs := a.newFlagSet("changes", "")
 	format := formatFlag(fs)
 	serverFlag(fs, a)
 	var ff filterFlags
-	ff.register(fs, true)
+	ff.register(fs, filterSet{kind: true, list: true})
 	since := fs.String("since", "", "only changes published on or after this `date` (YYYY-MM-DD)")
 	until := fs.String("until", "", "only changes published before this `date` (YYYY-MM-DD)")
 	limit := fs.Int("limit", 0, "at most `N` changes, newest first (0: all)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if err := checkFormat(*format); err != nil {

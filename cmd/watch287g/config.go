@@ -12,12 +12,8 @@ import (
 // configuration (file, ${VAR} expansion, WATCH287G_* overrides) and print
 // the effective settings with secrets masked.
 func runConfig(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("config")
-	fs.Usage = func() {
-		fmt.Fprintln(a.stderr, "usage: watch287g [--config FILE] config check")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	fs := a.newFlagSet("config", "check   (the configuration comes from the global --config FILE)")
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || fs.Arg(0) != "check" {
@@ -27,14 +23,11 @@ func runConfig(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	out, err := cfg.Masked().YAML()
+	// The report (warnings, masked settings) is written by config.
+	out, err := cfg.CheckReport()
 	if err != nil {
 		return err
 	}
-	source := "defaults and environment (no --config file)"
-	if cfg.File != "" {
-		source = cfg.File
-	}
-	fmt.Fprintf(a.stdout, "# configuration OK: %s\n# effective settings, secrets masked:\n%s", source, out)
-	return nil
+	_, err = a.stdout.Write(out)
+	return err
 }

@@ -41,13 +41,9 @@ type diffOutput struct {
 // need no database: the old file's agreements get ids "old-N" and the new
 // ones "new-N", so the output can be read without one.
 func runDiff(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("diff")
+	fs := a.newFlagSet("diff", "OLD NEW   (two xlsx files of one list, or two snapshot ids)")
 	format := formatFlag(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(a.stderr, "usage: watch287g diff OLD NEW [--format text|json|csv]\n\nOLD and NEW are two xlsx files of one list, or two snapshot ids.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(reorderFlags(args)); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if err := checkFormat(*format); err != nil {
@@ -87,38 +83,6 @@ func nonNil(cs []diff.Change) []diff.Change {
 		return []diff.Change{}
 	}
 	return cs
-}
-
-// reorderFlags moves flags after the positional arguments to the front, so
-// `diff a.xlsx b.xlsx --format json` works as users type it.
-func reorderFlags(args []string) []string {
-	var flags, pos []string
-	for i := 0; i < len(args); i++ {
-		s := args[i]
-		switch {
-		case s == "--":
-			pos = append(pos, args[i+1:]...)
-			i = len(args)
-		case len(s) > 1 && s[0] == '-':
-			flags = append(flags, s)
-			if !containsEq(s) && i+1 < len(args) && (s == "-format" || s == "--format") {
-				flags = append(flags, args[i+1])
-				i++
-			}
-		default:
-			pos = append(pos, s)
-		}
-	}
-	return append(flags, pos...)
-}
-
-func containsEq(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '=' {
-			return true
-		}
-	}
-	return false
 }
 
 // loadDiffSides reads both sides: files when both name existing files,

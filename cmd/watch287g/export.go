@@ -17,9 +17,9 @@ import (
 // the original files exactly as ICE published them, a manifest, the current
 // agreements and every change.
 func runExport(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("export")
+	fs := a.newFlagSet("export", "")
 	out := fs.String("out", "", "output `directory` (created; must be empty or new)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {

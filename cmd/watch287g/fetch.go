@@ -12,9 +12,9 @@ import (
 // runFetch runs one fetch cycle and delivers the outbox, so a system cron
 // job running `watch287g fetch` does everything `serve` would.
 func runFetch(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("fetch")
+	fs := a.newFlagSet("fetch", "")
 	pageURL := fs.String("page-url", "", "the `URL` of ICE's 287(g) page (default from config)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	w, err := a.openWriter()

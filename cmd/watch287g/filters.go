@@ -17,13 +17,20 @@ type filterFlags struct {
 	states, models, kinds, lists string
 }
 
-func (f *filterFlags) register(fs *flag.FlagSet, withKind bool) {
+// filterSet says which of the optional filters a command offers: a flag
+// is defined once per flag set (agreements has its own single --list), and
+// a second definition panics at start.
+type filterSet struct{ kind, list bool }
+
+func (f *filterFlags) register(fs *flag.FlagSet, with filterSet) {
 	fs.StringVar(&f.states, "state", "", "comma-separated USPS `codes` (TX,FL)")
 	fs.StringVar(&f.models, "model", "", "comma-separated `models`: jail_enforcement, warrant_service_officer, task_force")
-	if withKind {
+	if with.kind {
 		fs.StringVar(&f.kinds, "kind", "", "comma-separated `kinds`: added, removed, changed")
 	}
-	fs.StringVar(&f.lists, "list", "", "comma-separated `lists`: participating, pending")
+	if with.list {
+		fs.StringVar(&f.lists, "list", "", "comma-separated `lists`: participating, pending")
+	}
 }
 
 // filter validates the flags and returns the filter they describe.

@@ -17,10 +17,10 @@ type historyEntry struct {
 }
 
 func runHistory(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("history")
+	fs := a.newFlagSet("history", "QUERY")
 	format := formatFlag(fs)
 	serverFlag(fs, a)
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if err := checkFormat(*format); err != nil {

@@ -35,11 +35,11 @@ type importFile struct {
 }
 
 func runImport(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("import")
+	fs := a.newFlagSet("import", "FILE|DIR…")
 	order := fs.String("order", "name", "`order` of the files: name (the published date their names claim) or mtime")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	verbose := fs.Bool("verbose", false, "print one line per file once it is committed: \"imported NAME: snapshot ID (STATUS)\" or \"imported NAME: already archived (snapshot ID)\"")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {

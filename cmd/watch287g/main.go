@@ -91,9 +91,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.SetOutput(stderr)
 	fs.StringVar(&a.db, "db", envOr("WATCH287G_DB", "watch287g.db"), "database `path`")
 	fs.StringVar(&a.configPath, "config", os.Getenv("WATCH287G_CONFIG"), "configuration `file` (optional)")
-	fs.Usage = func() { usage(stderr, fs) }
+	// The usage screen is for -h; a wrong flag is one line.
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			usage(stderr, fs)
+			return err
+		}
+		return fmt.Errorf("%w: %v (run watch287g -h for the list)", errUsage, err)
 	}
 	if fs.NArg() == 0 {
 		usage(stderr, fs)
@@ -136,9 +143,20 @@ func envOr(key, def string) string {
 	return def
 }
 
-// newFlagSet returns a subcommand's flag set, writing usage to the app's stderr.
-func (a *app) newFlagSet(name string) *flag.FlagSet {
+// newFlagSet returns a subcommand's flag set, writing usage to the app's
+// stderr. synopsis is what follows the flags on the usage line ("QUERY",
+// "OLD NEW"), empty for none.
+func (a *app) newFlagSet(name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet("watch287g "+name, flag.ContinueOnError)
 	fs.SetOutput(a.stderr)
+	fs.Usage = func() {
+		line := "usage: watch287g " + name + " [flags]"
+		if synopsis != "" {
+			line += " " + synopsis
+		}
+		fmt.Fprintln(a.stderr, line)
+		fmt.Fprintln(a.stderr, "\nflags (anywhere on the line; -- ends them):")
+		fs.PrintDefaults()
+	}
 	return fs
 }

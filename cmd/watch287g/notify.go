@@ -13,16 +13,13 @@ import (
 // through each configured channel, outside the outbox, so it needs no
 // database and works while serve runs.
 func runNotify(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 || args[0] != "test" {
-		return fmt.Errorf("%w: usage: watch287g notify test [--to ADDR]", errUsage)
-	}
-	fs := a.newFlagSet("notify test")
+	fs := a.newFlagSet("notify", "test")
 	to := fs.String("to", "", "send the sample email only to this `address` (default: every subscriber and operator address)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
-		return fmt.Errorf("%w: notify test takes no arguments, only --to", errUsage)
+	if fs.NArg() != 1 || fs.Arg(0) != "test" {
+		return fmt.Errorf("%w: the notify command takes one subcommand: test [--to ADDR]", errUsage)
 	}
 	cfg, err := config.Load(a.configPath, os.Getenv)
 	if err != nil {

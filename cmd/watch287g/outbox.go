@@ -16,10 +16,10 @@ func runOutbox(ctx context.Context, a *app, args []string) error {
 	if len(args) > 0 && args[0] == "retry" {
 		return runOutboxRetry(ctx, a, args[1:])
 	}
-	fs := a.newFlagSet("outbox")
+	fs := a.newFlagSet("outbox", "   (or: outbox retry ID)")
 	state := fs.String("state", "", "`state` to list: pending, sent, dead or all (default: pending and dead)")
 	format := formatFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if err := checkFormat(*format); err != nil {
@@ -80,8 +80,8 @@ func runOutbox(ctx context.Context, a *app, args []string) error {
 }
 
 func runOutboxRetry(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("outbox retry")
-	if err := fs.Parse(args); err != nil {
+	fs := a.newFlagSet("outbox retry", "ID")
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

@@ -30,29 +30,16 @@ type parseOutput struct {
 
 // runParse prints one spreadsheet's records. It needs no database.
 func runParse(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("parse")
+	fs := a.newFlagSet("parse", "FILE")
 	format := formatFlag(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(a.stderr, "usage: watch287g parse FILE [--format text|json|csv]")
-		fs.PrintDefaults()
-	}
-	// Accept the flag before or after the file name.
-	var files []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
+	if err := parseArgs(fs, args); err != nil {
+		return err
 	}
 	if err := checkFormat(*format); err != nil {
 		return err
 	}
+	files := fs.Args()
 	if len(files) != 1 {
-		fs.Usage()
 		return fmt.Errorf("%w: parse takes exactly one FILE, got %d", errUsage, len(files))
 	}
 	name := files[0]

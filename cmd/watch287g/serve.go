@@ -18,12 +18,12 @@ import (
 // runServe is the main job: the fetch schedule, the outbox sender and the
 // HTTP server in one process.
 func runServe(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("serve")
+	fs := a.newFlagSet("serve", "")
 	listen := fs.String("listen", "", "`address` to serve HTTP on (default from config: 127.0.0.1:8287)")
 	pageURL := fs.String("page-url", "", "the `URL` of ICE's 287(g) page (default from config)")
 	noFetch := fs.Bool("no-fetch", false, "serve and deliver only; never fetch (for a read-only mirror or benchmarks)")
 	fetchAtStart := fs.Bool("fetch-at-start", true, "run one fetch cycle as soon as serve starts")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	w, err := a.openWriter()
@@ -33,10 +33,20 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	defer w.st.Close()
 	cfg, st, n := w.cfg, w.st, w.n
 	if *listen != "" {
-		cfg.Listen = *listen
+		// An unset public_url follows the flag as it follows the key;
+		// the notifier was built with the old one, so build it again.
+		cfg.SetListen(*listen)
+		if cfg.PublicURLDerived() {
+			if n, err = a.notifier(cfg, st); err != nil {
+				return err
+			}
+		}
 	}
 	if *pageURL != "" {
 		cfg.PageURL = *pageURL
+	}
+	for _, warning := range cfg.Warnings() {
+		a.log.Warn("config", slog.String("warning", warning))
 	}
 	// A bad schedule is an error at start, never a panic later.
 	if _, err := tracker.ParseSchedule(cfg.Schedule); err != nil {

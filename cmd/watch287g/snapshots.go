@@ -10,10 +10,10 @@ import (
 )
 
 func runSnapshots(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("snapshots")
+	fs := a.newFlagSet("snapshots", "")
 	format := formatFlag(fs)
 	serverFlag(fs, a)
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if err := checkFormat(*format); err != nil {

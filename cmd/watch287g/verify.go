@@ -6,8 +6,8 @@ import (
 )
 
 func runVerify(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("verify")
-	if err := fs.Parse(args); err != nil {
+	fs := a.newFlagSet("verify", "")
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	st, err := a.openStore(true)
