@@ -3,6 +3,19 @@
 // Default constants), `${VAR}` is expanded from the environment so secrets
 // stay out of the file, WATCH287G_* variables override the file, and every
 // error names the key (and line) at fault. See docs/configuration.md.
+//
+// The URLs here are operator-trusted configuration, not input: page_url,
+// webhooks[].url and operator.webhook are requested as written (an
+// internal address is the operator's choice, and no check here could tell
+// a mistake from an intent). What watch287g does not trust is where they
+// lead: the scraper follows redirects only within page_url's host, and
+// webhooks follow none (a 3xx is a failed delivery, so a redirect cannot
+// re-send a signed body elsewhere). Credentials in any of these URLs
+// (user:pass@, ?token=) are masked wherever they are printed or logged.
+//
+// public_url, left unset, follows listen (DerivePublicURL), so moving the
+// server moves the links in emails and feeds with it; Warnings says when
+// the result probably cannot be opened by readers.
 package config
 
 import (
@@ -17,13 +30,16 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/notify"
 	"github.com/watch287g/watch287g/scraper"
 	"github.com/watch287g/watch287g/store"
 )
 
 // Defaults of the keys that have no default elsewhere (scraper, store and
-// notify export theirs).
+// notify export theirs). DefaultPublicURL is the public_url the default
+// listen address derives; an unset public_url follows listen
+// (DerivePublicURL).
 const (
 	DefaultSchedule      = "CRON_TZ=America/New_York */30 6-22 * * *"
 	DefaultListen        = "127.0.0.1:8287"
@@ -79,7 +95,9 @@ type Config struct {
 	Schedule  string `yaml:"schedule"`
 	UserAgent string `yaml:"user_agent"`
 	Listen    string `yaml:"listen"`
-	// PublicURL is the base of links in emails and feeds.
+	// PublicURL is the base of links in emails and feeds. Left unset, it
+	// is derived from Listen (DerivePublicURL) when the configuration is
+	// loaded, and follows SetListen; PublicURLDerived tells which.
 	PublicURL string `yaml:"public_url"`
 	// StaleAfter is how old the last successful fetch may get before
 	// /healthz answers 503 and the operator is told.
@@ -98,16 +116,25 @@ type Config struct {
 
 	// File is the path the configuration was read from, "" for none.
 	File string `yaml:"-"`
+	// publicURLDerived is true when public_url was not configured.
+	publicURLDerived bool
 }
 
 // Default returns the configuration used when there is no file.
 func Default() *Config {
+	c := defaults()
+	c.resolvePublicURL(os.Hostname)
+	return c
+}
+
+// defaults is Default before public_url is derived: a file read over it
+// must be able to leave public_url unset.
+func defaults() *Config {
 	return &Config{
 		PageURL:    scraper.DefaultPageURL,
 		Schedule:   DefaultSchedule,
 		UserAgent:  scraper.DefaultUserAgent,
 		Listen:     DefaultListen,
-		PublicURL:  DefaultPublicURL,
 		StaleAfter: Duration(DefaultStaleAfter),
 		Guard:      store.Guard{MaxDropShare: store.DefaultMaxDropShare, MaxDropRows: store.DefaultMaxDropRows},
 		Fetch: Fetch{
@@ -133,7 +160,7 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	cfg := Default()
+	cfg := defaults()
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -148,6 +175,7 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	cfg.fillDefaults()
+	cfg.resolvePublicURL(os.Hostname)
 	if err := cfg.Validate(); err != nil {
 		if path != "" {
 			return nil, fmt.Errorf("config %s: %w", path, err)
@@ -160,10 +188,11 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 // Parse reads configuration text over the defaults, without env overrides
 // or validation; Load is what commands use.
 func Parse(data []byte, getenv func(string) string) (*Config, error) {
-	cfg := Default()
+	cfg := defaults()
 	if err := decode(data, getenv, cfg); err != nil {
 		return nil, err
 	}
+	cfg.resolvePublicURL(os.Hostname)
 	return cfg, nil
 }
 
@@ -195,7 +224,9 @@ func decode(data []byte, getenv func(string) string, cfg *Config) error {
 		return err
 	}
 	if err := doc.Decode(cfg); err != nil {
-		return fmt.Errorf("%w: %s", ErrInvalid, describe(doc, err))
+		// yaml quotes the offending value, which may be a URL with
+		// credentials (a secret expanded into the wrong key).
+		return fmt.Errorf("%w: %s", ErrInvalid, escape.RedactURL(describe(doc, err)))
 	}
 	return nil
 }
@@ -402,17 +433,26 @@ func (c *Config) fillDefaults() {
 	}
 }
 
-// Masked returns a copy safe to print: passwords and secrets replaced.
+// Masked returns a copy safe to print: passwords and secrets replaced,
+// and credentials in every URL (user:pass@, ?token=…) masked with
+// escape.RedactURL.
 func (c *Config) Masked() *Config {
 	m := *c
 	if m.SMTP.Password != "" {
 		m.SMTP.Password = "********"
 	}
+	// A host or user name can hold a pasted URL with credentials too.
+	m.SMTP.Host = escape.RedactURL(m.SMTP.Host)
+	m.SMTP.Username = escape.RedactURL(m.SMTP.Username)
+	m.PageURL = escape.RedactURL(m.PageURL)
+	m.PublicURL = escape.RedactURL(m.PublicURL)
+	m.Operator.Webhook = escape.RedactURL(m.Operator.Webhook)
 	m.Webhooks = make([]notify.Webhook, len(c.Webhooks))
 	for i, w := range c.Webhooks {
 		if w.Secret != "" {
 			w.Secret = "********"
 		}
+		w.URL = escape.RedactURL(w.URL)
 		m.Webhooks[i] = w
 	}
 	return &m
@@ -429,5 +469,30 @@ func (c *Config) YAML() ([]byte, error) {
 	if err := enc.Close(); err != nil {
 		return nil, fmt.Errorf("config: encode: %w", err)
 	}
+	return b.Bytes(), nil
+}
+
+// CheckReport is what `config check` prints for a configuration that
+// loaded: where it came from, each warning (Warnings), and the effective
+// settings with secrets and URL credentials masked. Every line before the
+// settings is a YAML comment, so the whole report reads back as a file.
+func (c *Config) CheckReport() ([]byte, error) {
+	out, err := c.Masked().YAML()
+	if err != nil {
+		return nil, err
+	}
+	source := "defaults and environment (no --config file)"
+	if c.File != "" {
+		source = escape.Terminal(c.File)
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# configuration OK: %s\n", source)
+	if c.publicURLDerived {
+		fmt.Fprintf(&b, "# public_url is not set: derived from listen\n")
+	}
+	for _, w := range c.Warnings() {
+		fmt.Fprintf(&b, "# warning: %s\n", escape.Terminal(w))
+	}
+	fmt.Fprintf(&b, "# effective settings, secrets masked:\n%s", out)
 	return b.Bytes(), nil
 }

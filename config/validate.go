@@ -13,6 +13,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/notify"
 	"github.com/watch287g/watch287g/scraper"
 	"github.com/watch287g/watch287g/sheet"
@@ -44,11 +45,16 @@ func (c *Config) Validate() error {
 		}
 		u, err := url.Parse(s)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			bad(key, "%q is not an http(s) URL", s)
+			// The URL may carry credentials; a message never shows them.
+			bad(key, "%q is not an http(s) URL", escape.RedactURL(s))
 		}
 	}
 	checkURL("page_url", c.PageURL, true)
-	checkURL("public_url", c.PublicURL, true)
+	if !c.publicURLDerived || c.PublicURL != "" {
+		// A derived public_url is empty only when listen is bad, which
+		// is reported below.
+		checkURL("public_url", c.PublicURL, true)
+	}
 	if _, err := CronParser.Parse(c.Schedule); err != nil {
 		bad("schedule", "%q: %v (write 5 fields such as \"*/30 6-22 * * *\", or @hourly, @every 10m, with an optional CRON_TZ=Zone prefix)", c.Schedule, err)
 	}
@@ -92,7 +98,7 @@ func (c *Config) Validate() error {
 		bad("smtp.port", "must be 1-65535 (or 0 for the TLS mode's usual port), not %d", c.SMTP.Port)
 	}
 	if strings.ContainsAny(c.SMTP.Host, " /\r\n") {
-		bad("smtp.host", "%q is not a host name", c.SMTP.Host)
+		bad("smtp.host", "%q is not a host name", escape.RedactURL(c.SMTP.Host))
 	}
 	if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
 		bad("smtp.from", "%q is not an email address (%v)", c.SMTP.From, err)
@@ -145,7 +151,7 @@ func (c *Config) Validate() error {
 		key := fmt.Sprintf("webhooks[%d]", i)
 		checkURL(key+".url", w.URL, true)
 		if seenHook[w.URL] {
-			bad(key+".url", "%q is listed twice", w.URL)
+			bad(key+".url", "%q is listed twice", escape.RedactURL(w.URL))
 		}
 		seenHook[w.URL] = true
 		if w.Secret == "" {
@@ -157,8 +163,10 @@ func (c *Config) Validate() error {
 		return nil
 	}
 	// One line, so `config check` and the other commands fail with one
-	// clear line; the keys are in file order.
-	return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(errs, "; "))
+	// clear line; the keys are in file order. Values are quoted with
+	// credentials masked above; RedactURL over the whole line is the net
+	// for any message that quotes a URL-like value without it.
+	return fmt.Errorf("%w: %s", ErrInvalid, escape.RedactURL(strings.Join(errs, "; ")))
 }
 
 func checkAddress(s string) error {
