@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"strconv"
@@ -17,71 +16,6 @@ import (
 	"github.com/watch287g/watch287g/diff"
 	"github.com/watch287g/watch287g/sheet"
 )
-
-// Formats of a snapshot_ids value (its first byte).
-const (
-	// idsPacked: agreement ids as zigzag varint deltas (mostly one byte:
-	// ids run in order) aligned with diff.Fold of the
-	// archived file's records. The store's size is dominated by the
-	// archived files; keeping each snapshot's full records as well would
-	// more than double it, so an old snapshot is rebuilt by re-parsing its
-	// bytes (about 10 ms) and re-attaching these ids.
-	idsPacked byte = 1
-	// idsJSON: the agreements themselves, used when the ids cannot be
-	// aligned with Fold's output (a diff engine that orders or folds its
-	// result differently) or are not integers.
-	idsJSON byte = 2
-)
-
-func (w *writer) putSnapshotIDs(id uint64, aggs, folded []diff.Agreement) error {
-	v := packIDs(aggs, folded)
-	if v == nil {
-		raw, err := encodeJSON(aggs)
-		if err != nil {
-			return fmt.Errorf("encode agreements of snapshot %d: %w", id, err)
-		}
-		v = append([]byte{idsJSON}, raw...)
-	}
-	return w.snapshotIDs.Put(be64(id), v)
-}
-
-// packIDs returns aggs' ids packed, or nil when aggs is not aligned with
-// folded row for row or an id is not a canonical integer.
-func packIDs(aggs, folded []diff.Agreement) []byte {
-	if len(aggs) != len(folded) {
-		return nil
-	}
-	buf := make([]byte, 1, 1+2*len(aggs))
-	buf[0] = idsPacked
-	var prev int64
-	for i := range aggs {
-		if aggs[i].Row != folded[i].Row || aggs[i].AgencyRaw != folded[i].AgencyRaw {
-			return nil
-		}
-		n, err := strconv.ParseUint(aggs[i].ID, 10, 64)
-		if err != nil || strconv.FormatUint(n, 10) != aggs[i].ID {
-			return nil
-		}
-		buf = binary.AppendVarint(buf, int64(n)-prev)
-		prev = int64(n)
-	}
-	return buf
-}
-
-func unpackIDs(v []byte) ([]string, error) {
-	var ids []string
-	var n int64
-	for v = v[1:]; len(v) > 0; {
-		d, k := binary.Varint(v)
-		if k <= 0 || n+d < 0 {
-			return nil, fmt.Errorf("corrupt agreement id list")
-		}
-		n += d
-		ids = append(ids, strconv.FormatInt(n, 10))
-		v = v[k:]
-	}
-	return ids, nil
-}
 
 func loadSnapshot(tx *bolt.Tx, id uint64) (Snapshot, error) {
 	var snap Snapshot
@@ -117,7 +51,7 @@ func (s *Store) Agreements(ctx context.Context, list sheet.List, at uint64) (Sna
 	var (
 		snap  Snapshot
 		aggs  []diff.Agreement
-		ids   []string
+		ids   *snapshotIDs
 		since map[string]string
 		body  []byte
 		done  bool
@@ -157,13 +91,13 @@ func (s *Store) Agreements(ctx context.Context, list sheet.List, at uint64) (Sna
 			done = true
 			return decodeJSON(v[1:], &aggs)
 		}
-		if len(v) > 0 && v[0] == idsPacked {
-			if ids, err = unpackIDs(v); err != nil {
+		if len(v) > 0 && (v[0] == idsPacked || v[0] == idsByRow) {
+			if ids, err = decodeIDs(v); err != nil {
 				return fmt.Errorf("snapshot %d: %w", at, err)
 			}
 			since = map[string]string{}
 			b := tx.Bucket(bucketAgreements)
-			for _, id := range ids {
+			for _, id := range ids.all() {
 				var info AgreementInfo
 				if _, err := getJSON(b, []byte(id), &info); err != nil {
 					return err
@@ -191,11 +125,11 @@ func (s *Store) Agreements(ctx context.Context, list sheet.List, at uint64) (Sna
 	if ids == nil {
 		return snap, aggs, nil
 	}
-	if len(ids) != len(aggs) {
-		return Snapshot{}, nil, fmt.Errorf("store: %s: %s reads as %d agreements, the store recorded %d ids (did the reader change?)", op, snap.FileName, len(aggs), len(ids))
+	if err := ids.attach(aggs); err != nil {
+		return Snapshot{}, nil, fmt.Errorf("store: %s: %s: %w", op, snap.FileName, err)
 	}
 	for i := range aggs {
-		aggs[i].ID, aggs[i].Since = ids[i], since[ids[i]]
+		aggs[i].Since = since[aggs[i].ID]
 	}
 	return snap, aggs, nil
 }

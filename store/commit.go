@@ -609,14 +609,6 @@ func countAgreements(snap *Snapshot, aggs []diff.Agreement) {
 	}
 }
 
-func (w *writer) newAgreementID() (string, error) {
-	n, err := w.agreements.NextSequence()
-	if err != nil {
-		return "", fmt.Errorf("agreement id: %w", err)
-	}
-	return strconv.FormatUint(n, 10), nil
-}
-
 func newInfo(a diff.Agreement, snap *Snapshot) *AgreementInfo {
 	return &AgreementInfo{
 		Agreement: a, List: snap.List, Active: true,

@@ -22,7 +22,7 @@ import (
 
 // SchemaVersion is the layout this code reads and writes. Open migrates an
 // older file up to it and refuses a newer one.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // AllocSize is how far bbolt grows the file at a time once it is past that
 // size. The store holds tens of megabytes (the archived files dominate), so
@@ -97,6 +97,11 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	// Snapshots written from version 2 on key their agreement ids by row
+	// (idsByRow); older positional values stay readable as they are. The
+	// version marks the file so an older watch287g, which would read the
+	// new values as "no ids", refuses it instead.
+	{2, "agreement ids keyed by row", func(tx *bolt.Tx) error { return nil }},
 }
 
 // Open opens (creating when absent, unless opt.ReadOnly) the store at path,
