@@ -20,9 +20,36 @@ import (
 // nothing. Messages go out one at a time for the same reason: at most one
 // is ever in flight.
 //
+// One drain runs at a time. serve drains from its ticker while a cycle
+// may still be inside Deliver; two drains reading the same due deliveries
+// would each send them. A second caller therefore waits for the running
+// drain (or for ctx) and then drains what is still due, so deliveries a
+// cycle just committed go out in that cycle rather than a tick later.
+// Across processes nothing more is needed: the outbox lives in the bbolt
+// file, and bbolt's exclusive file lock lets only one process open it for
+// writing (a `fetch` beside `serve` fails with store.ErrLocked).
+//
+// Deliver honours ctx between messages and inside each send (the HTTP
+// request and the SMTP connection are bound to it); a send interrupted by
+// ctx is not counted as a failed attempt and is retried by the next drain.
+//
 // Send failures are recorded in the outbox, not returned; Deliver returns
 // an error when the store fails or ctx ends.
 func (n *Notifier) Deliver(ctx context.Context, now time.Time) error {
+	select {
+	case n.drain <- struct{}{}:
+	default:
+		if n.drainWaiting != nil {
+			n.drainWaiting()
+		}
+		n.log.Debug("waiting for the running drain")
+		select {
+		case n.drain <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	defer func() { <-n.drain }()
 	due, err := n.out.Due(ctx, now, DefaultBatch)
 	if err != nil {
 		return fmt.Errorf("notify: due deliveries: %w", err)
@@ -44,6 +71,9 @@ func (n *Notifier) Deliver(ctx context.Context, now time.Time) error {
 		var changes []store.Delivery
 		for _, d := range groups[rec] {
 			if d.Alert != nil {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
 				if err := n.deliverAlert(ctx, d, now); err != nil {
 					return err
 				}
@@ -57,6 +87,9 @@ func (n *Notifier) Deliver(ctx context.Context, now time.Time) error {
 		switch {
 		case strings.HasPrefix(rec, "webhook:"):
 			for _, d := range changes {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
 				if err := n.deliverWebhook(ctx, d, now); err != nil {
 					return err
 				}

@@ -154,6 +154,11 @@ type Notifier struct {
 	from   *mail.Address
 	// jitter returns a random duration in [0, d); replaced in tests.
 	jitter func(d time.Duration) time.Duration
+	// drain holds one token while a Deliver runs: one drain at a time.
+	drain chan struct{}
+	// drainWaiting, when set, is called when Deliver has to wait for
+	// another drain; tests synchronise on it.
+	drainWaiting func()
 }
 
 // ErrNoChannel means a message could not be sent because no channel is
@@ -199,6 +204,7 @@ func New(out Outbox, opt Options) (*Notifier, error) {
 		hooks:  map[string]Webhook{},
 		zones:  map[string]*time.Location{},
 		jitter: randomJitter,
+		drain:  make(chan struct{}, 1),
 	}
 	if n.log == nil {
 		n.log = slog.Default()

@@ -80,7 +80,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	)
 	wake := make(chan struct{}, 1)
 	job := cron.FuncJob(func() {
-		s.cycle(workCtx)
+		s.cycle(workCtx, ctx)
 		select {
 		case wake <- struct{}{}:
 		default:
@@ -109,7 +109,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return s.shutdown(c, &startRun, cancelWork)
 		case <-ticker.C:
-			s.deliver(workCtx)
+			// The drain runs under ctx itself: a signal stops it between
+			// messages and aborts the one in flight (it is retried on the
+			// next start), so shutdown never waits for a long drain.
+			s.deliver(ctx)
 		case <-wake:
 			// A cycle already delivered what it recorded; nothing to do
 			// until the next tick.
@@ -140,14 +143,21 @@ func (s *Scheduler) shutdown(c *cron.Cron, startRun *sync.WaitGroup, cancelWork 
 	return nil
 }
 
-func (s *Scheduler) cycle(ctx context.Context) {
+// cycle runs one cycle under workCtx, which a signal does not end (the
+// commit may finish), and drains under a context that also ends with
+// sigCtx.
+func (s *Scheduler) cycle(workCtx, sigCtx context.Context) {
 	timeout := s.CycleTimeout
 	if timeout <= 0 {
 		timeout = DefaultCycleTimeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(workCtx, timeout)
 	defer cancel()
-	rep, err := s.Tracker.Cycle(ctx)
+	drainCtx, cancelDrain := context.WithCancel(ctx)
+	defer cancelDrain()
+	stop := context.AfterFunc(sigCtx, cancelDrain)
+	defer stop()
+	rep, err := s.Tracker.cycle(ctx, drainCtx)
 	if err != nil {
 		s.Log.Error("cycle failed", slog.Any("error", err))
 	} else {

@@ -52,10 +52,19 @@ const (
 	CheckNotModified = "not_modified" // every file answered 304
 )
 
+// Store is what a cycle needs from the store; *store.Store implements it.
+type Store interface {
+	Commit(ctx context.Context, c store.Cycle) (*store.CycleResult, error)
+	Validator(ctx context.Context, url string) (store.Validator, error)
+	Checks(ctx context.Context, limit int) ([]store.Check, error)
+}
+
+var _ Store = (*store.Store)(nil)
+
 // Tracker runs fetch cycles.
 type Tracker struct {
 	Fetcher  Fetcher
-	Store    *store.Store
+	Store    Store
 	Notifier Notifier
 	Observer Observer
 	Guard    store.Guard
@@ -84,6 +93,14 @@ func (r *Report) Quarantined() bool { return r.Commit != nil && r.Commit.Quarant
 // the store could not commit; delivery failures are retried later by the
 // outbox and are only logged.
 func (t *Tracker) Cycle(ctx context.Context) (*Report, error) {
+	return t.cycle(ctx, ctx)
+}
+
+// cycle runs one fetch cycle with ctx and drains the outbox with drainCtx.
+// serve lets a running cycle finish its commit after a signal, but a
+// drain can stop at once (what it did not send is retried on the next
+// start), so the scheduler passes a drainCtx that ends with the signal.
+func (t *Tracker) cycle(ctx, drainCtx context.Context) (*Report, error) {
 	start := t.now()
 	res, ferr := t.Fetcher.Fetch(ctx, t.validator(ctx))
 	if res == nil {
@@ -110,27 +127,36 @@ func (t *Tracker) Cycle(ctx context.Context) (*Report, error) {
 	check := summarize(t.PageURL, start, t.now(), res, len(cycle.Inputs), ferr)
 	cycle.Checks = []store.Check{check}
 
-	cr, err := t.Store.Commit(ctx, cycle)
-	if err != nil {
-		err = fmt.Errorf("commit cycle: %w", err)
-		t.observe(start, OutcomeError, err)
-		return rep, err
+	cr, cerr := t.Store.Commit(ctx, cycle)
+	if cerr != nil {
+		cerr = fmt.Errorf("commit cycle: %w", cerr)
+		rep.Outcome = OutcomeError
+		t.observe(start, OutcomeError, errors.Join(ferr, cerr))
+	} else {
+		rep.Commit = cr
+		rep.Outcome = outcome(cr, ferr)
+		t.observe(start, rep.Outcome, ferr)
 	}
-	rep.Commit = cr
-	rep.Outcome = outcome(cr, ferr)
-	t.observe(start, rep.Outcome, ferr)
 
+	// A cycle whose commit fails (a full disk, a broken file) failed as
+	// surely as one whose fetch did: it counts in the failure streak, or
+	// the operator would never hear of it.
 	now := t.now()
-	if ferr != nil {
-		t.Log.Error("fetch failed", slog.Any("error", ferr))
-		if err := t.Notifier.FetchFailed(ctx, ferr, now); err != nil {
+	if failure := errors.Join(ferr, cerr); failure != nil {
+		t.Log.Error("cycle failed", slog.Any("error", failure))
+		if err := t.Notifier.FetchFailed(ctx, failure, now); err != nil {
 			t.Log.Error("operator alert", slog.Any("error", err))
 		}
 	} else if err := t.Notifier.FetchSucceeded(ctx, now); err != nil {
 		t.Log.Error("operator recovery alert", slog.Any("error", err))
 	}
-	if err := t.Notifier.Deliver(ctx, now); err != nil {
+	// Drained even after a failed commit: what is already in the outbox
+	// (an alert about this very failure included) still goes out.
+	if err := t.Notifier.Deliver(drainCtx, now); err != nil {
 		t.Log.Warn("deliveries will be retried", slog.Any("error", err))
+	}
+	if cerr != nil {
+		return rep, cerr
 	}
 	if ferr != nil {
 		return rep, fmt.Errorf("fetch: %w", ferr)
