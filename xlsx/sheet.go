@@ -1,7 +1,9 @@
 package xlsx
 
 import (
+	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -18,7 +20,10 @@ const (
 	TypeDate         = "d"
 )
 
-// Cell is one cell that has a value or a hyperlink.
+// Cell is one cell with a value. Cells without one (styled empty cells,
+// and values that resolve to nothing) are not kept: a hostile sheet of
+// millions of them must cost nothing to hold. A hyperlink on such a cell
+// is still listed in Sheet.Links.
 type Cell struct {
 	// Col is the 1-based column (A is 1).
 	Col int
@@ -34,7 +39,7 @@ type Cell struct {
 	Link string
 }
 
-// Row is one worksheet row with at least one cell.
+// Row is one worksheet row with at least one cell that has a value.
 type Row struct {
 	// Num is the 1-based row number.
 	Num   int
@@ -58,8 +63,8 @@ type Sheet struct {
 	Links []Hyperlink
 }
 
-// Limits on what one worksheet may hold, so a hostile sheet cannot make the
-// reader allocate without bound: Excel's own grid is 1,048,576 × 16,384.
+// The bounds of Excel's own grid, 1,048,576 × 16,384: a reference past
+// them is malformed, whatever the Limits allow.
 const (
 	maxRow = 1 << 20
 	maxCol = 1 << 14
@@ -67,6 +72,13 @@ const (
 
 // Sheet reads worksheet i (an index into Sheets) in one pass over its XML.
 func (wb *Workbook) Sheet(i int) (*Sheet, error) {
+	return wb.SheetContext(context.Background(), i)
+}
+
+// SheetContext is Sheet that gives up, with ctx's error, when ctx is done.
+// It refuses a sheet over the rows, cells, columns or hyperlinks caps with
+// a *LimitError.
+func (wb *Workbook) SheetContext(ctx context.Context, i int) (*Sheet, error) {
 	if i < 0 || i >= len(wb.Sheets) {
 		return nil, fmt.Errorf("xlsx: no sheet %d", i)
 	}
@@ -79,11 +91,18 @@ func (wb *Workbook) Sheet(i int) (*Sheet, error) {
 		return nil, fmt.Errorf("xlsx: sheet %q: missing part %s: %w", info.Name, info.Part, ErrNotXLSX)
 	}
 	sh := &Sheet{Name: info.Name}
+	where := fmt.Sprintf("sheet %q", info.Name)
+	lim := wb.limits
+	// Only cells with a value are kept; <v> and <is> bound how many. A
+	// prefixed element (<x:v>) escapes the count and only costs a regrowth.
+	hint := min(int64(strings.Count(s, "<v>")+strings.Count(s, "<is>")), lim.MaxCells)
 	var (
 		sc       = scanner{s: s}
 		rowNum   int
 		col      int
-		cells    = make([]Cell, 0, strings.Count(s, "<c ")+1)
+		cells    = make([]Cell, 0, hint+1)
+		nRows    int64 // rows seen, empty ones included
+		nCells   int64 // cell elements seen, empty ones included
 		rowStart = -1
 		cell     Cell
 		inCell   bool
@@ -120,7 +139,18 @@ func (wb *Workbook) Sheet(i int) (*Sheet, error) {
 		}
 		hasVal = true
 	}
-	for {
+	newRow := func() error {
+		if nRows++; nRows > lim.MaxRows {
+			return &LimitError{Where: where, What: "rows", Limit: lim.MaxRows}
+		}
+		return nil
+	}
+	for n := 0; ; n++ {
+		if n&ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("xlsx: %s: %w", where, err)
+			}
+		}
 		t, ok := sc.next()
 		if !ok {
 			return nil, fmt.Errorf("xlsx: sheet %q: malformed XML: %w", info.Name, ErrNotXLSX)
@@ -133,6 +163,9 @@ func (wb *Workbook) Sheet(i int) (*Sheet, error) {
 			switch t.name {
 			case "row":
 				flushRow()
+				if err := newRow(); err != nil {
+					return nil, err
+				}
 				n := rowNum + 1
 				if r, ok := attr(t.attrs, "r"); ok {
 					if v, err := strconv.Atoi(r); err == nil {
@@ -148,6 +181,9 @@ func (wb *Workbook) Sheet(i int) (*Sheet, error) {
 					rowStart = -1
 				}
 			case "c":
+				if nCells++; nCells > lim.MaxCells {
+					return nil, &LimitError{Where: where, What: "cells", Limit: lim.MaxCells}
+				}
 				c := col + 1
 				if r, ok := attr(t.attrs, "r"); ok {
 					cc, rr, ok := ParseRef(r)
@@ -159,11 +195,17 @@ func (wb *Workbook) Sheet(i int) (*Sheet, error) {
 						// A cell outside a <row>, or one that names another
 						// row: follow the reference, as Excel does.
 						flushRow()
+						if err := newRow(); err != nil {
+							return nil, err
+						}
 						rowNum, rowStart = rr, len(cells)
 					}
 				}
 				if c > maxCol {
 					return nil, fmt.Errorf("xlsx: sheet %q: column %d out of range: %w", info.Name, c, ErrNotXLSX)
+				}
+				if int64(c) > lim.MaxColumns {
+					return nil, &LimitError{Where: where, What: "columns", Limit: lim.MaxColumns}
 				}
 				if rowStart < 0 {
 					rowStart = len(cells)
@@ -175,10 +217,7 @@ func (wb *Workbook) Sheet(i int) (*Sheet, error) {
 				}
 				cell = Cell{Col: c, Type: typ}
 				hasVal, pieces, simple, inIS, skipT, valStart, inT = false, 0, "", 0, 0, false, false
-				inCell = !t.selfClose
-				if !inCell {
-					cells = append(cells, cell)
-				}
+				inCell = !t.selfClose // a self-closed cell has no value: not kept
 			case "v":
 				valStart = inCell && !t.selfClose
 			case "is":
@@ -196,6 +235,9 @@ func (wb *Workbook) Sheet(i int) (*Sheet, error) {
 					return nil, fmt.Errorf("xlsx: sheet %q: malformed XML: %w", info.Name, ErrNotXLSX)
 				}
 			case "hyperlink":
+				if int64(len(links)) >= lim.MaxHyperlinks {
+					return nil, &LimitError{Where: where, What: "hyperlinks", Limit: lim.MaxHyperlinks}
+				}
 				ref, _ := attr(t.attrs, "ref")
 				id, _ := attr(t.attrs, "id")
 				loc, _ := attr(t.attrs, "location")
@@ -229,7 +271,9 @@ func (wb *Workbook) Sheet(i int) (*Sheet, error) {
 					}
 					cell.Value = wb.cellValue(cell.Type, v)
 				}
-				cells = append(cells, cell)
+				if cell.Value != "" {
+					cells = append(cells, cell)
+				}
 			case "sheetData":
 				flushRow()
 			}
@@ -260,7 +304,9 @@ func (wb *Workbook) Sheet(i int) (*Sheet, error) {
 			}
 			sh.Links = append(sh.Links, h)
 		}
-		sh.attachLinks()
+		if err := sh.attachLinks(where, lim.MaxCells); err != nil {
+			return nil, err
+		}
 	}
 	return sh, nil
 }
@@ -281,9 +327,13 @@ func (wb *Workbook) cellValue(typ, v string) string {
 }
 
 // attachLinks sets Link on the cells each hyperlink covers. The first link
-// covering a cell wins, as in Excel and excelize.
-func (sh *Sheet) attachLinks() {
+// covering a cell wins, as in Excel and excelize. Single-cell links cost a
+// map lookup per cell; a range visits the cells of the rows it spans, and
+// those visits are capped (at the cells cap) so that thousands of ranges
+// over a big sheet cannot make the pass quadratic.
+func (sh *Sheet) attachLinks(where string, maxVisits int64) error {
 	single := make(map[[2]int]int, len(sh.Links))
+	best := make(map[*Cell]int)
 	type rect struct{ c1, r1, c2, r2, i int }
 	var ranges []rect
 	for i, l := range sh.Links {
@@ -304,29 +354,53 @@ func (sh *Sheet) attachLinks() {
 		}
 		ranges = append(ranges, rect{min(c1, c2), min(r1, r2), max(c1, c2), max(r1, r2), i})
 	}
-	for ri := range sh.Rows {
-		row := &sh.Rows[ri]
-		for ci := range row.Cells {
-			c := &row.Cells[ci]
-			best := -1
-			if i, ok := single[[2]int{row.Num, c.Col}]; ok {
-				best = i
-			}
-			for _, r := range ranges {
-				if (best < 0 || r.i < best) && r.c1 <= c.Col && c.Col <= r.c2 && r.r1 <= row.Num && row.Num <= r.r2 {
-					best = r.i
-				}
-			}
-			if best >= 0 {
-				l := sh.Links[best]
-				if l.Target != "" {
-					c.Link = l.Target
-				} else {
-					c.Link = l.Location
+	if len(single) > 0 {
+		for ri := range sh.Rows {
+			row := &sh.Rows[ri]
+			for ci := range row.Cells {
+				if i, ok := single[[2]int{row.Num, row.Cells[ci].Col}]; ok {
+					best[&row.Cells[ci]] = i
 				}
 			}
 		}
 	}
+	if len(ranges) > 0 {
+		// Rows in number order, so a range finds its first row by binary
+		// search rather than by a scan.
+		order := make([]int, len(sh.Rows))
+		for i := range order {
+			order[i] = i
+		}
+		sort.SliceStable(order, func(a, b int) bool { return sh.Rows[order[a]].Num < sh.Rows[order[b]].Num })
+		var visits int64
+		for _, r := range ranges {
+			k := sort.Search(len(order), func(k int) bool { return sh.Rows[order[k]].Num >= r.r1 })
+			for ; k < len(order) && sh.Rows[order[k]].Num <= r.r2; k++ {
+				row := &sh.Rows[order[k]]
+				if visits += int64(len(row.Cells)); visits > maxVisits {
+					return &LimitError{Where: where, What: "cells under hyperlink ranges", Limit: maxVisits}
+				}
+				for ci := range row.Cells {
+					c := &row.Cells[ci]
+					if c.Col < r.c1 || c.Col > r.c2 {
+						continue
+					}
+					if b, ok := best[c]; !ok || r.i < b {
+						best[c] = r.i
+					}
+				}
+			}
+		}
+	}
+	for c, i := range best {
+		l := sh.Links[i]
+		if l.Target != "" {
+			c.Link = l.Target
+		} else {
+			c.Link = l.Location
+		}
+	}
+	return nil
 }
 
 // ParseRef parses an A1-style cell reference (absolute markers allowed)

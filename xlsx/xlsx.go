@@ -12,6 +12,7 @@ package xlsx
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -30,8 +31,11 @@ var (
 )
 
 // Default caps. ICE's largest file is 0.4 MB compressed and 1.4 MB
-// uncompressed; the caps leave room for years of growth while keeping a
-// hostile file from costing more than a few hundred megabytes.
+// uncompressed, with one worksheet of 1,510 rows, 13 columns, 12,080 cell
+// elements and 1,965 shared strings (90 KB). The caps leave room for years
+// of growth (50-100×) while keeping a hostile file from costing more than
+// 256 MB and a few seconds: the file and one inflated part are held in
+// memory, and every stored cell costs about 60 bytes.
 const (
 	// DefaultMaxFileSize caps the compressed file.
 	DefaultMaxFileSize int64 = 32 << 20
@@ -43,7 +47,30 @@ const (
 	// its uncompressed total passes ratioFloor: spreadsheets compress
 	// about 5-20×, zip bombs hundreds of times.
 	DefaultMaxRatio int64 = 100
+	// DefaultMaxRows caps the rows of one worksheet, empty ones included:
+	// each costs time to read even when it stores nothing.
+	DefaultMaxRows int64 = 100_000
+	// DefaultMaxCells caps the cell elements of one worksheet, empty
+	// (styled) ones included. A four-byte <c/> costs nothing to store but
+	// time to read; the cap bounds both, at 80× ICE's largest sheet.
+	DefaultMaxCells int64 = 1_000_000
+	// DefaultMaxColumns caps the highest column a cell may name (ICE uses
+	// 13; Excel allows 16,384). Readers downstream lay rows out by column.
+	DefaultMaxColumns int64 = 1024
+	// DefaultMaxHyperlinks caps the hyperlinks of one worksheet (ICE's
+	// files have one per agreement, 1,500 at most).
+	DefaultMaxHyperlinks int64 = 100_000
+	// DefaultMaxSharedStrings caps the shared string table's items: an
+	// empty <si/> is five bytes, so 12 million fit in a 60 MB part.
+	DefaultMaxSharedStrings int64 = 1_000_000
+	// DefaultMaxSharedStringBytes caps the decoded text of all shared
+	// strings together.
+	DefaultMaxSharedStringBytes int64 = 32 << 20
 )
+
+// ctxEvery+1 is how many XML tokens a reading loop handles between checks
+// of its context: about a millisecond of work.
+const ctxEvery = 1<<12 - 1
 
 // ratioFloor is the uncompressed total below which the ratio is not
 // checked: a tiny, very repetitive workbook is harmless.
@@ -51,27 +78,61 @@ const ratioFloor = 8 << 20
 
 // Limits are the caps Open enforces. A zero field takes its default.
 type Limits struct {
-	MaxFileSize  int64
-	MaxPartSize  int64
-	MaxTotalSize int64
-	MaxRatio     int64
+	MaxFileSize          int64
+	MaxPartSize          int64
+	MaxTotalSize         int64
+	MaxRatio             int64
+	MaxRows              int64
+	MaxCells             int64
+	MaxColumns           int64
+	MaxHyperlinks        int64
+	MaxSharedStrings     int64
+	MaxSharedStringBytes int64
 }
 
 func (l Limits) withDefaults() Limits {
-	if l.MaxFileSize <= 0 {
-		l.MaxFileSize = DefaultMaxFileSize
+	def := func(v *int64, d int64) {
+		if *v <= 0 {
+			*v = d
+		}
 	}
-	if l.MaxPartSize <= 0 {
-		l.MaxPartSize = DefaultMaxPartSize
-	}
-	if l.MaxTotalSize <= 0 {
-		l.MaxTotalSize = DefaultMaxTotalSize
-	}
-	if l.MaxRatio <= 0 {
-		l.MaxRatio = DefaultMaxRatio
-	}
+	def(&l.MaxFileSize, DefaultMaxFileSize)
+	def(&l.MaxPartSize, DefaultMaxPartSize)
+	def(&l.MaxTotalSize, DefaultMaxTotalSize)
+	def(&l.MaxRatio, DefaultMaxRatio)
+	def(&l.MaxRows, DefaultMaxRows)
+	def(&l.MaxCells, DefaultMaxCells)
+	def(&l.MaxColumns, DefaultMaxColumns)
+	def(&l.MaxHyperlinks, DefaultMaxHyperlinks)
+	def(&l.MaxSharedStrings, DefaultMaxSharedStrings)
+	def(&l.MaxSharedStringBytes, DefaultMaxSharedStringBytes)
 	return l
 }
+
+// LimitError is the error for a workbook over one of the Limits: it names
+// the cap that was hit, so an operator can tell a hostile file from a list
+// that outgrew a cap. It wraps ErrTooLarge.
+type LimitError struct {
+	// Where is the part or sheet the cap was hit in ("sheet \"Sheet1\"",
+	// "xl/sharedStrings.xml"), empty for the file as a whole.
+	Where string
+	// What names the cap: "file bytes", "part bytes", "total bytes",
+	// "compression ratio", "rows", "cells", "columns", "hyperlinks",
+	// "shared strings" or "shared string bytes".
+	What string
+	// Limit is the cap's value.
+	Limit int64
+}
+
+func (e *LimitError) Error() string {
+	if e.Where == "" {
+		return fmt.Sprintf("xlsx: %s over the cap of %d", e.What, e.Limit)
+	}
+	return fmt.Sprintf("xlsx: %s: %s over the cap of %d", e.Where, e.What, e.Limit)
+}
+
+// Unwrap makes errors.Is(err, ErrTooLarge) hold.
+func (e *LimitError) Unwrap() error { return ErrTooLarge }
 
 // SheetInfo names one worksheet in workbook order.
 type SheetInfo struct {
@@ -99,9 +160,14 @@ type Workbook struct {
 // Open reads a workbook held in memory with the given limits (zero value:
 // defaults).
 func Open(b []byte, lim Limits) (*Workbook, error) {
+	return OpenContext(context.Background(), b, lim)
+}
+
+// OpenContext is Open that gives up, with ctx's error, when ctx is done.
+func OpenContext(ctx context.Context, b []byte, lim Limits) (*Workbook, error) {
 	lim = lim.withDefaults()
 	if int64(len(b)) > lim.MaxFileSize {
-		return nil, fmt.Errorf("xlsx: file is %d bytes, cap %d: %w", len(b), lim.MaxFileSize, ErrTooLarge)
+		return nil, &LimitError{What: "file bytes", Limit: lim.MaxFileSize}
 	}
 	if !bytes.HasPrefix(b, []byte("PK")) {
 		return nil, fmt.Errorf("xlsx: no zip signature: %w", ErrNotXLSX)
@@ -115,12 +181,12 @@ func Open(b []byte, lim Limits) (*Workbook, error) {
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
 		if f.UncompressedSize64 > uint64(lim.MaxTotalSize) || total > uint64(lim.MaxTotalSize) {
-			return nil, fmt.Errorf("xlsx: declared uncompressed size over %d bytes: %w", lim.MaxTotalSize, ErrTooLarge)
+			return nil, &LimitError{What: "total bytes", Limit: lim.MaxTotalSize}
 		}
 		wb.files[strings.TrimPrefix(f.Name, "/")] = f
 	}
 	if total > ratioFloor && total > uint64(lim.MaxRatio)*uint64(len(b)) {
-		return nil, fmt.Errorf("xlsx: %d bytes unpack to %d: %w", len(b), total, ErrTooLarge)
+		return nil, &LimitError{What: "compression ratio", Limit: lim.MaxRatio}
 	}
 
 	wbPart := "xl/workbook.xml"
@@ -155,7 +221,7 @@ func Open(b []byte, lim Limits) (*Workbook, error) {
 	if sstPart == "" {
 		sstPart = path.Join(path.Dir(wbPart), "sharedStrings.xml")
 	}
-	if err := wb.readSharedStrings(sstPart); err != nil {
+	if err := wb.readSharedStrings(ctx, sstPart); err != nil {
 		return nil, err
 	}
 	return wb, nil
@@ -169,7 +235,7 @@ func (wb *Workbook) readPart(name string) (string, bool, error) {
 		return "", false, nil
 	}
 	if f.UncompressedSize64 > uint64(wb.limits.MaxPartSize) {
-		return "", false, fmt.Errorf("xlsx: %s declares %d bytes, cap %d: %w", name, f.UncompressedSize64, wb.limits.MaxPartSize, ErrTooLarge)
+		return "", false, &LimitError{Where: name, What: "part bytes", Limit: wb.limits.MaxPartSize}
 	}
 	rc, err := f.Open()
 	if err != nil {
@@ -179,13 +245,16 @@ func (wb *Workbook) readPart(name string) (string, bool, error) {
 	// archive/zip already refuses more bytes than declared; the limit
 	// reader is the second wall in case a declared size is ever trusted
 	// elsewhere.
-	buf := bytes.NewBuffer(make([]byte, 0, int(f.UncompressedSize64)+bytes.MinRead))
-	n, err := buf.ReadFrom(io.LimitReader(rc, wb.limits.MaxPartSize+1))
+	// A strings.Builder, not a bytes.Buffer: its String does not copy, so
+	// a part costs its size once, not twice.
+	var buf strings.Builder
+	buf.Grow(int(f.UncompressedSize64) + 1)
+	n, err := io.Copy(&buf, io.LimitReader(rc, wb.limits.MaxPartSize+1))
 	if err != nil {
 		return "", false, fmt.Errorf("xlsx: read %s: %v: %w", name, err, ErrNotXLSX)
 	}
 	if n > wb.limits.MaxPartSize {
-		return "", false, fmt.Errorf("xlsx: %s inflates past %d bytes: %w", name, wb.limits.MaxPartSize, ErrTooLarge)
+		return "", false, &LimitError{Where: name, What: "part bytes", Limit: wb.limits.MaxPartSize}
 	}
 	return buf.String(), true, nil
 }
@@ -275,8 +344,9 @@ func (wb *Workbook) readWorkbook(part string, byID map[string]string) error {
 // readSharedStrings loads the shared string table. Each item's text is
 // its <t> plus the <t> of every rich-text run <r>; phonetic runs <rPh> are
 // not part of the value. All items live in one string so the table costs
-// two allocations, not one per item.
-func (wb *Workbook) readSharedStrings(part string) error {
+// two allocations, not one per item. The item count and the decoded bytes
+// are capped (an empty <si/> is five bytes of XML but 32 bytes of table).
+func (wb *Workbook) readSharedStrings(ctx context.Context, part string) error {
 	s, ok, err := wb.readPart(part)
 	if err != nil || !ok {
 		return err
@@ -288,10 +358,22 @@ func (wb *Workbook) readSharedStrings(part string) error {
 		inT   bool
 		skipT int // inside <rPh>
 	)
-	buf.Grow(len(s) / 4)
+	buf.Grow(min(len(s)/4, 4<<20)) // a hostile part must not reserve its cap up front
+	// One allocation for the spans: the count of <si is an upper bound
+	// (prefixed elements aside), and the cap bounds it.
+	spans = make([][2]int, 0, min(strings.Count(s, "<si"), int(wb.limits.MaxSharedStrings)+1))
 	sc := scanner{s: s}
 	start := 0
-	for {
+	maxItems, maxBytes := int(wb.limits.MaxSharedStrings), int(wb.limits.MaxSharedStringBytes)
+	for n := 0; ; n++ {
+		if n&ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("xlsx: %s: %w", part, err)
+			}
+		}
+		if buf.Len() > maxBytes {
+			return &LimitError{Where: part, What: "shared string bytes", Limit: wb.limits.MaxSharedStringBytes}
+		}
 		t, ok := sc.next()
 		if !ok {
 			return fmt.Errorf("xlsx: %s: malformed XML: %w", part, ErrNotXLSX)
@@ -303,6 +385,9 @@ func (wb *Workbook) readSharedStrings(part string) error {
 		case tokStart:
 			switch t.name {
 			case "si":
+				if len(spans) >= maxItems {
+					return &LimitError{Where: part, What: "shared strings", Limit: wb.limits.MaxSharedStrings}
+				}
 				if t.selfClose {
 					spans = append(spans, [2]int{buf.Len(), buf.Len()})
 					continue
