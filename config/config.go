@@ -34,6 +34,7 @@ import (
 	"github.com/watch287g/watch287g/notify"
 	"github.com/watch287g/watch287g/scraper"
 	"github.com/watch287g/watch287g/store"
+	"github.com/watch287g/watch287g/wayback"
 )
 
 // Defaults of the keys that have no default elsewhere (scraper, store and
@@ -113,6 +114,10 @@ type Config struct {
 	EmailMaxAge       Duration            `yaml:"email_max_age"`
 	Subscribers       []notify.Subscriber `yaml:"subscribers"`
 	Webhooks          []notify.Webhook    `yaml:"webhooks"`
+	// WaybackURL is the archive `backfill` reads (tests point it at a
+	// stand-in); Backfill is "auto" (serve backfills an empty store) or "off".
+	WaybackURL string `yaml:"wayback_url"`
+	Backfill   string `yaml:"backfill"`
 
 	// File is the path the configuration was read from, "" for none.
 	File string `yaml:"-"`
@@ -150,8 +155,16 @@ func defaults() *Config {
 		WebhookMaxAge:     Duration(notify.DefaultWebhookMaxAge),
 		WebhookTimeout:    Duration(notify.DefaultWebhookTimeout),
 		EmailMaxAge:       Duration(notify.DefaultEmailMaxAge),
+		WaybackURL:        wayback.DefaultBaseURL,
+		Backfill:          BackfillAuto,
 	}
 }
+
+// The values of the backfill key.
+const (
+	BackfillAuto = "auto"
+	BackfillOff  = "off"
+)
 
 // Load reads the file at path (none when path is ""), expands ${VAR} from
 // getenv, applies WATCH287G_* overrides and validates. getenv is
@@ -445,6 +458,7 @@ func (c *Config) Masked() *Config {
 	m.SMTP.Host = escape.RedactURL(m.SMTP.Host)
 	m.SMTP.Username = escape.RedactURL(m.SMTP.Username)
 	m.PageURL = escape.RedactURL(m.PageURL)
+	m.WaybackURL = escape.RedactURL(m.WaybackURL)
 	m.PublicURL = escape.RedactURL(m.PublicURL)
 	m.Operator.Webhook = escape.RedactURL(m.Operator.Webhook)
 	m.Webhooks = make([]notify.Webhook, len(c.Webhooks))

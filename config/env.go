@@ -48,6 +48,8 @@ var envVars = []envVar{
 	{"WATCH287G_USER_AGENT", "user_agent", str(func(c *Config) *string { return &c.UserAgent })},
 	{"WATCH287G_LISTEN", "listen", str(func(c *Config) *string { return &c.Listen })},
 	{"WATCH287G_PUBLIC_URL", "public_url", str(func(c *Config) *string { return &c.PublicURL })},
+	{"WATCH287G_WAYBACK_URL", "wayback_url", str(func(c *Config) *string { return &c.WaybackURL })},
+	{"WATCH287G_BACKFILL", "backfill", str(func(c *Config) *string { return &c.Backfill })},
 	{"WATCH287G_STALE_AFTER", "stale_after", duration(func(c *Config) *Duration { return &c.StaleAfter })},
 	{"WATCH287G_GUARD_MAX_DROP_SHARE", "guard.max_drop_share", func(c *Config, v string) error {
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)

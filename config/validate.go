@@ -50,6 +50,10 @@ func (c *Config) Validate() error {
 		}
 	}
 	checkURL("page_url", c.PageURL, true)
+	checkURL("wayback_url", c.WaybackURL, true)
+	if c.Backfill != BackfillAuto && c.Backfill != BackfillOff {
+		bad("backfill", "%q: write auto or off", c.Backfill)
+	}
 	if !c.publicURLDerived || c.PublicURL != "" {
 		// A derived public_url is empty only when listen is bad, which
 		// is reported below.
