@@ -18,6 +18,7 @@ import (
 	"github.com/gocolly/colly/v2"
 	"github.com/temoto/robotstxt"
 
+	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/sheet"
 )
 
@@ -70,13 +71,17 @@ func (s *Scraper) Fetch(ctx context.Context, validators func(url string) (lastMo
 	res := &Result{}
 	page, err := url.Parse(s.opts.PageURL)
 	if err != nil || page.Host == "" || (page.Scheme != "http" && page.Scheme != "https") {
-		return res, fmt.Errorf("scraper: page url %q: not an absolute http(s) url", s.opts.PageURL)
+		return res, fmt.Errorf("scraper: page url %q: not an absolute http(s) url", escape.RedactURL(s.opts.PageURL))
 	}
 	c := s.newCycle(page, res)
+	// Every URL in an error, a warning, a log line or a Check is shown
+	// with its credentials masked: page_url may carry user:pass@ or a
+	// token, and links resolved against it inherit the user:pass.
+	shownPage := redact(page)
 
 	if !s.opts.IgnoreRobots {
 		if err := c.loadRobots(ctx); err != nil {
-			return res, fmt.Errorf("scraper: %s: %w", robotsURL(page), err)
+			return res, masked(fmt.Errorf("scraper: %s: %w", redact(robotsURL(page)), err))
 		}
 	}
 	pr, err := c.fetch(ctx, page.String(), nil)
@@ -84,28 +89,28 @@ func (s *Scraper) Fetch(ctx context.Context, validators func(url string) (lastMo
 		res.Page = res.Checks[len(res.Checks)-1]
 	}
 	if err != nil {
-		return res, fmt.Errorf("scraper: page %s: %w", page, err)
+		return res, masked(fmt.Errorf("scraper: page %s: %w", shownPage, err))
 	}
 	if pr.status != http.StatusOK {
-		return res, fmt.Errorf("scraper: page %s: %w %d", page, ErrStatus, pr.status)
+		return res, fmt.Errorf("scraper: page %s: %w %d", shownPage, ErrStatus, pr.status)
 	}
 	links, warnings := findLinks(pr.finalURL, page.Host, pr.body)
 	res.Warnings = append(res.Warnings, warnings...)
 	if len(links) == 0 {
 		c.fail(pr.check, ErrNoLinks)
 		res.Page = res.Checks[pr.check]
-		return res, fmt.Errorf("scraper: page %s: %w", pr.finalURL, ErrNoLinks)
+		return res, fmt.Errorf("scraper: page %s: %w", redact(pr.finalURL), ErrNoLinks)
 	}
 
 	var errs []error
 	for _, list := range []sheet.List{sheet.Participating, sheet.Pending} {
 		l, ok := links[list]
 		if !ok {
-			errs = append(errs, fmt.Errorf("scraper: page %s: %w for the %s list", pr.finalURL, ErrNoLinks, list))
+			errs = append(errs, fmt.Errorf("scraper: page %s: %w for the %s list", redact(pr.finalURL), ErrNoLinks, list))
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			errs = append(errs, fmt.Errorf("scraper: %s: %w", l.url, err))
+			errs = append(errs, fmt.Errorf("scraper: %s: %w", redact(l.url), err))
 			break
 		}
 		f, err := c.download(ctx, l, validators)
@@ -113,10 +118,65 @@ func (s *Scraper) Fetch(ctx context.Context, validators func(url string) (lastMo
 			res.Files = append(res.Files, *f)
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("scraper: %s list %s: %w", list, l.url, err))
+			errs = append(errs, masked(fmt.Errorf("scraper: %s list %s: %w", list, redact(l.url), err)))
 		}
 	}
 	return res, errors.Join(errs...)
+}
+
+// redact is a URL (a string or a *url.URL) fit for an error, a log line
+// or a Check: credentials masked (escape.RedactURL).
+func redact[U string | *url.URL](u U) string {
+	switch v := any(u).(type) {
+	case *url.URL:
+		if v == nil {
+			return ""
+		}
+		return escape.RedactURL(v.String())
+	case string:
+		return escape.RedactURL(v)
+	}
+	return ""
+}
+
+// maskedError shows an error with every URL in its text masked, for
+// errors that hold text from below (a transport error quoting the URL
+// it failed on); errors.Is and errors.As see the error unchanged.
+type maskedError struct {
+	err error
+	msg string
+}
+
+func (e *maskedError) Error() string { return e.msg }
+func (e *maskedError) Unwrap() error { return e.err }
+
+// masked wraps err as a maskedError when its text holds a credential.
+func masked(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if m := escape.RedactURL(msg); m != msg {
+		return &maskedError{err: err, msg: m}
+	}
+	return err
+}
+
+// sentinelError is err classified as a sentinel of ours without repeating
+// the sentinel's text when err already says it ("not an xlsx workbook:
+// xlsx: …: not an xlsx workbook"): errors.Is matches both.
+type sentinelError struct {
+	sentinel error
+	err      error
+}
+
+func (e *sentinelError) Error() string   { return e.err.Error() }
+func (e *sentinelError) Unwrap() []error { return []error{e.sentinel, e.err} }
+func classifyAs(sentinel, err error) error {
+	if strings.Contains(err.Error(), sentinel.Error()) {
+		return &sentinelError{sentinel: sentinel, err: err}
+	}
+	return fmt.Errorf("%w: %w", sentinel, err)
 }
 
 // newCycle builds the cycle's collector. colly is told to hand every
@@ -201,10 +261,10 @@ func (c *cycle) checkRedirect(req *http.Request, via []*http.Request) error {
 		return fmt.Errorf("stopped after %d redirects", maxRedirects)
 	}
 	if req.URL.Host != c.page.Host {
-		return fmt.Errorf("redirect to %s: %w", req.URL.Redacted(), ErrOffHost)
+		return fmt.Errorf("redirect to %s: %w", redact(req.URL), ErrOffHost)
 	}
 	if !c.allowed(req.URL) {
-		return fmt.Errorf("redirect to %s: %w", req.URL.Redacted(), ErrRobots)
+		return fmt.Errorf("redirect to %s: %w", redact(req.URL), ErrRobots)
 	}
 	return nil
 }
@@ -253,9 +313,12 @@ func (c *cycle) allowed(u *url.URL) bool {
 // download fetches one list's file and validates it.
 func (c *cycle) download(ctx context.Context, l link, validators func(string) (string, string)) (*File, error) {
 	hdr := http.Header{}
+	// The URL a File is known by, and the validators' key, has its
+	// credentials masked: it is stored and shown.
+	known := redact(l.url)
 	var lastMod, etag string
 	if validators != nil {
-		lastMod, etag = validators(l.url)
+		lastMod, etag = validators(known)
 	}
 	if lastMod != "" {
 		hdr.Set("If-Modified-Since", lastMod)
@@ -267,11 +330,20 @@ func (c *cycle) download(ctx context.Context, l link, validators func(string) (s
 	if err != nil {
 		return nil, err
 	}
+	name := servedName(r.header.Get("Content-Disposition"), r.finalURL)
+	if len(name) > MaxNameBytes {
+		// The name is the publisher's data and is kept as served, but a
+		// 5,000-character header is no file name: keep the start, say so.
+		c.warn(fmt.Sprintf("%s: the served file name is %d bytes; kept its first %d: %s",
+			known, len(name), MaxNameBytes, escape.Terminal(truncateName(name, 80))+"…"))
+		name = truncateName(name, MaxNameBytes)
+	}
+	c.s.log.Debug("file", slog.String("url", known), slog.String("name", escape.Terminal(name)), slog.Int("status", r.status))
 	f := &File{
-		URL:          l.url,
+		URL:          known,
 		LinkList:     l.list,
 		List:         l.list,
-		Name:         fileName(r.header.Get("Content-Disposition"), r.finalURL),
+		Name:         name,
 		LastModified: r.header.Get("Last-Modified"),
 		ETag:         r.header.Get("ETag"),
 		FetchedAt:    c.res.Checks[r.check].At,
@@ -310,18 +382,18 @@ func (c *cycle) download(ctx context.Context, l link, validators func(string) (s
 			f.List = parsed.List
 		}
 		if parsed.List != "" && parsed.List != l.list {
-			c.warn(fmt.Sprintf("%s: the %s link serves a %s list (by its columns); the columns win", l.url, l.list, parsed.List))
+			c.warn(fmt.Sprintf("%s: the %s link serves a %s list (by its columns); the columns win", known, l.list, parsed.List))
 		}
 	case errors.Is(err, sheet.ErrNoHeader):
 		// Archived and quarantined downstream, not a download failure.
 		f.ParseErr = err
-		c.warn(fmt.Sprintf("%s: %s: %v", l.url, f.Name, err))
+		c.warn(fmt.Sprintf("%s: %s: %v", known, escape.Terminal(f.Name), err))
 	case errors.Is(err, sheet.ErrTooLarge):
-		err = fmt.Errorf("%w: %w", ErrTooLarge, err)
+		err = classifyAs(ErrTooLarge, err)
 		c.fail(r.check, err)
 		return nil, err
 	default:
-		err = fmt.Errorf("%w: %w", ErrNotWorkbook, err)
+		err = classifyAs(ErrNotWorkbook, err)
 		c.fail(r.check, err)
 		return nil, err
 	}
@@ -354,7 +426,7 @@ func (c *cycle) validate(r *response) error {
 		}
 	}
 	if !bytes.HasPrefix(r.body, zipMagic) {
-		return fmt.Errorf("%w: %s body starts %q", ErrNotWorkbook, orUnknown(r.contentType), snippet(r.body))
+		return fmt.Errorf("%w: %s body starts %q", ErrNotWorkbook, escape.Terminal(orUnknown(r.contentType)), snippet(r.body))
 	}
 	return nil
 }
@@ -395,7 +467,7 @@ func (c *cycle) fetchStatus(ctx context.Context, u string, hdr http.Header, acce
 		return nil, fmt.Errorf("parse url: %w", err)
 	}
 	if parsed.Host != c.page.Host {
-		return nil, fmt.Errorf("%s: %w", parsed.Redacted(), ErrOffHost)
+		return nil, fmt.Errorf("%s: %w", redact(parsed), ErrOffHost)
 	}
 	if parsed.Path != "/robots.txt" && !c.allowed(parsed) {
 		return nil, ErrRobots
@@ -449,7 +521,7 @@ func (c *cycle) fetchStatus(ctx context.Context, u string, hdr http.Header, acce
 				wait = ra
 			}
 		}
-		c.s.log.Info("retrying", slog.String("url", u), slog.Int("attempt", try+2),
+		c.s.log.Info("retrying", slog.String("url", redact(u)), slog.Int("attempt", try+2),
 			slog.Duration("wait", wait), slog.Any("error", err))
 	}
 }
@@ -472,7 +544,7 @@ func (c *cycle) once(ctx context.Context, u string, hdr http.Header) (*response,
 	c.cur = a
 	defer func() { c.cur = nil }()
 
-	check := Check{At: c.s.opts.Now(), URL: u}
+	check := Check{At: c.s.opts.Now(), URL: redact(u)}
 	start := time.Now()
 	err := c.col.Request(http.MethodGet, u, nil, nil, h)
 	check.Duration = time.Since(start)
@@ -486,17 +558,17 @@ func (c *cycle) once(ctx context.Context, u string, hdr http.Header) (*response,
 	case err == nil && a.status == 0:
 		err = errors.New("no response")
 	case err != nil:
-		err = classify(ctx, reqCtx, err)
+		err = masked(classify(ctx, reqCtx, err))
 	}
 	if err != nil {
 		check.Outcome = OutcomeError
 		check.Error = err.Error()
 		c.res.Checks = append(c.res.Checks, check)
-		c.s.log.Debug("request failed", slog.String("url", u), slog.Any("error", err))
+		c.s.log.Debug("request failed", slog.String("url", check.URL), slog.Any("error", err))
 		return nil, err
 	}
 	c.res.Checks = append(c.res.Checks, check)
-	c.s.log.Debug("request", slog.String("url", u), slog.Int("status", a.status), slog.Int("bytes", len(a.body)))
+	c.s.log.Debug("request", slog.String("url", check.URL), slog.Int("status", a.status), slog.Int("bytes", len(a.body)))
 	final := a.finalURL
 	if final == nil {
 		final, _ = url.Parse(u)

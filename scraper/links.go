@@ -27,7 +27,7 @@ type link struct {
 func findLinks(base *url.URL, host string, body []byte) (map[sheet.List]link, []string) {
 	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
 	if err != nil {
-		return nil, []string{fmt.Sprintf("page %s: parse html: %v", base, err)}
+		return nil, []string{fmt.Sprintf("page %s: parse html: %v", redact(base), err)}
 	}
 	if b, ok := doc.Find("base[href]").First().Attr("href"); ok {
 		if bu, err := base.Parse(strings.TrimSpace(b)); err == nil {
@@ -53,15 +53,15 @@ func findLinks(base *url.URL, host string, body []byte) (map[sheet.List]link, []
 			return
 		}
 		if byText != "" && byHref != "" && byText != byHref {
-			warnings = append(warnings, fmt.Sprintf("link %s reads %q but its file name says %s; taking the file name", u, collapse(a.Text()), byHref))
+			warnings = append(warnings, fmt.Sprintf("link %s reads %q but its file name says %s; taking the file name", redact(u), truncateName(collapse(a.Text()), 200), byHref))
 		}
 		if u.Host != host {
-			warnings = append(warnings, fmt.Sprintf("ignored %s link to another host: %s", list, u))
+			warnings = append(warnings, fmt.Sprintf("ignored %s link to another host: %s", list, redact(u)))
 			return
 		}
 		if prev, ok := links[list]; ok {
 			if prev.url != u.String() {
-				warnings = append(warnings, fmt.Sprintf("ignored a second %s link %s (using %s)", list, u, prev.url))
+				warnings = append(warnings, fmt.Sprintf("ignored a second %s link %s (using %s)", list, redact(u), redact(prev.url)))
 			}
 			return
 		}

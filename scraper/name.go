@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The file-name forms ICE and the archives have used. Names are labels,
@@ -269,10 +270,34 @@ func absDur(d time.Duration) time.Duration {
 	return d
 }
 
-// fileName is the name a download is known by: Content-Disposition's
-// filename (RFC 6266, including RFC 5987 filename*), else the last segment
-// of the URL's path.
+// MaxNameBytes caps a served file name. ICE's names are about 40 bytes; a
+// longer one is kept up to this many bytes (on a rune boundary) and the
+// cycle warns about it.
+const MaxNameBytes = 1024
+
+// fileName is the name a download is known by (servedName), capped at
+// MaxNameBytes.
 func fileName(contentDisposition string, u *url.URL) string {
+	return truncateName(servedName(contentDisposition, u), MaxNameBytes)
+}
+
+// truncateName cuts name to at most n bytes without splitting a rune.
+func truncateName(name string, n int) string {
+	if len(name) <= n {
+		return name
+	}
+	for n > 0 && !utf8.RuneStart(name[n]) {
+		n--
+	}
+	return name[:n]
+}
+
+// servedName is the name a download is served under: Content-Disposition's
+// filename (RFC 6266, including RFC 5987 filename*), else the last segment
+// of the URL's path. It is the publisher's data, kept as given (control
+// characters included): only the directory part is dropped, and whoever
+// makes it a path, a terminal line or a cell escapes it there.
+func servedName(contentDisposition string, u *url.URL) string {
 	if contentDisposition != "" {
 		if _, params, err := mime.ParseMediaType(contentDisposition); err == nil {
 			if n := cleanName(params["filename"]); n != "" {
