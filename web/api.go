@@ -41,7 +41,16 @@ func jsonResponse(status int, v any) *response {
 }
 
 func jsonError(status int, msg string) *response {
-	return jsonResponse(status, map[string]string{"error": msg})
+	return jsonResponse(status, ErrorResponse{Error: msg})
+}
+
+// errorFor answers status with msg in the shape of the route: a JSON error
+// for the API and the feed, the error page elsewhere.
+func (s *Server) errorFor(r *http.Request, status int, msg string) *response {
+	if isCORSPath(r.URL.Path) {
+		return jsonError(status, msg)
+	}
+	return s.render(status, "error", errorPage{Title: http.StatusText(status), Message: msg})
 }
 
 // apiError maps an error from the store or from query parsing to a JSON

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/watch287g/watch287g/diff"
@@ -12,35 +14,20 @@ import (
 	"github.com/watch287g/watch287g/store"
 )
 
-// agreementsBody is /api/v1/agreements, the CLI's
-// {"snapshot", "agreements": [{"id", …Record}]}. Snapshot is null when the
-// list has no accepted snapshot yet.
-type agreementsBody struct {
-	Snapshot   *store.Snapshot  `json:"snapshot"`
-	Agreements []diff.Agreement `json:"agreements"`
-}
-
-// agreementBody is /api/v1/agreements/{id}: the agreement as it stands and
-// every change it went through, oldest first.
-type agreementBody struct {
-	Agreement store.AgreementInfo `json:"agreement"`
-	Changes   []diff.Change       `json:"changes"`
-}
-
 // listAgreements answers the agreements of one list now, or at a date or
 // snapshot id, filtered by state and model.
-func (s *Server) listAgreements(r *http.Request, q url.Values) (agreementsBody, error) {
+func (s *Server) listAgreements(r *http.Request, q url.Values) (AgreementsResponse, error) {
 	list := sheet.Participating
 	switch l := q.Get("list"); l {
 	case "", string(sheet.Participating):
 	case string(sheet.Pending):
 		list = sheet.Pending
 	default:
-		return agreementsBody{}, badRequest("list takes participating or pending, not %q", l)
+		return AgreementsResponse{}, badRequest("list takes participating or pending, not %q", l)
 	}
 	f, err := changeFilter(url.Values{"state": q["state"], "model": q["model"]}, false)
 	if err != nil {
-		return agreementsBody{}, err
+		return AgreementsResponse{}, err
 	}
 	var snap store.Snapshot
 	var all []diff.Agreement
@@ -49,20 +36,24 @@ func (s *Server) listAgreements(r *http.Request, q url.Values) (agreementsBody, 
 	case at == "":
 		snap, all, err = s.store.Agreements(r.Context(), list, 0)
 		if errors.Is(err, store.ErrNotFound) {
-			return agreementsBody{Agreements: []diff.Agreement{}}, nil
+			return AgreementsResponse{Agreements: []diff.Agreement{}}, nil
 		}
 	case perr == nil:
 		snap, all, err = s.store.Agreements(r.Context(), list, id)
 	default:
 		if _, terr := time.Parse(time.DateOnly, at); terr != nil {
-			return agreementsBody{}, badRequest("at takes a date YYYY-MM-DD or a snapshot id, not %q", at)
+			return AgreementsResponse{}, badRequest("at takes a date YYYY-MM-DD or a snapshot id, not %q", at)
 		}
 		snap, all, err = s.store.AgreementsAt(r.Context(), list, at)
 	}
 	if err != nil {
-		return agreementsBody{}, err
+		return AgreementsResponse{}, err
 	}
-	return agreementsBody{Snapshot: &snap, Agreements: f.Agreements(all)}, nil
+	found := f.Agreements(all)
+	if found == nil {
+		found = []diff.Agreement{}
+	}
+	return AgreementsResponse{Snapshot: &snap, Agreements: found}, nil
 }
 
 // apiAgreements serves GET /api/v1/agreements.
@@ -83,22 +74,81 @@ func (s *Server) apiAgreement(r *http.Request) *response {
 	if changes == nil {
 		changes = []diff.Change{}
 	}
-	return jsonResponse(http.StatusOK, agreementBody{Agreement: info, Changes: changes})
+	return jsonResponse(http.StatusOK, AgreementResponse{Agreement: info, Changes: changes})
 }
 
-// apiSearch serves GET /api/v1/search?q=: agreements whose agency or id
-// matches, as {"agreements": [AgreementInfo…]}.
-func (s *Server) apiSearch(r *http.Request) *response {
-	query := r.URL.Query().Get("q")
-	if query == "" {
-		return s.apiError(r, badRequest("q is required"))
+// MaxSearchQuery is the longest q, in bytes, that search takes: the
+// longest agency name ICE has published is about 120 bytes, and a longer q
+// would only make every page that echoes it bigger.
+const MaxSearchQuery = 200
+
+// Result paging of /api/v1/search and /search.
+const (
+	DefaultSearchLimit = 50
+	MaxSearchLimit     = 200
+)
+
+// searchQuery is a validated search request.
+type searchQuery struct {
+	Q             string
+	Limit, Offset int
+}
+
+// parseSearch reads q, limit and offset. An empty q is valid (no search);
+// a q over MaxSearchQuery bytes is a bad request, never truncated behind
+// the reader's back.
+func parseSearch(v url.Values) (searchQuery, error) {
+	sq := searchQuery{Q: strings.TrimSpace(v.Get("q")), Limit: DefaultSearchLimit}
+	if len(sq.Q) > MaxSearchQuery {
+		return searchQuery{}, badRequest("q takes at most %d bytes, got %d", MaxSearchQuery, len(sq.Q))
 	}
-	found, err := s.store.FindAgreements(r.Context(), query)
+	if l := v.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			return searchQuery{}, badRequest("limit takes a number from 1 to %d, not %q", MaxSearchLimit, l)
+		}
+		sq.Limit = min(n, MaxSearchLimit)
+	}
+	if o := v.Get("offset"); o != "" {
+		n, err := strconv.Atoi(o)
+		if err != nil || n < 0 {
+			return searchQuery{}, badRequest("offset takes the next_offset of a previous page, not %q", o)
+		}
+		sq.Offset = n
+	}
+	return sq, nil
+}
+
+// search answers one page of sq.
+func (s *Server) search(ctx context.Context, sq searchQuery) (SearchResponse, error) {
+	found, err := s.store.FindAgreements(ctx, sq.Q)
+	if err != nil {
+		return SearchResponse{}, err
+	}
+	body := SearchResponse{Total: len(found), Agreements: []store.AgreementInfo{}}
+	if sq.Offset < len(found) {
+		end := min(sq.Offset+sq.Limit, len(found))
+		body.Agreements = found[sq.Offset:end]
+		if end < len(found) {
+			body.NextOffset = &end
+		}
+	}
+	return body, nil
+}
+
+// apiSearch serves GET /api/v1/search?q=: a page of the agreements whose
+// agency or id matches.
+func (s *Server) apiSearch(r *http.Request) *response {
+	sq, err := parseSearch(r.URL.Query())
 	if err != nil {
 		return s.apiError(r, err)
 	}
-	if found == nil {
-		found = []store.AgreementInfo{}
+	if sq.Q == "" {
+		return s.apiError(r, badRequest("q is required"))
 	}
-	return jsonResponse(http.StatusOK, map[string]any{"agreements": found})
+	body, err := s.search(r.Context(), sq)
+	if err != nil {
+		return s.apiError(r, err)
+	}
+	return jsonResponse(http.StatusOK, body)
 }

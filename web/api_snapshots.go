@@ -21,7 +21,7 @@ func (s *Server) apiSnapshots(r *http.Request) *response {
 	if snaps == nil {
 		snaps = []store.Snapshot{}
 	}
-	return jsonResponse(http.StatusOK, map[string]any{"snapshots": snaps})
+	return jsonResponse(http.StatusOK, SnapshotsResponse{Snapshots: snaps})
 }
 
 // apiSnapshot serves GET /api/v1/snapshots/{id}.

@@ -99,7 +99,7 @@ func TestAgreementsAPI(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			var body agreementsBody
+			var body AgreementsResponse
 			getJSON(t, ts, tc.path, http.StatusOK, &body)
 			if body.Snapshot == nil || body.Snapshot.ID != tc.snapshot {
 				t.Fatalf("got snapshot %+v, want id %d", body.Snapshot, tc.snapshot)
@@ -120,7 +120,7 @@ func TestAgreementAPI(t *testing.T) {
 	fx := newFixture(t)
 	_, ts := newTestServer(t, fx.st, fx.at)
 	id := fx.agreementID(t, harris.Agency)
-	var body agreementBody
+	var body AgreementResponse
 	getJSON(t, ts, "/api/v1/agreements/"+id, http.StatusOK, &body)
 	if body.Agreement.ID != id || body.Agreement.Signed != "2025-01-06" {
 		t.Errorf("got agreement %s signed %s, want %s signed 2025-01-06", body.Agreement.ID, body.Agreement.Signed, id)
@@ -128,9 +128,7 @@ func TestAgreementAPI(t *testing.T) {
 	if len(body.Changes) != 1 || body.Changes[0].Kind != diff.Changed || !slices.Contains(body.Changes[0].Fields, "signed") {
 		t.Errorf("got history %+v, want one change of signed", body.Changes)
 	}
-	var search struct {
-		Agreements []store.AgreementInfo `json:"agreements"`
-	}
+	var search SearchResponse
 	getJSON(t, ts, "/api/v1/search?q=harris", http.StatusOK, &search)
 	if len(search.Agreements) != 1 || search.Agreements[0].ID != id {
 		t.Errorf("search harris: got %+v, want agreement %s", search.Agreements, id)
@@ -156,7 +154,7 @@ func TestChangesAPI(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			var body changesBody
+			var body ChangesResponse
 			getJSON(t, ts, "/api/v1/changes"+tc.query, http.StatusOK, &body)
 			var got []string
 			for _, c := range body.Changes {
@@ -176,7 +174,7 @@ func TestChangesAPI(t *testing.T) {
 func TestChangesCursor(t *testing.T) {
 	fx := newFixture(t)
 	_, ts := newTestServer(t, fx.st, fx.at)
-	var all changesBody
+	var all ChangesResponse
 	getJSON(t, ts, "/api/v1/changes", http.StatusOK, &all)
 	if len(all.Changes) != 4 {
 		t.Fatalf("got %d changes, want 4", len(all.Changes))
@@ -187,7 +185,7 @@ func TestChangesCursor(t *testing.T) {
 		if pages > 4 {
 			t.Fatalf("cursor did not end after %d pages", pages)
 		}
-		var page changesBody
+		var page ChangesResponse
 		getJSON(t, ts, path, http.StatusOK, &page)
 		if len(page.Changes) > 3 {
 			t.Fatalf("got %d changes on a page, want at most 3", len(page.Changes))
@@ -215,9 +213,7 @@ func TestChangesCursor(t *testing.T) {
 func TestSnapshotsAPI(t *testing.T) {
 	fx := newFixture(t)
 	_, ts := newTestServer(t, fx.st, fx.at)
-	var list struct {
-		Snapshots []store.Snapshot `json:"snapshots"`
-	}
+	var list SnapshotsResponse
 	getJSON(t, ts, "/api/v1/snapshots", http.StatusOK, &list)
 	if len(list.Snapshots) != 3 {
 		t.Fatalf("got %d snapshots, want 3", len(list.Snapshots))
@@ -288,9 +284,7 @@ func TestAPIErrors(t *testing.T) {
 			if resp.StatusCode != tc.status {
 				t.Fatalf("got status %d, want %d (body %s)", resp.StatusCode, tc.status, body)
 			}
-			var e struct {
-				Error string `json:"error"`
-			}
+			var e ErrorResponse
 			if err := json.Unmarshal(body, &e); err != nil || e.Error == "" {
 				t.Errorf("got body %q (%v), want a JSON error", body, err)
 			}
@@ -339,7 +333,7 @@ func TestETagAndInvalidation(t *testing.T) {
 	}
 	// A new file changes the data: the cached answer and its ETag must go.
 	harris3 := harris
-	harris3.Agency = "Harris County Sheriff's Office (TX)"
+	harris3.Agency, harris3.AgencyRaw = "Harris County Sheriff's Department", "Harris County Sheriff's Department"
 	fx.commitFile(t, sheet.Participating, "participatingAgencies02152025am.xlsx", "2025-02-15", fx.at.Add(14*24*time.Hour),
 		[]sheet.Record{harris3, travis, cobb, tulsa})
 	resp, second := get(t, ts, http.MethodGet, "/api/v1/changes", map[string]string{"If-None-Match": etag})
@@ -349,7 +343,7 @@ func TestETagAndInvalidation(t *testing.T) {
 	if resp.Header.Get("ETag") == etag || string(second) == string(first) {
 		t.Errorf("after a commit: got the same ETag or body, want new ones")
 	}
-	if !strings.Contains(string(second), "Harris County Sheriff's Office (TX)") {
+	if !strings.Contains(string(second), "Harris County Sheriff's Department") {
 		t.Errorf("after a commit: got %s, want the new change", second)
 	}
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"container/list"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,18 +14,30 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
 )
 
-// defaultCacheBytes bounds the rendered responses kept in memory, so a
-// crawler walking every search query cannot grow the process without limit.
-const defaultCacheBytes = 24 << 20
+// Bounds of the response cache. The bytes bound keeps a crawler walking
+// every search query from growing the process without limit; the entries
+// bound keeps the bookkeeping of many tiny answers (404s are not cached,
+// but short search results are) small as well.
+const (
+	defaultCacheBytes   = 24 << 20
+	defaultCacheEntries = 2048
+)
 
 // maxCachedBody keeps one huge response (the whole agreements list with
-// every field) from evicting everything else.
+// every field) from evicting everything else. It is still rendered once
+// for all the requests waiting on it, just not kept.
 const maxCachedBody = 4 << 20
+
+// renderTimeout bounds one shared render. The render runs detached from
+// the request that started it, so a reader who hangs up does not fail
+// everyone waiting on the same key.
+const renderTimeout = 30 * time.Second
 
 // response is one rendered answer, ready to be written or cached.
 type response struct {
@@ -33,8 +46,9 @@ type response struct {
 	// csp is the Content-Security-Policy header, for pages.
 	csp  string
 	body []byte
-	// gz is body gzipped, filled on the first request that accepts it.
-	gz []byte
+	// gz is body gzipped, computed once by the first request that accepts it.
+	gzOnce sync.Once
+	gz     []byte
 }
 
 // renderFunc renders one request from the store.
@@ -43,63 +57,143 @@ type renderFunc func(r *http.Request) *response
 // cache holds rendered responses of one store version. A new version drops
 // everything: the data changes a few times a day, and a partial
 // invalidation is where stale pages come from.
+//
+// It renders each key at most once at a time: right after a poll, hundreds
+// of readers asking for / must not each render their own copy (that once
+// took 857 MB and answered none of them within 10 s). The first request
+// renders; the others wait for its bytes.
 type cache struct {
-	mu      sync.RWMutex
-	version string
-	entries map[string]*response
-	bytes   int
-	max     int
+	mu         sync.Mutex
+	version    string
+	entries    map[string]*list.Element // of *cacheEntry, most recently used first
+	lru        *list.List
+	bytes      int
+	maxBytes   int
+	maxEntries int
+	// flights are the renders under way, by version and key.
+	flights map[string]*flight
+	// onWait, when set (by tests), is called each time a request starts
+	// waiting for another's render.
+	onWait func(key string)
 }
 
-func newCache(max int) *cache {
-	return &cache{entries: map[string]*response{}, max: max}
+type cacheEntry struct {
+	key  string
+	resp *response
 }
 
-func (c *cache) get(version, key string) (*response, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
+// flight is one render that other requests for the same key wait on.
+type flight struct {
+	done chan struct{}
+	resp *response
+}
+
+func newCache(maxBytes, maxEntries int) *cache {
+	return &cache{entries: map[string]*list.Element{}, lru: list.New(), maxBytes: maxBytes,
+		maxEntries: maxEntries, flights: map[string]*flight{}}
+}
+
+// errCanceled is what do returns to a waiter whose own request ended
+// before the shared render did.
+var errCanceled = errors.New("request ended while waiting for a render")
+
+// do returns the response for key at version: from the cache, from a
+// render another request has under way, or by calling render. rendered
+// reports whether this call ran render. Only 200 answers are kept; every
+// answer is shared with the requests that waited for it.
+func (c *cache) do(ctx context.Context, version, key string, render func() *response) (resp *response, rendered bool, err error) {
+	c.mu.Lock()
 	if c.version != version {
-		return nil, false
+		c.resetLocked(version)
 	}
-	r, ok := c.entries[key]
-	return r, ok
+	if el, ok := c.entries[key]; ok {
+		c.lru.MoveToFront(el)
+		c.mu.Unlock()
+		return el.Value.(*cacheEntry).resp, false, nil
+	}
+	fkey := version + "\x00" + key
+	if f, ok := c.flights[fkey]; ok {
+		c.mu.Unlock()
+		if c.onWait != nil {
+			c.onWait(key)
+		}
+		select {
+		case <-f.done:
+			return f.resp, false, nil
+		case <-ctx.Done():
+			return nil, false, errCanceled
+		}
+	}
+	f := &flight{done: make(chan struct{})}
+	c.flights[fkey] = f
+	c.mu.Unlock()
+
+	defer func() {
+		// Runs on a panic in render too, so no waiter is left hanging;
+		// net/http still logs the panic.
+		if f.resp == nil {
+			f.resp = &response{status: http.StatusInternalServerError, contentType: "text/plain; charset=utf-8",
+				body: []byte("internal error\n")}
+		}
+		c.mu.Lock()
+		delete(c.flights, fkey)
+		if f.resp.status == http.StatusOK && c.version == version {
+			c.putLocked(key, f.resp)
+		}
+		c.mu.Unlock()
+		close(f.done)
+	}()
+	f.resp = render()
+	return f.resp, true, nil
 }
 
-func (c *cache) put(version, key string, r *response) {
-	if len(r.body) > maxCachedBody {
+func (c *cache) resetLocked(version string) {
+	c.version = version
+	c.entries = map[string]*list.Element{}
+	c.lru.Init()
+	c.bytes = 0
+}
+
+// putLocked keeps resp under key, evicting the least recently used
+// entries until both bounds hold.
+func (c *cache) putLocked(key string, resp *response) {
+	if len(resp.body) > maxCachedBody || len(resp.body) > c.maxBytes {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.version != version || c.bytes+len(r.body) > c.max {
-		c.version = version
-		c.entries = map[string]*response{}
-		c.bytes = 0
+	if el, ok := c.entries[key]; ok {
+		c.bytes -= len(el.Value.(*cacheEntry).resp.body)
+		c.lru.Remove(el)
+		delete(c.entries, key)
 	}
-	if old, ok := c.entries[key]; ok {
-		c.bytes -= len(old.body)
+	for c.lru.Len() > 0 && (c.bytes+len(resp.body) > c.maxBytes || c.lru.Len() >= c.maxEntries) {
+		old := c.lru.Back()
+		e := old.Value.(*cacheEntry)
+		c.lru.Remove(old)
+		delete(c.entries, e.key)
+		c.bytes -= len(e.resp.body)
 	}
-	c.entries[key] = r
-	c.bytes += len(r.body)
+	c.entries[key] = c.lru.PushFront(&cacheEntry{key: key, resp: resp})
+	c.bytes += len(resp.body)
 }
 
-// gzipped returns r's body compressed, computing it once.
-func (c *cache) gzipped(r *response) []byte {
-	c.mu.RLock()
-	gz := r.gz
-	c.mu.RUnlock()
-	if gz != nil {
-		return gz
-	}
-	var b bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed) // only fails on a bad level
-	_, _ = zw.Write(r.body)                          // writes to memory cannot fail
-	_ = zw.Close()
-	gz = b.Bytes()
+// stats returns the number of cached entries and their bytes.
+func (c *cache) stats() (entries, bytes int) {
 	c.mu.Lock()
-	r.gz = gz
-	c.mu.Unlock()
-	return gz
+	defer c.mu.Unlock()
+	return c.lru.Len(), c.bytes
+}
+
+// gzipped returns r's body compressed, computing it once however many
+// requests ask at the same moment.
+func (r *response) gzipped() []byte {
+	r.gzOnce.Do(func() {
+		var b bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed) // only fails on a bad level
+		_, _ = zw.Write(r.body)                          // writes to memory cannot fail
+		_ = zw.Close()
+		r.gz = b.Bytes()
+	})
+	return r.gz
 }
 
 // version is what the cache and ETags are keyed by: the store's version
@@ -142,12 +236,23 @@ func (s *Server) version(ctx context.Context) (string, error) {
 	return b.String(), nil
 }
 
+// maxRawQuery bounds the query string of every cached URL: the longest
+// legitimate one (every state in a filter) is a few hundred bytes, and the
+// query is part of the cache key.
+const maxRawQuery = 2048
+
 // cached serves render's output from the cache while the version holds,
-// with an ETag derived from the version and the URL.
+// with an ETag derived from the version and the URL. Concurrent requests
+// for one URL share one render.
 func (s *Server) cached(render renderFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if isCORSPath(r.URL.Path) {
 			setCORS(w.Header())
+		}
+		if len(r.URL.RawQuery) > maxRawQuery {
+			s.write(w, r, s.errorFor(r, http.StatusRequestURITooLong,
+				fmt.Sprintf("the query string is longer than %d bytes", maxRawQuery)), "")
+			return
 		}
 		ver, err := s.version(r.Context())
 		if err != nil {
@@ -157,13 +262,23 @@ func (s *Server) cached(render renderFunc) http.HandlerFunc {
 		}
 		key := r.URL.Path + "?" + r.URL.RawQuery
 		etag := etagFor(ver, key)
-		if resp, ok := s.cache.get(ver, key); ok {
-			s.write(w, r, resp, etag)
+		if etagMatch(r.Header.Get("If-None-Match"), etag) {
+			// The client holds this version already: no need to render.
+			w.Header().Set("ETag", etag)
+			w.Header().Set("Cache-Control", "no-cache")
+			w.WriteHeader(http.StatusNotModified)
 			return
 		}
-		resp := render(r)
-		if resp.status == http.StatusOK {
-			s.cache.put(ver, key, resp)
+		resp, _, err := s.cache.do(r.Context(), ver, key, func() *response {
+			if s.onRender != nil {
+				s.onRender(key)
+			}
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), renderTimeout)
+			defer cancel()
+			return render(r.WithContext(ctx))
+		})
+		if err != nil {
+			return // the client went away while waiting
 		}
 		s.write(w, r, resp, etag)
 	}
@@ -188,7 +303,7 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, resp *response, e
 	h.Add("Vary", "Accept-Encoding")
 	body := resp.body
 	if len(body) > 1024 && acceptsGzip(r) {
-		body = s.cache.gzipped(resp)
+		body = resp.gzipped()
 		h.Set("Content-Encoding", "gzip")
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))

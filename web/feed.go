@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,6 +39,7 @@ type atomLink struct {
 type atomEntry struct {
 	ID         string      `xml:"id"`
 	Title      string      `xml:"title"`
+	Published  string      `xml:"published,omitempty"`
 	Updated    string      `xml:"updated"`
 	Links      []atomLink  `xml:"link"`
 	Categories []atomCat   `xml:"category"`
@@ -56,6 +58,10 @@ type atomContent struct {
 // feedEpoch is the date in tag: URIs; it never changes, so entry ids stay
 // stable for as long as the host name does.
 const feedEpoch = "2025"
+
+// feedEpochTime is the updated time of a feed with no entries: a constant,
+// so an empty feed's bytes do not change with the clock either.
+var feedEpochTime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // changeTitle is one line for a change, as a reader sees it in a feed.
 func changeTitle(c *diff.Change) string {
@@ -89,14 +95,30 @@ var entryTmpl = template.Must(template.New("entry").Funcs(funcs).Parse(
 		`{{with .C.WasPendingSince}}<p>Was on the pending list since {{.}}.</p>{{end}}` +
 		`<p><a href="{{.Link}}">Agreement history</a></p>`))
 
-// feed serves GET /feed.atom with the filters of /api/v1/changes.
+// publishedTime is when ICE published the change: the date of the file
+// that showed it (its name's date), at midnight UTC. A change of an
+// undated file falls back to when it was detected. Entries dated by import
+// time would pile a backfill of a year onto one day.
+func publishedTime(c *diff.Change) time.Time {
+	for _, d := range []string{c.AfterPublished, c.BeforePublished} {
+		if t, err := time.Parse(time.DateOnly, d); err == nil {
+			return t
+		}
+	}
+	return c.DetectedAt.UTC()
+}
+
+// feed serves GET /feed.atom with the filters of /api/v1/changes: the
+// newest changes, and an RFC 5005 paged feed behind them (rel="next" to
+// older pages by cursor), so a publication of hundreds of changes reaches
+// a reader whole, however far it pages.
 func (s *Server) feed(r *http.Request) *response {
 	q := r.URL.Query()
 	cq, err := changeQuery(q)
 	if err != nil {
 		return s.apiError(r, err)
 	}
-	changes, _, err := s.store.Changes(r.Context(), cq)
+	changes, next, err := s.store.Changes(r.Context(), cq)
 	if err != nil {
 		return s.apiError(r, err)
 	}
@@ -106,24 +128,38 @@ func (s *Server) feed(r *http.Request) *response {
 			filters[k] = v
 		}
 	}
-	self := s.absURL("/feed.atom", filters)
+	first := s.absURL("/feed.atom", filters)
+	self := first
+	if cq.Cursor != 0 {
+		page := cloneValues(filters)
+		page.Set("cursor", strconv.FormatUint(cq.Cursor, 10))
+		self = s.absURL("/feed.atom", page)
+	}
 	f := atomFeed{
-		ID:      self,
+		// Every page of one feed has the feed's id (RFC 5005 section 3).
+		ID:      first,
 		Title:   "287(g) agreement changes",
-		Updated: s.now().UTC().Format(time.RFC3339),
+		Updated: feedEpochTime.Format(time.RFC3339),
 		Author:  atomPerson{Name: "watch287g"},
 		Links: []atomLink{
 			{Rel: "self", Type: "application/atom+xml", Href: self},
+			{Rel: "first", Type: "application/atom+xml", Href: first},
 			{Rel: "alternate", Type: "text/html", Href: s.absURL("/changes", filters)},
 		},
 	}
-	if len(changes) > 0 {
-		// The newest change's time, not the clock, so the feed's bytes
-		// (and ETag) change only when its content does.
-		f.Updated = changes[0].DetectedAt.UTC().Format(time.RFC3339)
+	if next != 0 {
+		page := cloneValues(filters)
+		page.Set("cursor", strconv.FormatUint(next, 10))
+		f.Links = append(f.Links, atomLink{Rel: "next", Type: "application/atom+xml", Href: s.absURL("/feed.atom", page)})
 	}
 	for i := range changes {
 		c := &changes[i]
+		// The publication, not the clock, so the feed's bytes (and ETag)
+		// change only when its content does.
+		published := publishedTime(c).Format(time.RFC3339)
+		if published > f.Updated {
+			f.Updated = published
+		}
 		link := s.absURL("/agreements/"+url.PathEscape(c.AgreementID), nil)
 		var content bytes.Buffer
 		if err := entryTmpl.Execute(&content, map[string]any{"C": c, "Link": link}); err != nil {
@@ -132,7 +168,8 @@ func (s *Server) feed(r *http.Request) *response {
 		e := atomEntry{
 			ID:         fmt.Sprintf("tag:%s,%s:change/%d", s.tagHost, feedEpoch, c.ID),
 			Title:      changeTitle(c),
-			Updated:    c.DetectedAt.UTC().Format(time.RFC3339),
+			Published:  published,
+			Updated:    published,
 			Links:      []atomLink{{Rel: "alternate", Type: "text/html", Href: link}},
 			Categories: []atomCat{{Term: string(c.Kind)}, {Term: string(c.List)}},
 			Content:    atomContent{Type: "html", Body: content.String()},
@@ -151,4 +188,12 @@ func (s *Server) feed(r *http.Request) *response {
 	}
 	b.WriteByte('\n')
 	return &response{status: http.StatusOK, contentType: "application/atom+xml; charset=utf-8", body: b.Bytes()}
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v)+1)
+	for k, vs := range v {
+		out[k] = vs
+	}
+	return out
 }

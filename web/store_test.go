@@ -73,6 +73,12 @@ func xlsxBytes(t testing.TB, list sheet.List, recs []sheet.Record) []byte {
 		if err := f.SetSheetRow("Sheet1", cell, &row); err != nil {
 			t.Fatalf("write row: %v", err)
 		}
+		if list == sheet.Participating && r.MOAURL != "" {
+			moa, _ := excelize.CoordinatesToCellName(6, i+2)
+			if err := f.SetCellHyperLink("Sheet1", moa, r.MOAURL, "External"); err != nil {
+				t.Fatalf("write MOA link: %v", err)
+			}
+		}
 	}
 	var b bytes.Buffer
 	if _, err := f.WriteTo(&b); err != nil {
@@ -102,8 +108,9 @@ func (fx *fixture) commitFile(t testing.TB, list sheet.List, name, published str
 	src := "https://www.ice.gov/doclib/about/offices/ero/287g/" + name
 	res, err := fx.st.Commit(context.Background(), store.Cycle{
 		At: at,
-		Inputs: []store.Input{{Source: src, Name: name, Body: body, Published: published, SeenAt: at,
-			Parsed: &sheet.File{List: list, Sheet: "Sheet1", Records: recs}}},
+		// No Parsed: the store reads the workbook with the real reader,
+		// as it does when it rebuilds an old snapshot.
+		Inputs: []store.Input{{Source: src, Name: name, Body: body, Published: published, SeenAt: at}},
 		Checks: []store.Check{{At: at, URL: src, Status: 200, Bytes: int64(len(body)), Outcome: "new"}},
 		Guard:  store.Guard{MaxDropShare: store.DefaultMaxDropShare, MaxDropRows: store.DefaultMaxDropRows},
 	})

@@ -85,6 +85,9 @@ type Server struct {
 	mux        *http.ServeMux
 	cache      *cache
 	pages      *pages
+	// onRender, when set (by tests), is called each time a cached route
+	// renders instead of answering from the cache or a shared render.
+	onRender func(key string)
 }
 
 // New returns a Server for opt.
@@ -96,7 +99,7 @@ func New(opt Options) *Server {
 		now:        opt.Now,
 		health:     opt.Health,
 		registry:   opt.Registry,
-		cache:      newCache(defaultCacheBytes),
+		cache:      newCache(defaultCacheBytes, defaultCacheEntries),
 	}
 	if s.staleAfter <= 0 {
 		s.staleAfter = DefaultStaleAfter

@@ -1,0 +1,221 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestCachedRendersOncePerKey sends n concurrent requests for a cold key
+// (right after a new store version): exactly one renders, the others wait
+// for it and get the same bytes.
+func TestCachedRendersOncePerKey(t *testing.T) {
+	const n = 64
+	fx := newFixture(t)
+	srv, ts := newTestServer(t, fx.st, fx.at)
+	for _, path := range []string{"/", "/api/v1/changes", "/search?q=county"} {
+		t.Run(path, func(t *testing.T) {
+			var renders atomic.Int64
+			waits := make(chan string, n)
+			srv.cache.onWait = func(key string) { waits <- key }
+			srv.onRender = func(key string) {
+				renders.Add(1)
+				// Hold the render until every other request waits on it,
+				// so the test shows coalescing rather than luck.
+				timeout := time.After(20 * time.Second)
+				for range n - 1 {
+					select {
+					case <-waits:
+					case <-timeout:
+						t.Errorf("render of %s: other requests did not wait for it", key)
+						return
+					}
+				}
+			}
+			t.Cleanup(func() { srv.cache.onWait, srv.onRender = nil, nil })
+			// A new store version: everything cached so far is stale.
+			srv.health.Attempt(fx.at)
+
+			bodies := make([][]byte, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					resp, err := ts.Client().Get(ts.URL + path)
+					if err != nil {
+						t.Errorf("GET %s: %v", path, err)
+						return
+					}
+					defer resp.Body.Close()
+					var b bytes.Buffer
+					if _, err := b.ReadFrom(resp.Body); err != nil {
+						t.Errorf("read %s: %v", path, err)
+					}
+					if resp.StatusCode != http.StatusOK {
+						t.Errorf("GET %s: got status %d, want 200", path, resp.StatusCode)
+					}
+					bodies[i] = b.Bytes()
+				})
+			}
+			wg.Wait()
+			if got := renders.Load(); got != 1 {
+				t.Errorf("got %d renders for %d concurrent requests, want 1", got, n)
+			}
+			for i := range bodies {
+				if !bytes.Equal(bodies[i], bodies[0]) || len(bodies[i]) == 0 {
+					t.Fatalf("request %d got %d bytes, request 0 got %d, want the same non-empty bytes", i, len(bodies[i]), len(bodies[0]))
+				}
+			}
+			// The next request is answered from the cache.
+			get(t, ts, http.MethodGet, path, nil)
+			if got := renders.Load(); got != 1 {
+				t.Errorf("got %d renders after a cached request, want 1", got)
+			}
+		})
+	}
+}
+
+// TestCachedRenderSurvivesLeaderHangingUp: the request that started a
+// render goes away; the requests waiting on the render still get it.
+func TestCachedRenderSurvivesLeaderHangingUp(t *testing.T) {
+	fx := newFixture(t)
+	srv, _ := newTestServer(t, fx.st, fx.at)
+	leaderCtx, hangUp := context.WithCancel(t.Context())
+	waiting := make(chan string, 1)
+	srv.cache.onWait = func(key string) { waiting <- key }
+	started := make(chan struct{})
+	srv.onRender = func(string) {
+		close(started)
+		hangUp()
+		select {
+		case <-waiting:
+		case <-time.After(20 * time.Second):
+			t.Error("the second request never waited for the render")
+		}
+	}
+	leader := make(chan *httptest.ResponseRecorder)
+	go func() {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequestWithContext(leaderCtx, http.MethodGet, "/", nil))
+		leader <- rec
+	}()
+	// Once the leader is rendering, ask for the same page.
+	select {
+	case <-started:
+	case rec := <-leader:
+		t.Fatalf("leader finished with %d before rendering", rec.Code)
+	}
+	rec := recorder(t, srv, "/")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Active participating agreements") {
+		t.Errorf("waiter: got status %d, want 200 with the overview", rec.Code)
+	}
+	<-leader
+}
+
+func TestCachePanicReleasesWaiters(t *testing.T) {
+	c := newCache(1<<20, 16)
+	waiting, started := make(chan struct{}), make(chan struct{})
+	c.onWait = func(string) { close(waiting) }
+	go func() {
+		defer func() { _ = recover() }()
+		_, _, _ = c.do(t.Context(), "v1", "k", func() *response {
+			close(started)
+			<-waiting
+			panic("render bug")
+		})
+	}()
+	<-started
+	resp, rendered, err := c.do(t.Context(), "v1", "k", func() *response {
+		t.Error("second caller rendered, want it to wait for the first")
+		return nil
+	})
+	if err != nil || rendered || resp == nil || resp.status != http.StatusInternalServerError {
+		t.Fatalf("got %+v rendered %v err %v, want the shared 500", resp, rendered, err)
+	}
+	if entries, _ := c.stats(); entries != 0 {
+		t.Errorf("got %d cached entries, want the 500 not cached", entries)
+	}
+}
+
+func TestCacheWaiterGivesUp(t *testing.T) {
+	c := newCache(1<<20, 16)
+	release := make(chan struct{})
+	waiting := make(chan struct{})
+	c.onWait = func(string) { close(waiting) }
+	done, started := make(chan *response), make(chan struct{})
+	go func() {
+		resp, _, _ := c.do(context.Background(), "v1", "k", func() *response {
+			close(started)
+			<-release
+			return &response{status: http.StatusOK, body: []byte("x")}
+		})
+		done <- resp
+	}()
+	<-started
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() { <-waiting; cancel() }()
+	if _, _, err := c.do(ctx, "v1", "k", nil); err == nil {
+		t.Errorf("got no error for a waiter whose request ended, want one")
+	}
+	close(release)
+	if resp := <-done; resp.status != http.StatusOK {
+		t.Errorf("leader: got status %d, want 200", resp.status)
+	}
+}
+
+func TestCacheBounds(t *testing.T) {
+	ok := func(n int) func() *response {
+		return func() *response { return &response{status: http.StatusOK, body: bytes.Repeat([]byte("x"), n)} }
+	}
+	tests := map[string]struct {
+		maxBytes, maxEntries int
+		sizes                []int
+		wantEntries          int
+		wantBytes            int
+	}{
+		"entries bound":    {1000, 3, []int{10, 10, 10, 10, 10}, 3, 30},
+		"bytes bound":      {100, 100, []int{40, 40, 40}, 2, 80},
+		"too big for all":  {100, 100, []int{10, 101}, 1, 10},
+		"exactly the size": {100, 100, []int{60, 40}, 2, 100},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			c := newCache(tc.maxBytes, tc.maxEntries)
+			for i, n := range tc.sizes {
+				if _, _, err := c.do(t.Context(), "v", fmt.Sprint(i), ok(n)); err != nil {
+					t.Fatalf("do: %v", err)
+				}
+			}
+			entries, b := c.stats()
+			if entries != tc.wantEntries || b != tc.wantBytes {
+				t.Errorf("got %d entries of %d bytes, want %d of %d", entries, b, tc.wantEntries, tc.wantBytes)
+			}
+		})
+	}
+	t.Run("least recently used goes first", func(t *testing.T) {
+		c := newCache(1000, 2)
+		_, _, _ = c.do(t.Context(), "v", "a", ok(1))
+		_, _, _ = c.do(t.Context(), "v", "b", ok(1))
+		_, _, _ = c.do(t.Context(), "v", "a", ok(1)) // a is now the most recent
+		_, _, _ = c.do(t.Context(), "v", "c", ok(1))
+		if _, rendered, _ := c.do(t.Context(), "v", "a", ok(1)); rendered {
+			t.Errorf("a was evicted, want b (least recently used) evicted")
+		}
+		if _, rendered, _ := c.do(t.Context(), "v", "b", ok(1)); !rendered {
+			t.Errorf("b was still cached, want it evicted")
+		}
+	})
+	t.Run("new version drops everything", func(t *testing.T) {
+		c := newCache(1000, 10)
+		_, _, _ = c.do(t.Context(), "v1", "a", ok(1))
+		if _, rendered, _ := c.do(t.Context(), "v2", "a", ok(1)); !rendered {
+			t.Errorf("got a cached answer of the old version, want a new render")
+		}
+	})
+}
