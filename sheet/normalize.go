@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/watch287g/watch287g/internal/escape"
 )
 
 // collapseSpace trims s and turns every run of white space, non-breaking
@@ -42,6 +44,26 @@ func collapseSpace(s string) string {
 	return b.String()
 }
 
+// cleanText is the form names and other text values are kept in:
+// collapseSpace's, with NUL and every other control or bidi-format
+// character removed (escape.StripControl), so a name cannot carry an
+// escape sequence or a hidden byte into a page, a feed or a terminal. The
+// raw fields keep the text as published.
+func cleanText(s string) string {
+	// Tabs and line breaks are controls too, but they separate words:
+	// turn them into spaces first, then strip what is left.
+	return collapseSpace(escape.StripControl(strings.Map(spaceControl, s)))
+}
+
+// spaceControl turns the white-space control characters into spaces.
+func spaceControl(r rune) rune {
+	switch r {
+	case '\t', '\n', '\r', '\v', '\f', '\u0085':
+		return ' '
+	}
+	return r
+}
+
 // quoteReplacer straightens the typographic quotes Word and Outlook put in
 // names ("Sheriff’s Office").
 var quoteReplacer = strings.NewReplacer(
@@ -50,9 +72,9 @@ var quoteReplacer = strings.NewReplacer(
 )
 
 // normalizeAgency is the agency name as compared: white space collapsed,
-// quotes straightened.
+// control characters removed, quotes straightened.
 func normalizeAgency(s string) string {
-	return quoteReplacer.Replace(collapseSpace(s))
+	return quoteReplacer.Replace(cleanText(s))
 }
 
 // lettersUpper keeps only letters, upper-cased, with single spaces between
@@ -143,7 +165,7 @@ func modelOf(raw string) (model string, fuzzy, ok bool) {
 			return l.model, true, true
 		}
 	}
-	return strings.TrimSpace(raw), false, false
+	return escape.StripControl(strings.TrimSpace(raw)), false, false
 }
 
 // EditDistance is the optimal-string-alignment distance between a and b,

@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,9 +16,14 @@ var (
 	ErrNotXLSX = xlsx.ErrNotXLSX
 	// ErrNoHeader means no worksheet has a header row the reader recognises.
 	ErrNoHeader = errors.New("no recognisable header")
-	// ErrTooLarge means the file, or its uncompressed content, is over a cap.
+	// ErrTooLarge means the file, or its uncompressed content, is over a
+	// cap; the error is then a *LimitError naming the cap.
 	ErrTooLarge = xlsx.ErrTooLarge
 )
+
+// LimitError names the cap a refused file hit ("cells", "rows", "shared
+// strings", …) and its value; it wraps ErrTooLarge. Test with errors.As.
+type LimitError = xlsx.LimitError
 
 // Default caps on what the reader accepts; see Reader.
 const (
@@ -29,6 +35,18 @@ const (
 	DefaultMaxTotalSize = xlsx.DefaultMaxTotalSize
 	// DefaultMaxRatio caps the archive's compression ratio (zip bombs).
 	DefaultMaxRatio = xlsx.DefaultMaxRatio
+	// DefaultMaxRows caps a worksheet's rows, empty ones included.
+	DefaultMaxRows = xlsx.DefaultMaxRows
+	// DefaultMaxCells caps a worksheet's cell elements, empty ones included.
+	DefaultMaxCells = xlsx.DefaultMaxCells
+	// DefaultMaxColumns caps the highest column a cell may name.
+	DefaultMaxColumns = xlsx.DefaultMaxColumns
+	// DefaultMaxHyperlinks caps a worksheet's hyperlinks.
+	DefaultMaxHyperlinks = xlsx.DefaultMaxHyperlinks
+	// DefaultMaxSharedStrings caps the shared string table's items.
+	DefaultMaxSharedStrings = xlsx.DefaultMaxSharedStrings
+	// DefaultMaxSharedStringBytes caps the shared strings' decoded text.
+	DefaultMaxSharedStringBytes = xlsx.DefaultMaxSharedStringBytes
 )
 
 // headerScanRows is how many rows of each sheet are searched for the
@@ -46,17 +64,31 @@ type File struct {
 }
 
 // Reader reads ICE spreadsheets with configurable caps. The zero value uses
-// the defaults (DefaultMaxFileSize and friends).
+// the defaults (DefaultMaxFileSize and friends); a zero field takes its
+// default.
 type Reader struct {
-	MaxFileSize  int64
-	MaxPartSize  int64
-	MaxTotalSize int64
-	MaxRatio     int64
+	MaxFileSize          int64
+	MaxPartSize          int64
+	MaxTotalSize         int64
+	MaxRatio             int64
+	MaxRows              int64
+	MaxCells             int64
+	MaxColumns           int64
+	MaxHyperlinks        int64
+	MaxSharedStrings     int64
+	MaxSharedStringBytes int64
 }
 
-// Parse reads an ICE spreadsheet held in memory with the default caps.
+// Parse reads an ICE spreadsheet held in memory with the default caps. It
+// is ParseContext without a deadline.
 func Parse(b []byte) (*File, error) {
-	return Reader{}.Parse(b)
+	return Reader{}.ParseContext(context.Background(), b)
+}
+
+// ParseContext reads an ICE spreadsheet held in memory with the default
+// caps, giving up with ctx's error (wrapped) soon after ctx is done.
+func ParseContext(ctx context.Context, b []byte) (*File, error) {
+	return Reader{}.ParseContext(ctx, b)
 }
 
 // Sniff reports whether b is an xlsx workbook within the default caps,
@@ -71,20 +103,37 @@ func Sniff(b []byte) error {
 }
 
 func (r Reader) limits() xlsx.Limits {
-	return xlsx.Limits{MaxFileSize: r.MaxFileSize, MaxPartSize: r.MaxPartSize, MaxTotalSize: r.MaxTotalSize, MaxRatio: r.MaxRatio}
+	return xlsx.Limits{MaxFileSize: r.MaxFileSize, MaxPartSize: r.MaxPartSize, MaxTotalSize: r.MaxTotalSize, MaxRatio: r.MaxRatio,
+		MaxRows: r.MaxRows, MaxCells: r.MaxCells, MaxColumns: r.MaxColumns, MaxHyperlinks: r.MaxHyperlinks,
+		MaxSharedStrings: r.MaxSharedStrings, MaxSharedStringBytes: r.MaxSharedStringBytes}
 }
 
-// Parse reads an ICE spreadsheet held in memory. It picks the first
-// worksheet with a recognisable header, decides the list from its columns
-// and returns one Record per row with a non-blank agency.
+// Parse reads an ICE spreadsheet held in memory; see ParseContext.
 func (r Reader) Parse(b []byte) (*File, error) {
-	wb, err := xlsx.Open(b, r.limits())
+	return r.ParseContext(context.Background(), b)
+}
+
+// ParseContext reads an ICE spreadsheet held in memory. It picks the first
+// worksheet with a recognisable header, decides the list from its columns
+// and returns one Record per row with a non-blank agency. It gives up with
+// ctx's error (wrapped) soon after ctx is done.
+func (r Reader) ParseContext(ctx context.Context, b []byte) (*File, error) {
+	wb, err := xlsx.OpenContext(ctx, b, r.limits())
 	if err != nil {
 		return nil, err // already says "xlsx: …"
 	}
 	var firstErr error
 	for i, info := range wb.Sheets {
-		sh, err := wb.Sheet(i)
+		sh, err := wb.SheetContext(ctx, i)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, fmt.Errorf("read %s: %w", info.Name, ctxErr)
+		}
+		var le *LimitError
+		if errors.As(err, &le) {
+			// A sheet over a cap costs too much to read, whatever else
+			// the workbook holds: refuse the file, naming the cap.
+			return nil, err
+		}
 		if err != nil {
 			// A broken extra sheet must not hide a good list; a broken
 			// list sheet is reported if nothing else is found.
@@ -97,7 +146,10 @@ func (r Reader) Parse(b []byte) (*File, error) {
 		if !ok {
 			continue
 		}
-		f := readRecords(sh, hdrIdx, cols, wb.Date1904)
+		f, err := readRecords(ctx, sh, hdrIdx, cols, wb.Date1904)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", info.Name, err)
+		}
 		f.Sheet = info.Name
 		return f, nil
 	}

@@ -1,14 +1,20 @@
 package sheet
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
+	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/xlsx"
 )
 
-// readRecords turns the rows below the header into records.
-func readRecords(sh *xlsx.Sheet, hdrIdx int, cols []column, date1904 bool) *File {
+// ctxRows is how many rows readRecords reads between checks of its context.
+const ctxRows = 1024
+
+// readRecords turns the rows below the header into records. It returns
+// only ctx's error.
+func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column, date1904 bool) (*File, error) {
 	f := &File{List: Pending, Records: []Record{}, Warnings: []Warning{}}
 	names := map[field]string{}
 	for _, c := range cols {
@@ -29,7 +35,12 @@ func readRecords(sh *xlsx.Sheet, hdrIdx int, cols []column, date1904 bool) *File
 	warn := func(row int, fl field, format string, args ...any) {
 		f.Warnings = append(f.Warnings, Warning{Row: row, Column: names[fl], Message: fmt.Sprintf(format, args...)})
 	}
-	for _, row := range sh.Rows[hdrIdx+1:] {
+	for n, row := range sh.Rows[hdrIdx+1:] {
+		if n%ctxRows == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		var (
 			rec      Record
 			agency   bool
@@ -45,22 +56,22 @@ func readRecords(sh *xlsx.Sheet, hdrIdx int, cols []column, date1904 bool) *File
 			col, ok := byCol[c.Col]
 			if !ok {
 				// A value under no header: keep it rather than lose it.
-				if strings.TrimSpace(c.Value) != "" {
+				if v := cleanText(c.Value); v != "" {
 					other = append(other, xlsx.ColumnName(c.Col))
-					setExtra(&rec, xlsx.ColumnName(c.Col), collapseSpace(c.Value))
+					setExtra(&rec, xlsx.ColumnName(c.Col), v)
 				}
 				continue
 			}
 			switch col.field {
 			case fieldState:
-				rec.StateName = c.Value
+				rec.StateName = escape.StripControl(c.Value)
 				hasState = strings.TrimSpace(c.Value) != ""
 			case fieldAgency:
 				rec.AgencyRaw = c.Value
 				rec.Agency = normalizeAgency(c.Value)
 				agency = rec.Agency != ""
 			case fieldType:
-				rec.Type = collapseSpace(c.Value)
+				rec.Type = cleanText(c.Value)
 			case fieldModel:
 				rec.ModelRaw = c.Value
 				hasModel = strings.TrimSpace(c.Value) != ""
@@ -69,7 +80,7 @@ func readRecords(sh *xlsx.Sheet, hdrIdx int, cols []column, date1904 bool) *File
 			case fieldMOA:
 				moa = c
 			case fieldExtra:
-				v := collapseSpace(c.Value)
+				v := cleanText(c.Value)
 				if c.Type == xlsx.TypeError {
 					if v != "" {
 						errCells[col.name]++
@@ -133,16 +144,20 @@ func readRecords(sh *xlsx.Sheet, hdrIdx int, cols []column, date1904 bool) *File
 		}
 		// MOA.
 		if moa != nil {
-			rec.MOAText = collapseSpace(moa.Value)
+			rec.MOAText = cleanText(moa.Value)
 			raw := strings.TrimSpace(moa.Link)
 			if raw == "" && looksLikeURL(rec.MOAText) {
 				raw = rec.MOAText
 			}
 			if raw != "" {
+				// Only an absolute http(s) address becomes moa_url: it is
+				// linked and sent on. Anything else (javascript:, data:, a
+				// relative path), wrapped or not, stays in MOARaw as
+				// published.
 				rec.MOARaw = raw
-				rec.MOAURL = unwrapURL(raw)
-				if !strings.HasPrefix(rec.MOAURL, "http://") && !strings.HasPrefix(rec.MOAURL, "https://") {
-					warn(row.Num, fieldMOA, "MOA link %q is not a web address", raw)
+				rec.MOAURL = escape.LinkURL(unwrapURL(raw))
+				if rec.MOAURL == "" {
+					warn(row.Num, fieldMOA, "MOA link %q is not a web address; not linked", raw)
 				}
 			}
 		}
@@ -154,7 +169,7 @@ func readRecords(sh *xlsx.Sheet, hdrIdx int, cols []column, date1904 bool) *File
 			errCells[c.name] = 0
 		}
 	}
-	return f
+	return f, nil
 }
 
 func setExtra(rec *Record, key, v string) {
