@@ -374,8 +374,11 @@ func (c *cycle) download(ctx context.Context, l link, validators func(string) (s
 		return nil, err
 	}
 	f.Body = r.body
-	parsed, err := safeParse(c.s.parse, r.body)
+	parsed, err := safeParse(func(b []byte) (*sheet.File, error) { return c.s.parse(ctx, b) }, r.body)
 	switch {
+	case ctx.Err() != nil:
+		// Cancelled while reading: not a verdict on the file.
+		return nil, ctx.Err()
 	case err == nil:
 		f.Parsed = parsed
 		if parsed.List != "" {

@@ -286,3 +286,32 @@ func TestFetchCorruptWorkbookErrorSaysItOnce(t *testing.T) {
 		t.Errorf("got %q, want the scraper: prefix once, not %d times", err, n)
 	}
 }
+
+// A cycle cancelled while a workbook is being read stops the read (the
+// reader gets the cycle's context) and is reported as cancelled, not as
+// a bad file.
+func TestFetchCancelDuringParse(t *testing.T) {
+	srv := scrapertest.NewServer(t)
+	part, pend := docs(t)
+	srv.SetLinks(scrapertest.DocLib, part, pend)
+	s, _ := newTestScraper(t, srv, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	started := make(chan struct{})
+	s.parse = func(ctx context.Context, b []byte) (*sheet.File, error) {
+		close(started)
+		<-ctx.Done() // a reader that only stops when told
+		return nil, fmt.Errorf("sheet: %w", ctx.Err())
+	}
+	go func() {
+		<-started
+		cancel()
+	}()
+	_, err := s.Fetch(ctx, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Fetch: got %v, want context.Canceled", err)
+	}
+	if errors.Is(err, ErrNotWorkbook) {
+		t.Errorf("Fetch: got %v, want no ErrNotWorkbook verdict on a cancelled read", err)
+	}
+}

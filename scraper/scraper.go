@@ -112,9 +112,10 @@ type Options struct {
 type Scraper struct {
 	opts Options
 	log  *slog.Logger
-	// parse reads a workbook; sheet.Parse, replaceable in this package's
-	// tests.
-	parse func([]byte) (*sheet.File, error)
+	// parse reads a workbook, giving up when ctx ends (a cancelled cycle
+	// must not wait for a big file); sheet.ParseContext, replaceable in
+	// this package's tests.
+	parse func(context.Context, []byte) (*sheet.File, error)
 }
 
 // New returns a Scraper with opts, defaults filled in.
@@ -149,7 +150,7 @@ func New(opts Options) *Scraper {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Scraper{opts: opts, log: log.With(slog.String("component", "scraper")), parse: sheet.Parse}
+	return &Scraper{opts: opts, log: log.With(slog.String("component", "scraper")), parse: sheet.ParseContext}
 }
 
 // orDefault maps zero to def and negative to zero.
