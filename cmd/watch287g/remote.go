@@ -14,6 +14,7 @@ import (
 	"github.com/watch287g/watch287g/diff"
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
+	"github.com/watch287g/watch287g/web"
 )
 
 // remoteTimeout bounds one request to a running server.
@@ -58,9 +59,7 @@ func (r *remote) get(ctx context.Context, path string, q url.Values, v any) erro
 		return fmt.Errorf("server: read %s: %w", u, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Error string `json:"error"`
-		}
+		var e web.ErrorResponse
 		_ = json.Unmarshal(body, &e) // best effort: the status says enough without it
 		if resp.StatusCode == http.StatusNotFound {
 			return fmt.Errorf("server: %s: %w", e.Error, store.ErrNotFound)
@@ -74,9 +73,7 @@ func (r *remote) get(ctx context.Context, path string, q url.Values, v any) erro
 }
 
 func (r *remote) Snapshots(ctx context.Context) ([]store.Snapshot, error) {
-	var body struct {
-		Snapshots []store.Snapshot `json:"snapshots"`
-	}
+	var body web.SnapshotsResponse
 	err := r.get(ctx, "/api/v1/snapshots", nil, &body)
 	return body.Snapshots, err
 }
@@ -104,10 +101,7 @@ func (r *remote) Changes(ctx context.Context, cq store.ChangeQuery) ([]diff.Chan
 	if cq.Cursor > 0 {
 		q.Set("cursor", strconv.FormatUint(cq.Cursor, 10))
 	}
-	var body struct {
-		Changes    []diff.Change `json:"changes"`
-		NextCursor *uint64       `json:"next_cursor"`
-	}
+	var body web.ChangesResponse
 	if err := r.get(ctx, "/api/v1/changes", q, &body); err != nil {
 		return nil, 0, err
 	}
@@ -123,10 +117,7 @@ func (r *remote) AgreementsAt(ctx context.Context, list sheet.List, at string) (
 	if at != "" {
 		q.Set("at", at)
 	}
-	var body struct {
-		Snapshot   *store.Snapshot  `json:"snapshot"`
-		Agreements []diff.Agreement `json:"agreements"`
-	}
+	var body web.AgreementsResponse
 	if err := r.get(ctx, "/api/v1/agreements", q, &body); err != nil {
 		return store.Snapshot{}, nil, err
 	}
@@ -136,19 +127,26 @@ func (r *remote) AgreementsAt(ctx context.Context, list sheet.List, at string) (
 	return *body.Snapshot, body.Agreements, nil
 }
 
+// FindAgreements follows the server's search pages to the last one.
 func (r *remote) FindAgreements(ctx context.Context, query string) ([]store.AgreementInfo, error) {
-	var body struct {
-		Agreements []store.AgreementInfo `json:"agreements"`
+	q := url.Values{"q": {query}, "limit": {strconv.Itoa(web.MaxSearchLimit)}}
+	var out []store.AgreementInfo
+	for {
+		var body web.SearchResponse
+		if err := r.get(ctx, "/api/v1/search", q, &body); err != nil {
+			return nil, err
+		}
+		out = append(out, body.Agreements...)
+		// A next offset that does not move forward would loop forever.
+		if body.NextOffset == nil || *body.NextOffset <= len(out)-len(body.Agreements) {
+			return out, nil
+		}
+		q.Set("offset", strconv.Itoa(*body.NextOffset))
 	}
-	err := r.get(ctx, "/api/v1/search", url.Values{"q": {query}}, &body)
-	return body.Agreements, err
 }
 
 func (r *remote) Agreement(ctx context.Context, id string) (store.AgreementInfo, []diff.Change, error) {
-	var body struct {
-		Agreement store.AgreementInfo `json:"agreement"`
-		Changes   []diff.Change       `json:"changes"`
-	}
+	var body web.AgreementResponse
 	err := r.get(ctx, "/api/v1/agreements/"+url.PathEscape(id), nil, &body)
 	return body.Agreement, body.Changes, err
 }
