@@ -12,6 +12,10 @@ import (
 	"github.com/watch287g/watch287g/sheet"
 )
 
+// maxLinkWarnings caps the warnings one page yields: a page of 100,000
+// odd links must not make a cycle report (and the log) of 100,000 lines.
+const maxLinkWarnings = 20
+
 // link is one list's link on the page.
 type link struct {
 	url  string
@@ -36,6 +40,14 @@ func findLinks(base *url.URL, host string, body []byte) (map[sheet.List]link, []
 	}
 	links := map[sheet.List]link{}
 	var warnings []string
+	more := 0
+	warn := func(format string, args ...any) {
+		if len(warnings) >= maxLinkWarnings {
+			more++
+			return
+		}
+		warnings = append(warnings, fmt.Sprintf(format, args...))
+	}
 	doc.Find("a[href]").Each(func(_ int, a *goquery.Selection) {
 		href, _ := a.Attr("href")
 		u, err := base.Parse(strings.TrimSpace(href))
@@ -53,20 +65,23 @@ func findLinks(base *url.URL, host string, body []byte) (map[sheet.List]link, []
 			return
 		}
 		if byText != "" && byHref != "" && byText != byHref {
-			warnings = append(warnings, fmt.Sprintf("link %s reads %q but its file name says %s; taking the file name", redact(u), truncateName(collapse(a.Text()), 200), byHref))
+			warn("link %s reads %q but its file name says %s; taking the file name", redact(u), truncateName(collapse(a.Text()), 200), byHref)
 		}
 		if u.Host != host {
-			warnings = append(warnings, fmt.Sprintf("ignored %s link to another host: %s", list, redact(u)))
+			warn("ignored %s link to another host: %s", list, redact(u))
 			return
 		}
 		if prev, ok := links[list]; ok {
 			if prev.url != u.String() {
-				warnings = append(warnings, fmt.Sprintf("ignored a second %s link %s (using %s)", list, redact(u), redact(prev.url)))
+				warn("ignored a second %s link %s (using %s)", list, redact(u), redact(prev.url))
 			}
 			return
 		}
 		links[list] = link{url: u.String(), list: list}
 	})
+	if more > 0 {
+		warnings = append(warnings, fmt.Sprintf("and %d more warnings about the page's links", more))
+	}
 	return links, warnings
 }
 

@@ -1,7 +1,9 @@
 package scraper
 
 import (
+	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/watch287g/watch287g/sheet"
@@ -67,5 +69,25 @@ func TestFindLinks(t *testing.T) {
 				t.Errorf("warnings: got %q, want %d", warnings, c.warnings)
 			}
 		})
+	}
+}
+
+// A page of many odd links yields a bounded report, not a line per link.
+func TestFindLinksCapsWarnings(t *testing.T) {
+	base, _ := url.Parse("https://www.ice.gov/identify-and-arrest/287g")
+	var b strings.Builder
+	b.WriteString(`<a href="/doclib/about/offices/ero/287g/participatingAgencies09022025am.xlsx">Participating Agencies</a>`)
+	for i := range 5000 {
+		fmt.Fprintf(&b, `<a href="https://evil.example.org/%d/participatingAgencies.xlsx">Participating Agencies</a>`, i)
+	}
+	links, warnings := findLinks(base, base.Host, []byte(b.String()))
+	if len(links) != 1 {
+		t.Errorf("links: got %d, want 1", len(links))
+	}
+	if len(warnings) != maxLinkWarnings+1 {
+		t.Fatalf("warnings: got %d, want %d", len(warnings), maxLinkWarnings+1)
+	}
+	if want := fmt.Sprintf("and %d more", 5000-maxLinkWarnings); !strings.Contains(warnings[maxLinkWarnings], want) {
+		t.Errorf("last warning: got %q, want it to contain %q", warnings[maxLinkWarnings], want)
 	}
 }
