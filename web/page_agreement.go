@@ -27,18 +27,28 @@ func (s *Server) agreementPage(r *http.Request) *response {
 	if err != nil {
 		return s.pageError(r, err)
 	}
-	d := agreementPage{A: info, Changes: changes}
-	// The first version is the record before the first change, or the
-	// current record when nothing ever changed.
-	first := info.Record
-	if len(changes) > 0 && changes[0].Before != nil {
-		first = *changes[0].Before
-	}
-	d.Versions = append(d.Versions, recordVersion{From: info.FirstPublished, R: first})
-	for _, c := range changes {
-		if c.Kind == diff.Changed && c.After != nil {
-			d.Versions = append(d.Versions, recordVersion{From: c.AfterPublished, R: *c.After})
+	d := agreementPage{A: info, Changes: changes, Versions: versions(info, changes)}
+	return s.render(http.StatusOK, "agreement", d)
+}
+
+// versions lists the record as ICE published it each time it changed,
+// oldest first, each taken from the change that brought it: the record
+// today is not the record of the day the agreement was first listed.
+func versions(info store.AgreementInfo, changes []diff.Change) []recordVersion {
+	var out []recordVersion
+	for i, c := range changes {
+		if i == 0 && c.Before != nil {
+			// Listed (in a baseline) before its first change: the
+			// record it had until then.
+			out = append(out, recordVersion{From: info.FirstPublished, R: *c.Before})
+		}
+		if c.After != nil && c.Kind != diff.Removed {
+			out = append(out, recordVersion{From: c.AfterPublished, R: *c.After})
 		}
 	}
-	return s.render(http.StatusOK, "agreement", d)
+	if len(out) == 0 {
+		// Never changed since it was first listed.
+		out = append(out, recordVersion{From: info.FirstPublished, R: info.Record})
+	}
+	return out
 }
