@@ -77,7 +77,7 @@ func (s *Scraper) Fetch(ctx context.Context, validators func(url string) (lastMo
 	// Every URL in an error, a warning, a log line or a Check is shown
 	// with its credentials masked: page_url may carry user:pass@ or a
 	// token, and links resolved against it inherit the user:pass.
-	shownPage := redact(page)
+	shownPage := redact(page.String())
 
 	if !s.opts.IgnoreRobots {
 		if err := c.loadRobots(ctx); err != nil {
@@ -99,14 +99,14 @@ func (s *Scraper) Fetch(ctx context.Context, validators func(url string) (lastMo
 	if len(links) == 0 {
 		c.fail(pr.check, ErrNoLinks)
 		res.Page = res.Checks[pr.check]
-		return res, fmt.Errorf("scraper: page %s: %w", redact(pr.finalURL), ErrNoLinks)
+		return res, fmt.Errorf("scraper: page %s: %w", redact(pr.finalURL.String()), ErrNoLinks)
 	}
 
 	var errs []error
 	for _, list := range []sheet.List{sheet.Participating, sheet.Pending} {
 		l, ok := links[list]
 		if !ok {
-			errs = append(errs, fmt.Errorf("scraper: page %s: %w for the %s list", redact(pr.finalURL), ErrNoLinks, list))
+			errs = append(errs, fmt.Errorf("scraper: page %s: %w for the %s list", redact(pr.finalURL.String()), ErrNoLinks, list))
 			continue
 		}
 		if err := ctx.Err(); err != nil {
@@ -124,20 +124,9 @@ func (s *Scraper) Fetch(ctx context.Context, validators func(url string) (lastMo
 	return res, errors.Join(errs...)
 }
 
-// redact is a URL (a string or a *url.URL) fit for an error, a log line
-// or a Check: credentials masked (escape.RedactURL).
-func redact[U string | *url.URL](u U) string {
-	switch v := any(u).(type) {
-	case *url.URL:
-		if v == nil {
-			return ""
-		}
-		return escape.RedactURL(v.String())
-	case string:
-		return escape.RedactURL(v)
-	}
-	return ""
-}
+// redact is a URL fit for an error, a log line or a Check: credentials
+// masked (escape.RedactURL).
+func redact(u string) string { return escape.RedactURL(u) }
 
 // maskedError shows an error with every URL in its text masked, for
 // errors that hold text from below (a transport error quoting the URL
@@ -172,6 +161,9 @@ type sentinelError struct {
 
 func (e *sentinelError) Error() string   { return e.err.Error() }
 func (e *sentinelError) Unwrap() []error { return []error{e.sentinel, e.err} }
+
+// classifyAs makes err match sentinel, saying the sentinel's text only
+// when err does not already.
 func classifyAs(sentinel, err error) error {
 	if strings.Contains(err.Error(), sentinel.Error()) {
 		return &sentinelError{sentinel: sentinel, err: err}
@@ -261,10 +253,10 @@ func (c *cycle) checkRedirect(req *http.Request, via []*http.Request) error {
 		return fmt.Errorf("stopped after %d redirects", maxRedirects)
 	}
 	if req.URL.Host != c.page.Host {
-		return fmt.Errorf("redirect to %s: %w", redact(req.URL), ErrOffHost)
+		return fmt.Errorf("redirect to %s: %w", redact(req.URL.String()), ErrOffHost)
 	}
 	if !c.allowed(req.URL) {
-		return fmt.Errorf("redirect to %s: %w", redact(req.URL), ErrRobots)
+		return fmt.Errorf("redirect to %s: %w", redact(req.URL.String()), ErrRobots)
 	}
 	return nil
 }
@@ -470,7 +462,7 @@ func (c *cycle) fetchStatus(ctx context.Context, u string, hdr http.Header, acce
 		return nil, fmt.Errorf("parse url: %w", err)
 	}
 	if parsed.Host != c.page.Host {
-		return nil, fmt.Errorf("%s: %w", redact(parsed), ErrOffHost)
+		return nil, fmt.Errorf("%s: %w", redact(parsed.String()), ErrOffHost)
 	}
 	if parsed.Path != "/robots.txt" && !c.allowed(parsed) {
 		return nil, ErrRobots
@@ -620,7 +612,10 @@ func (c *cycle) fail(i int, err error) {
 	c.res.Checks[i].Error = err.Error()
 }
 
+// warn records a warning, fit for a terminal line: warnings are printed
+// by `fetch` and logged, and may quote a served name.
 func (c *cycle) warn(s string) {
+	s = escape.Terminal(s)
 	c.res.Warnings = append(c.res.Warnings, s)
 	c.s.log.Warn(s)
 }

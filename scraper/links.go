@@ -31,7 +31,7 @@ type link struct {
 func findLinks(base *url.URL, host string, body []byte) (map[sheet.List]link, []string) {
 	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
 	if err != nil {
-		return nil, []string{fmt.Sprintf("page %s: parse html: %v", redact(base), err)}
+		return nil, []string{fmt.Sprintf("page %s: parse html: %v", redact(base.String()), err)}
 	}
 	if b, ok := doc.Find("base[href]").First().Attr("href"); ok {
 		if bu, err := base.Parse(strings.TrimSpace(b)); err == nil {
@@ -65,15 +65,15 @@ func findLinks(base *url.URL, host string, body []byte) (map[sheet.List]link, []
 			return
 		}
 		if byText != "" && byHref != "" && byText != byHref {
-			warn("link %s reads %q but its file name says %s; taking the file name", redact(u), truncateName(collapse(a.Text()), 200), byHref)
+			warn("link %s reads %q but its file name says %s; taking the file name", redact(u.String()), truncateName(collapse(a.Text()), 200), byHref)
 		}
 		if u.Host != host {
-			warn("ignored %s link to another host: %s", list, redact(u))
+			warn("ignored %s link to another host: %s", list, redact(u.String()))
 			return
 		}
 		if prev, ok := links[list]; ok {
 			if prev.url != u.String() {
-				warn("ignored a second %s link %s (using %s)", list, redact(u), redact(prev.url))
+				warn("ignored a second %s link %s (using %s)", list, redact(u.String()), redact(prev.url))
 			}
 			return
 		}
