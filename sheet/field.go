@@ -2,23 +2,6 @@ package sheet
 
 import "strings"
 
-// modelLabels are the words people read for the normalized models: ICE's
-// own, without the "Model" suffix that only some of its rows carry.
-var modelLabels = map[string]string{
-	JailEnforcement:       "Jail Enforcement",
-	WarrantServiceOfficer: "Warrant Service Officer",
-	TaskForce:             "Task Force",
-}
-
-// ModelLabel returns the label people read for a normalized model
-// ("Task Force"), or m itself when it is not one of the known models.
-func ModelLabel(m string) string {
-	if l, ok := modelLabels[m]; ok {
-		return l
-	}
-	return m
-}
-
 // Field returns the value of a field by the name diff.Change.Fields uses:
 // a Record's JSON name ("agency", "signed", "moa_url", …) or "extra.NAME"
 // for an extra column. It returns "" for a nil record or an unknown name.

@@ -109,7 +109,7 @@ func stateCode(name string) (code string, fuzzy, ok bool) {
 	if c, ok := stateNames[key]; ok {
 		return c, false, true
 	}
-	if _, ok := stateByCode[key]; ok && len(key) == 2 {
+	if ValidState(key) {
 		return key, false, true
 	}
 	// Conservative fallback: the single closest known name within one
