@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,12 +21,6 @@ import (
 // CronParser is the parser serve schedules with: five fields, or a
 // descriptor (@hourly, @every 10m), with an optional CRON_TZ= prefix.
 var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
-// usps is every state code ICE's lists can carry.
-var usps = strings.Fields(`AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO
-	MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP`)
-
-var models = []string{sheet.JailEnforcement, sheet.WarrantServiceOfficer, sheet.TaskForce}
 
 // Validate checks every key and reports every problem, separated by "; ",
 // each naming its key.
@@ -183,13 +176,13 @@ func checkAddress(s string) error {
 
 func checkFilter(key string, f diff.Filter, bad func(key, format string, args ...any)) {
 	for j, s := range f.States {
-		if !slices.Contains(usps, s) {
+		if !sheet.ValidState(s) {
 			bad(fmt.Sprintf("%s.states[%d]", key, j), "unknown state code %q (use USPS codes such as TX)", s)
 		}
 	}
 	for j, m := range f.Models {
-		if !slices.Contains(models, m) {
-			bad(fmt.Sprintf("%s.models[%d]", key, j), "unknown model %q (one of %s)", m, strings.Join(models, ", "))
+		if !sheet.ValidModel(m) {
+			bad(fmt.Sprintf("%s.models[%d]", key, j), "unknown model %q (one of %s)", m, strings.Join(sheet.ModelIDs(), ", "))
 		}
 	}
 	for j, k := range f.Kinds {
