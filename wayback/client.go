@@ -164,7 +164,13 @@ func New(opts Options) (*Client, error) {
 	}
 	tr := opts.Transport
 	if tr == nil {
-		tr = http.DefaultTransport
+		// No keep-alive: Go's transport silently repeats a GET whose
+		// reused connection the server closed, which would be a second
+		// request inside the delay, uncounted. At one request per delay a
+		// kept-alive connection would mostly have been closed anyway.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.DisableKeepAlives = true
+		tr = t
 	}
 	hc := &http.Client{
 		Transport: tr,

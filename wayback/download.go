@@ -171,7 +171,12 @@ func published(name, timestamp string) (string, string) {
 
 // originalURL parses a CDX original, which may lack a scheme.
 func originalURL(s string) (*url.URL, error) {
-	if !strings.Contains(s, "://") {
+	switch {
+	case strings.HasPrefix(s, "https:/") && !strings.HasPrefix(s, "https://"):
+		s = "https://" + s[len("https:/"):] // a path cleaner ate a slash
+	case strings.HasPrefix(s, "http:/") && !strings.HasPrefix(s, "http://"):
+		s = "http://" + s[len("http:/"):]
+	case !strings.Contains(s, "://"):
 		s = "http://" + s
 	}
 	u, err := url.Parse(s)

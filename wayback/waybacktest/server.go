@@ -453,7 +453,10 @@ func (s *Server) servePlayback(w http.ResponseWriter, r *http.Request) string {
 		}
 	}
 	redirect := func(c *Capture) {
-		http.Redirect(w, r, "/web/"+c.Timestamp+"id_/"+c.Original, http.StatusFound)
+		// Absolute, as the archive sends it (http.Redirect would clean
+		// the "//" of the original away).
+		w.Header().Set("Location", "http://"+r.Host+"/web/"+c.Timestamp+"id_/"+c.Original)
+		w.WriteHeader(http.StatusFound)
 	}
 	if exact == nil {
 		// The nearest capture in time, as the archive does.
