@@ -25,7 +25,7 @@ type statePage struct {
 func (s *Server) statePage(r *http.Request) *response {
 	ctx := r.Context()
 	code := strings.ToUpper(r.PathValue("code"))
-	if _, ok := states[code]; !ok {
+	if !sheet.ValidState(code) {
 		return s.pageError(r, fmt.Errorf("state %q: %w", code, store.ErrNotFound))
 	}
 	d := statePage{Code: code, Name: stateName(code),
