@@ -10,6 +10,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
 )
@@ -50,13 +52,14 @@ type Versioner interface {
 // DefaultStaleAfter is used when Options.StaleAfter is zero.
 const DefaultStaleAfter = 26 * time.Hour
 
-// DefaultPublicURL is used when Options.PublicURL is empty.
-const DefaultPublicURL = "http://127.0.0.1:8287"
-
 // Options configures New.
 type Options struct {
 	Store Store
-	// PublicURL is the base of absolute links (feed entries, ids).
+	// PublicURL is the base of absolute links (feed entries and their
+	// ids), the address readers reach the server at. It is the only source
+	// of absolute links: never the request's Host, which a client chooses
+	// and the cache would keep. Empty, the feed's links are relative to
+	// the feed and its ids use unconfiguredHost.
 	PublicURL string
 	// StaleAfter is how old the last successful fetch may be before
 	// /healthz answers 503.
@@ -117,17 +120,16 @@ func New(opt Options) *Server {
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
 	}
-	pub := strings.TrimRight(opt.PublicURL, "/")
-	if pub == "" {
-		pub = DefaultPublicURL
+	s.public, s.tagHost = &url.URL{}, unconfiguredHost
+	switch u, err := parsePublicURL(opt.PublicURL); {
+	case err != nil:
+		s.log.Warn("public url unusable: feed links will be relative", slog.String("public_url", escape.RedactURL(opt.PublicURL)),
+			slog.Any("error", err))
+	case u == nil:
+		s.log.Warn("public url not set: feed links will be relative")
+	default:
+		s.public, s.tagHost = u, u.Hostname()
 	}
-	u, err := url.Parse(pub)
-	if err != nil || u.Host == "" {
-		s.log.Warn("bad public url, using the default", slog.String("public_url", pub), slog.Any("error", err))
-		u, _ = url.Parse(DefaultPublicURL)
-	}
-	s.public = u
-	s.tagHost = u.Hostname()
 	s.pages = mustPages()
 	s.registerMetrics()
 	s.routes()
@@ -170,7 +172,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// absURL is path (with an optional query) under the public URL.
+// unconfiguredHost names the server in feed ids when no public URL is
+// set: a reserved name (RFC 2606) that can never be someone else's.
+const unconfiguredHost = "watch287g.invalid"
+
+// parsePublicURL checks a configured public URL: absolute http or https
+// with a host, no query or fragment. nil, nil when it is empty.
+func parsePublicURL(raw string) (*url.URL, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(strings.TrimRight(raw, "/"))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("parse public url: %w", err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("public url %q: scheme must be http or https", escape.RedactURL(raw))
+	case u.Host == "":
+		return nil, fmt.Errorf("public url %q: no host", escape.RedactURL(raw))
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("public url %q: a base takes no query or fragment", escape.RedactURL(raw))
+	}
+	u.User = nil
+	return u, nil
+}
+
+// absURL is path (with an optional query) under the public URL, or the
+// path alone when none is configured.
 func (s *Server) absURL(path string, q url.Values) string {
 	u := *s.public
 	u.Path = strings.TrimRight(u.Path, "/") + path
