@@ -151,7 +151,7 @@ func (m *memOutbox) alerts(kind string) []store.Delivery {
 	defer m.mu.Unlock()
 	var out []store.Delivery
 	for _, d := range m.deliveries {
-		if d.Alert != nil && (kind == "" || d.Alert.Kind == kind) {
+		if d.Alert != nil && (kind == "" || string(d.Alert.Kind) == kind) {
 			out = append(out, d)
 		}
 	}

@@ -90,7 +90,7 @@ func (l *lists) alerts(t *testing.T, kind string) []store.Delivery {
 	t.Helper()
 	var out []store.Delivery
 	for _, d := range l.deliveries(t, "") {
-		if d.Alert != nil && (kind == "" || d.Alert.Kind == kind) {
+		if d.Alert != nil && (kind == "" || string(d.Alert.Kind) == kind) {
 			out = append(out, d)
 		}
 	}

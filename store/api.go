@@ -57,19 +57,15 @@ const (
 	Quarantined = "quarantined"
 )
 
-// Defaults for Guard.
+// Defaults for Guard: diff's, the one place they are defined.
 const (
-	DefaultMaxDropShare = 0.10
-	DefaultMaxDropRows  = 20
+	DefaultMaxDropShare = diff.DefaultMaxDropShare
+	DefaultMaxDropRows  = diff.DefaultMaxDropRows
 )
 
-// Guard decides when a snapshot looks broken: it is quarantined when the
-// agreements it drops exceed both MaxDropShare and MaxDropRows of the last
-// accepted snapshot of its list.
-type Guard struct {
-	MaxDropShare float64 `yaml:"max_drop_share"`
-	MaxDropRows  int     `yaml:"max_drop_rows"`
-}
+// Guard is diff.Guard: the rule that holds back a file that looks broken.
+// Commit applies it; the decision is diff's.
+type Guard = diff.Guard
 
 // Snapshot is one distinct file of one list.
 type Snapshot struct {
@@ -91,6 +87,9 @@ type Snapshot struct {
 	Status       string          `json:"status"`
 	// Reason says why a snapshot was quarantined.
 	Reason string `json:"reason,omitempty"`
+	// Guard is the guard's verdict on a snapshot it held back (nil for
+	// one it let through, or an unreadable one): the counts behind Reason.
+	Guard *diff.Verdict `json:"guard,omitempty"`
 	// Counts of the changes this snapshot brought (zero for a baseline or
 	// a quarantined snapshot).
 	Added   int `json:"added"`
@@ -102,6 +101,11 @@ type Snapshot struct {
 	// ByModel and ByState count the snapshot's agreements, for charts.
 	ByModel map[string]int `json:"by_model,omitempty"`
 	ByState map[string]int `json:"by_state,omitempty"`
+	// Capture and OriginalURL say where a backfilled file came from: the
+	// Wayback Machine capture's timestamp (YYYYMMDDhhmmss) and the URL ICE
+	// served it at; SourceURL is then the capture's playback URL.
+	Capture     string `json:"capture,omitempty"`
+	OriginalURL string `json:"original_url,omitempty"`
 }
 
 // Readable reports whether the snapshot's header was recognised. An
@@ -126,7 +130,31 @@ type Input struct {
 	LastModified string
 	ETag         string
 	SeenAt       time.Time
+	// Capture and OriginalURL are a backfilled file's provenance (see
+	// Snapshot); empty for a live fetch or an import.
+	Capture     string
+	OriginalURL string
 }
+
+// CheckOutcome is what one poll transferred, as its check record keeps it.
+type CheckOutcome string
+
+// Check outcomes. A check is written in the same transaction as the files
+// it brought, so it says what the poll transferred; the snapshots say what
+// became of them. Stores written before these constants may also hold
+// "new", "unchanged" and "quarantined"; readers treat every outcome but
+// CheckError as a success.
+const (
+	// CheckDownloaded: at least one file came with a body.
+	CheckDownloaded CheckOutcome = "downloaded"
+	// CheckNotModified: every file answered 304 Not Modified.
+	CheckNotModified CheckOutcome = "not_modified"
+	// CheckError: the poll failed (partly or wholly); Error says how.
+	CheckError CheckOutcome = "error"
+)
+
+// OK reports whether the poll succeeded.
+func (o CheckOutcome) OK() bool { return o != CheckError && o != "" }
 
 // Check is one poll of one URL.
 type Check struct {
@@ -135,7 +163,7 @@ type Check struct {
 	Status     int           `json:"status"`
 	Bytes      int64         `json:"bytes"`
 	Duration   time.Duration `json:"duration"`
-	Outcome    string        `json:"outcome"` // "new", "unchanged", "not_modified", "error", "quarantined"
+	Outcome    CheckOutcome  `json:"outcome"`
 	Error      string        `json:"error,omitempty"`
 	SnapshotID uint64        `json:"snapshot_id,omitempty"`
 }
@@ -246,12 +274,59 @@ type Delivery struct {
 	SentAt      time.Time `json:"sent_at,omitzero"`
 }
 
-// Alert is an operator alert carried by the outbox.
+// AlertKind is what an operator alert is about.
+type AlertKind string
+
+// Alert kinds.
+const (
+	// AlertQuarantine: a new snapshot was held back (the store enqueues it
+	// in the commit that quarantined the snapshot).
+	AlertQuarantine AlertKind = "quarantine"
+	// AlertFetchFailing: fetch cycles keep failing.
+	AlertFetchFailing AlertKind = "fetch_failing"
+	// AlertRecovered: fetching works again after failures.
+	AlertRecovered AlertKind = "recovered"
+	// AlertDeadDelivery: a delivery was given up on.
+	AlertDeadDelivery AlertKind = "dead_delivery"
+	// AlertStale: no successful fetch for too long.
+	AlertStale AlertKind = "stale"
+)
+
+// Alert is an operator alert carried by the outbox. It carries what
+// happened as data; notify writes the words. Subject and Body hold text
+// written by whoever raised the alert; the store leaves them empty for the
+// alerts it raises (AlertQuarantine), whose fields below say everything.
 type Alert struct {
-	Kind    string `json:"kind"` // "quarantine", "fetch_failing", "recovered", "dead_delivery", "stale"
-	Subject string `json:"subject"`
-	Body    string `json:"body"`
+	Kind    AlertKind `json:"kind"`
+	Subject string    `json:"subject"`
+	Body    string    `json:"body"`
+
+	// Set for AlertQuarantine.
+	SnapshotID uint64     `json:"snapshot_id,omitempty"`
+	List       sheet.List `json:"list,omitempty"` // empty: the header was not recognised
+	FileName   string     `json:"file_name,omitempty"`
+	SourceURL  string     `json:"source_url,omitempty"`
+	Published  string     `json:"published,omitempty"`
+	SHA256     string     `json:"sha256,omitempty"`
+	Records    int        `json:"records,omitempty"`
+	Agreements int        `json:"agreements,omitempty"`
+	// Reason is the guard's reason code (diff.GuardDrops, …), or
+	// ReasonUnreadable; Detail is the snapshot's one-line reason.
+	Reason string `json:"reason,omitempty"`
+	Detail string `json:"detail,omitempty"`
+	// Dropped and Previous: agreements the file drops, of the Previous
+	// ones of PreviousSnapshot.
+	Dropped          int    `json:"dropped,omitempty"`
+	Previous         int    `json:"previous,omitempty"`
+	PreviousSnapshot uint64 `json:"previous_snapshot,omitempty"`
+	// Acceptable is true when `watch287g accept SnapshotID` can release
+	// the snapshot (its header was recognised).
+	Acceptable bool `json:"acceptable,omitempty"`
 }
+
+// ReasonUnreadable is Alert.Reason for a file whose header was not
+// recognised: archived, quarantined, never acceptable.
+const ReasonUnreadable = "unreadable"
 
 // Series is one accepted snapshot's counts, for charts over time.
 type Series struct {

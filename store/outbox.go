@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -34,7 +35,7 @@ func (w *writer) enqueue(d Delivery, at time.Time) (Delivery, error) {
 // EnqueueAlert queues an operator alert for recipient, due at at.
 func (s *Store) EnqueueAlert(ctx context.Context, recipient string, a Alert, at time.Time) (Delivery, error) {
 	var d Delivery
-	err := s.update("enqueue alert "+a.Kind, func(tx *bolt.Tx) error {
+	err := s.update("enqueue alert "+string(a.Kind), func(tx *bolt.Tx) error {
 		var err error
 		d, err = newWriter(tx).enqueue(Delivery{Recipient: recipient, Alert: &a}, at)
 		return err
@@ -172,4 +173,39 @@ func (s *Store) Retry(ctx context.Context, id uint64, now time.Time) error {
 			return nil
 		})
 	})
+}
+
+// RecipientKind is what kind of address a recipient id names.
+type RecipientKind string
+
+// Recipient kinds: a recipient id is "kind:address" ("email:metro@example.org",
+// "webhook:https://…"), or the bare operator id.
+const (
+	RecipientEmail    RecipientKind = "email"
+	RecipientWebhook  RecipientKind = "webhook"
+	RecipientOperator RecipientKind = "operator"
+)
+
+// RecipientID returns the outbox id of address as a recipient of kind.
+func RecipientID(kind RecipientKind, address string) string {
+	if kind == RecipientOperator {
+		return string(RecipientOperator)
+	}
+	return string(kind) + ":" + address
+}
+
+// ParseRecipient splits a recipient id into its kind and address; ok is
+// false for an id of no known kind.
+func ParseRecipient(id string) (kind RecipientKind, address string, ok bool) {
+	if id == string(RecipientOperator) {
+		return RecipientOperator, "", true
+	}
+	k, addr, found := strings.Cut(id, ":")
+	switch RecipientKind(k) {
+	case RecipientEmail, RecipientWebhook:
+		if found && addr != "" {
+			return RecipientKind(k), addr, true
+		}
+	}
+	return "", "", false
 }

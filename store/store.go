@@ -101,7 +101,9 @@ var migrations = []migration{
 	// (idsByRow); older positional values stay readable as they are. The
 	// version marks the file so an older watch287g, which would read the
 	// new values as "no ids", refuses it instead.
-	{2, "agreement ids keyed by row", func(tx *bolt.Tx) error { return nil }},
+	// Version 2 also keeps the last successful and failed check in meta
+	// (recordChecks), seeded here from the checks already kept.
+	{2, "agreement ids keyed by row; last success kept", seedLastCheck},
 }
 
 // Open opens (creating when absent, unless opt.ReadOnly) the store at path,

@@ -377,7 +377,7 @@ func TestPollBytes(t *testing.T) {
 	if got := len(checks2) - len(checks1); got != 1 {
 		t.Fatalf("check records written by an unchanged poll: got %d, want 1", got)
 	}
-	if got, want := checks2[0].Outcome, tracker.CheckNotModified; got != want {
+	if got, want := string(checks2[0].Outcome), tracker.CheckNotModified; got != want {
 		t.Errorf("unchanged poll's check outcome: got %q, want %q", got, want)
 	}
 	if got, want := checks1[0].Outcome, tracker.CheckDownloaded; got != want {

@@ -1,0 +1,238 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/sheet"
+)
+
+// ctxEvery is how many rows a long loop handles between looks at its
+// context: a look costs a channel poll, and a few thousand rows take well
+// under the 2 s in which a cancellation must be honoured.
+const ctxEvery = 1024
+
+// tempID marks an id Compare asked for; real ids are drawn only once the
+// snapshot is accepted, so a quarantined file burns no agreement ids.
+const tempID = "\x00new-"
+
+// admission is what admit did with a readable snapshot.
+type admission struct {
+	// res is the comparison; nil for a baseline.
+	res     *diff.Result
+	dropped int
+	changes []diff.Change
+	// prevSnapshot is the list's accepted snapshot before this one.
+	prevSnapshot uint64
+}
+
+// admit records a readable snapshot's agreements: a baseline when its list
+// has none, else a diff against the current agreements, held back when
+// guard (nil: no guard) says the file looks broken. It sets snap's status
+// and counts; the caller writes snap. Its loops are linear in the rows and
+// changes (indexes, never a scan per row) and give up when ctx ends.
+func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard *Guard, recipients []Recipient, at time.Time) (admission, error) {
+	list := snap.List
+	cur, err := w.current(list)
+	if err != nil {
+		return admission{}, err
+	}
+	folded, foldWarns := diff.Fold(f.Records)
+	if cur == nil {
+		snap.Baseline = true
+		snap.Status = Accepted
+		snap.Warnings = append(snap.Warnings, foldWarns...)
+		for i := range folded {
+			if i%ctxEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return admission{}, err
+				}
+			}
+			id, err := w.newAgreementID()
+			if err != nil {
+				return admission{}, err
+			}
+			folded[i].ID = id
+			folded[i].Since = snap.Published
+			if err := w.putInfo(newInfo(folded[i], snap)); err != nil {
+				return admission{}, err
+			}
+		}
+		countAgreements(snap, folded)
+		if err := w.putSnapshotIDs(snap.ID, folded, folded); err != nil {
+			return admission{}, err
+		}
+		return admission{}, w.setCurrent(list, &current{SnapshotID: snap.ID, Published: snap.Published, Agreements: folded})
+	}
+
+	n := 0
+	opt := diff.Options{Published: snap.Published, NewID: func(sheet.Record) string {
+		n++
+		return tempID + strconv.Itoa(n)
+	}}
+	switch list {
+	case sheet.Participating:
+		if p, err := w.current(sheet.Pending); err != nil {
+			return admission{}, err
+		} else if p != nil {
+			opt.Pending = p.Agreements
+		}
+	case sheet.Pending:
+		if p, err := w.current(sheet.Participating); err != nil {
+			return admission{}, err
+		} else if p != nil {
+			opt.Participating = p.Agreements
+		}
+	}
+	res := diff.Compare(list, cur.Agreements, f.Records, opt)
+	if err := ctx.Err(); err != nil {
+		return admission{}, err
+	}
+	adm := admission{res: res, dropped: res.Dropped(), prevSnapshot: cur.SnapshotID}
+	snap.Warnings = append(snap.Warnings, res.Warnings...)
+	countAgreements(snap, res.Agreements)
+	if guard != nil {
+		if v := guard.Check(len(cur.Agreements), res); v.Quarantine {
+			quarantine(snap, v, cur.SnapshotID)
+			return admission{dropped: adm.dropped, prevSnapshot: cur.SnapshotID}, nil
+		}
+	}
+
+	// Draw real ids for the agreements seen for the first time, and index
+	// the new list by id for noteChange.
+	ids := map[string]string{}
+	byID := make(map[string]*diff.Agreement, len(res.Agreements))
+	for i := range res.Agreements {
+		if i%ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return admission{}, err
+			}
+		}
+		a := &res.Agreements[i]
+		if strings.HasPrefix(a.ID, tempID) {
+			id, err := w.newAgreementID()
+			if err != nil {
+				return admission{}, err
+			}
+			ids[a.ID] = id
+			a.ID = id
+		}
+		if a.Since == "" {
+			a.Since = snap.Published
+		}
+		byID[a.ID] = a
+	}
+	k := 0
+	for _, group := range [][]diff.Change{res.Added, res.Removed, res.Changed} {
+		for i := range group {
+			if k++; k%ctxEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return admission{}, err
+				}
+			}
+			ch := &group[i]
+			if real, ok := ids[ch.AgreementID]; ok {
+				ch.AgreementID = real
+			}
+			ch.List = list
+			ch.BeforeSnapshot, ch.BeforePublished = cur.SnapshotID, cur.Published
+			ch.AfterSnapshot, ch.AfterPublished = snap.ID, snap.Published
+			ch.DetectedAt = at.UTC()
+			id, err := w.changes.NextSequence()
+			if err != nil {
+				return admission{}, err
+			}
+			ch.ID = id
+			if err := putJSON(w.changes, be64(id), ch); err != nil {
+				return admission{}, err
+			}
+			if err := w.agrChanges.Put(agrChangeKey(ch.AgreementID, id), nil); err != nil {
+				return admission{}, err
+			}
+			if err := w.noteChange(ch, snap, cur, byID); err != nil {
+				return admission{}, err
+			}
+			for _, r := range recipients {
+				if r.Filter.Match(ch) {
+					if _, err := w.enqueue(Delivery{Recipient: r.ID, ChangeID: id}, at); err != nil {
+						return admission{}, err
+					}
+				}
+			}
+			adm.changes = append(adm.changes, *ch)
+		}
+	}
+	snap.Added, snap.Removed, snap.Changed = len(res.Added), len(res.Removed), len(res.Changed)
+	snap.Status = Accepted
+	if err := w.putSnapshotIDs(snap.ID, res.Agreements, folded); err != nil {
+		return admission{}, err
+	}
+	if err := w.setCurrent(list, &current{SnapshotID: snap.ID, Published: snap.Published, Agreements: res.Agreements}); err != nil {
+		return admission{}, err
+	}
+	return adm, nil
+}
+
+func countAgreements(snap *Snapshot, aggs []diff.Agreement) {
+	snap.Agreements = len(aggs)
+	snap.ByModel, snap.ByState = map[string]int{}, map[string]int{}
+	for _, a := range aggs {
+		snap.ByModel[a.Model]++
+		snap.ByState[a.State]++
+	}
+}
+
+func newInfo(a diff.Agreement, snap *Snapshot) *AgreementInfo {
+	return &AgreementInfo{
+		Agreement: a, List: snap.List, Active: true,
+		FirstSnapshot: snap.ID, FirstPublished: snap.Published,
+		LastSnapshot: snap.ID, LastPublished: snap.Published,
+	}
+}
+
+func (w *writer) putInfo(info *AgreementInfo) error {
+	return putJSON(w.agreements, []byte(info.ID), info)
+}
+
+// noteChange brings one agreement's stored identity up to date. Agreements
+// that did not change are not rewritten: readers take an active
+// agreement's latest record and snapshot from the list's current
+// agreements, which keeps a cycle's writes proportional to its changes.
+// now indexes the new list's agreements by id.
+func (w *writer) noteChange(ch *diff.Change, snap *Snapshot, cur *current, now map[string]*diff.Agreement) error {
+	var info AgreementInfo
+	ok, err := getJSON(w.agreements, []byte(ch.AgreementID), &info)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !ok && ch.Kind == diff.Removed:
+		return fmt.Errorf("removed agreement %s is unknown", ch.AgreementID)
+	case !ok:
+		a := diff.Agreement{ID: ch.AgreementID, Record: *ch.After, Since: snap.Published}
+		if n, found := now[ch.AgreementID]; found {
+			a = *n
+		}
+		return w.putInfo(newInfo(a, snap))
+	case ch.Kind == diff.Removed:
+		info.Active = false
+		info.Record = *ch.Before
+		info.LastSnapshot, info.LastPublished = cur.SnapshotID, cur.Published
+	default:
+		info.Active = true
+		if ch.After != nil {
+			info.Record = *ch.After
+		}
+		info.LastSnapshot, info.LastPublished = snap.ID, snap.Published
+	}
+	return w.putInfo(&info)
+}
+
+func agrChangeKey(agreementID string, changeID uint64) []byte {
+	k := append([]byte(agreementID), 0)
+	return append(k, be64(changeID)...)
+}

@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/sheet"
+)
+
+// writer holds one write transaction's buckets and the lists' current
+// agreements as this transaction has left them.
+type writer struct {
+	tx                                                    *bolt.Tx
+	meta, files, snapshots, shas, agreements, agrChanges  *bolt.Bucket
+	cur, snapshotIDs, changes, checks, validators, outbox *bolt.Bucket
+	due                                                   *bolt.Bucket
+	currents                                              map[sheet.List]*current
+}
+
+// appendFill is the fill of buckets whose keys only grow (sequences,
+// times): bbolt's default of 0.5 would leave their pages half empty.
+const appendFill = 0.95
+
+// newWriter starts a writer; cache, when not nil, seeds its current
+// agreements (see Store.currents).
+func newWriter(tx *bolt.Tx, cache ...map[sheet.List]*current) *writer {
+	w := &writer{
+		tx: tx, meta: tx.Bucket(bucketMeta), files: tx.Bucket(bucketFiles),
+		snapshots: tx.Bucket(bucketSnapshots), shas: tx.Bucket(bucketSHAs),
+		agreements: tx.Bucket(bucketAgreements), agrChanges: tx.Bucket(bucketAgrChanges),
+		cur: tx.Bucket(bucketCurrent), snapshotIDs: tx.Bucket(bucketSnapshotIDs),
+		changes: tx.Bucket(bucketChanges), checks: tx.Bucket(bucketChecks),
+		validators: tx.Bucket(bucketValidators), outbox: tx.Bucket(bucketOutbox),
+		due:      tx.Bucket(bucketDue),
+		currents: map[sheet.List]*current{},
+	}
+	for _, c := range cache {
+		for l, cur := range c {
+			w.currents[l] = cur
+		}
+	}
+	for _, b := range []*bolt.Bucket{w.snapshots, w.agreements, w.snapshotIDs, w.changes, w.checks, w.outbox} {
+		b.FillPercent = appendFill
+	}
+	return w
+}
+
+// shaKey indexes a snapshot by list and digest; an unreadable file has an
+// empty list.
+func shaKey(list sheet.List, sha string) []byte { return []byte(string(list) + "/" + sha) }
+
+// findSHA finds the snapshot holding these bytes under any list.
+func findSHA(tx *bolt.Tx, sha string) (uint64, bool) {
+	b := tx.Bucket(bucketSHAs)
+	for _, l := range []sheet.List{sheet.Participating, sheet.Pending, ""} {
+		if v := b.Get(shaKey(l, sha)); len(v) == 8 {
+			return beUint(v), true
+		}
+	}
+	return 0, false
+}
+
+func beUint(b []byte) uint64 {
+	var n uint64
+	for _, c := range b {
+		n = n<<8 | uint64(c)
+	}
+	return n
+}
+
+// current returns the list's latest accepted agreements, nil before its
+// baseline. The returned value is shared within the transaction.
+func (w *writer) current(list sheet.List) (*current, error) {
+	if c, ok := w.currents[list]; ok {
+		return c, nil
+	}
+	var c current
+	ok, err := getJSON(w.cur, []byte(list), &c)
+	if err != nil || !ok {
+		return nil, err
+	}
+	w.currents[list] = &c
+	return &c, nil
+}
+
+func (w *writer) setCurrent(list sheet.List, c *current) error {
+	// A copy, so a caller holding the Result cannot change the cache.
+	c.Agreements = slices.Clone(c.Agreements)
+	w.currents[list] = c
+	return putJSON(w.cur, []byte(list), c)
+}
+
+// input commits one file of a cycle.
+func (w *writer) input(ctx context.Context, p *prepared, c Cycle) (*Outcome, []diff.Change, error) {
+	seen := p.in.SeenAt
+	if seen.IsZero() {
+		seen = c.At
+	}
+	seen = seen.UTC()
+	if id, ok := findSHA(w.tx, p.sha); ok {
+		var snap Snapshot
+		if _, err := getJSON(w.snapshots, be64(id), &snap); err != nil {
+			return nil, nil, err
+		}
+		if seen.After(snap.LastSeen) {
+			snap.LastSeen = seen
+			if err := putJSON(w.snapshots, be64(id), &snap); err != nil {
+				return nil, nil, err
+			}
+		}
+		return &Outcome{Snapshot: snap}, nil, nil
+	}
+	if !hasFile(w.files, p.sha) {
+		if err := putFile(w.files, p.sha, p.in.Body); err != nil {
+			return nil, nil, err
+		}
+	}
+	id, err := w.snapshots.NextSequence()
+	if err != nil {
+		return nil, nil, err
+	}
+	snap := Snapshot{
+		ID: id, SourceURL: p.in.Source, FileName: p.in.Name, Published: p.in.Published,
+		FirstSeen: seen, LastSeen: seen, SHA256: p.sha, Size: int64(len(p.in.Body)),
+		ETag: p.in.ETag, LastModified: p.in.LastModified, Warnings: []sheet.Warning{},
+		Capture: p.in.Capture, OriginalURL: p.in.OriginalURL,
+	}
+	out := &Outcome{New: true}
+	var changes []diff.Change
+	var prev uint64
+	if p.file == nil {
+		snap.Status = Quarantined
+		reason := "not read"
+		if p.perr != nil {
+			reason = p.perr.Error()
+		}
+		if errors.Is(p.perr, sheet.ErrNoHeader) || p.perr == nil {
+			reason = "header not recognised: " + reason
+		}
+		snap.Reason = reason
+	} else {
+		snap.List = p.file.List
+		snap.Records = len(p.file.Records)
+		snap.Warnings = append(snap.Warnings, p.file.Warnings...)
+		g := c.Guard
+		adm, err := w.admit(ctx, &snap, p.file, &g, c.Recipients, c.At)
+		if err != nil {
+			return nil, nil, err
+		}
+		out.Result, out.Dropped, changes, prev = adm.res, adm.dropped, adm.changes, adm.prevSnapshot
+	}
+	if err := w.shas.Put(shaKey(snap.List, p.sha), be64(id)); err != nil {
+		return nil, nil, err
+	}
+	if err := putJSON(w.snapshots, be64(id), &snap); err != nil {
+		return nil, nil, err
+	}
+	if snap.Status == Quarantined && c.Operator != "" {
+		if _, err := w.enqueue(Delivery{Recipient: c.Operator, Alert: quarantineAlert(&snap, prev)}, c.At); err != nil {
+			return nil, nil, err
+		}
+	}
+	out.Snapshot = snap
+	return out, changes, nil
+}
