@@ -112,6 +112,7 @@ type Server struct {
 	// pageLimit caps rows per CDX page whatever the client asks (0: none).
 	pageLimit int
 	nextID    int
+	hook      func(path string)
 }
 
 // NewServer starts an empty archive, closed when the test ends.
@@ -140,6 +141,14 @@ func (s *Server) Fault(prefix string, fs ...Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults[prefix] = append(s.faults[prefix], fs...)
+}
+
+// OnRequest calls hook with each request's path as it arrives (a test
+// cancels a backfill in the middle with it).
+func (s *Server) OnRequest(hook func(path string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hook = hook
 }
 
 // Add archives captures.
@@ -240,7 +249,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
+	hook := s.hook
 	s.mu.Unlock()
+	if hook != nil {
+		hook(r.URL.Path)
+	}
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	switch {
 	case fault != nil && fault.Drop:
