@@ -8,7 +8,11 @@ import (
 
 func runAccept(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlagSet("accept", "ID")
+	server := noServerFlag(fs)
 	if err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	if err := a.refuseServer(*server, cmdWrite); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -18,7 +22,7 @@ func runAccept(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: snapshot ID must be a number, not %q", errUsage, fs.Arg(0))
 	}
-	w, err := a.openWriter()
+	w, err := a.openWriter(cmdWrite)
 	if err != nil {
 		return err
 	}
@@ -28,7 +32,7 @@ func runAccept(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "accepted snapshot %d (%s, %s)\n", id, out.Snapshot.List, out.Snapshot.FileName)
+	fmt.Fprintf(a.stdout, "accepted snapshot %d (%s, %s)\n", id, out.Snapshot.List, dash(out.Snapshot.FileName))
 	if out.Result != nil {
 		fmt.Fprintf(a.stdout, "changes: %d added, %d removed, %d changed\n", len(out.Result.Added), len(out.Result.Removed), len(out.Result.Changed))
 	} else {

@@ -22,6 +22,9 @@ func runAgreements(ctx context.Context, a *app, args []string) error {
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	if err := checkFormat(*format); err != nil {
 		return err
 	}
@@ -51,12 +54,12 @@ func runAgreements(ctx context.Context, a *app, args []string) error {
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATE\tAGENCY\tTYPE\tMODEL\tSIGNED\tMOA")
 	for _, ag := range aggs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ag.ID, ag.State, ag.Agency, ag.Type, sheet.ModelLabel(ag.Model), dash(ag.Signed), dash(ag.MOAURL))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", dash(ag.ID), dash(ag.State), dash(ag.Agency), dash(ag.Type), dash(sheet.ModelLabel(ag.Model)), dash(ag.Signed), dash(ag.MOAURL))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "%d %s agreements in snapshot %d (published %s, %s)\n", len(aggs), snap.List, snap.ID, dash(snap.Published), snap.FileName)
+	fmt.Fprintf(a.stdout, "%d %s agreements in snapshot %d (published %s, %s)\n", len(aggs), snap.List, snap.ID, dash(snap.Published), dash(snap.FileName))
 	return nil
 }
 

@@ -34,6 +34,15 @@ func parseArgs(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// noArgs refuses positional arguments for a command that takes none, so
+// `changes TX` is an error rather than every change.
+func noArgs(fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: %s takes no arguments, only flags (got %q)", errUsage, fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
 // splitArgs separates flags (with their values) from positional arguments,
 // keeping each group's order. A flag not defined on fs stays a flag, so
 // Parse reports it.

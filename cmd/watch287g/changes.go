@@ -18,10 +18,13 @@ func runChanges(ctx context.Context, a *app, args []string) error {
 	serverFlag(fs, a)
 	var ff filterFlags
 	ff.register(fs, filterSet{kind: true, list: true})
-	since := fs.String("since", "", "only changes published on or after this `date` (YYYY-MM-DD)")
-	until := fs.String("until", "", "only changes published before this `date` (YYYY-MM-DD)")
+	var dates dateFlags
+	dates.register(fs)
 	limit := fs.Int("limit", 0, "at most `N` changes, newest first (0: all)")
 	if err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	if err := checkFormat(*format); err != nil {
@@ -32,10 +35,7 @@ func runChanges(ctx context.Context, a *app, args []string) error {
 	if q.Filter, err = ff.filter(); err != nil {
 		return err
 	}
-	if q.Since, err = parseDay("since", *since); err != nil {
-		return err
-	}
-	if q.Until, err = parseDay("until", *until); err != nil {
+	if q.Since, q.Until, err = dates.bounds(); err != nil {
 		return err
 	}
 	src, err := a.openSource()
@@ -107,21 +107,21 @@ func changeCSVRow(c diff.Change) []string {
 func changeLine(c diff.Change) string {
 	r := c.Record()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-10s %-8s %-13s %s  %s  (%s", dash(c.AfterPublished), c.Kind, c.List, r.State, r.Agency, sheet.ModelLabel(r.Model))
+	fmt.Fprintf(&b, "%-10s %-8s %-13s %s  %s  (%s", dash(c.AfterPublished), dash(string(c.Kind)), c.List, dash(r.State), dash(r.Agency), dash(sheet.ModelLabel(r.Model)))
 	if r.Signed != "" {
-		fmt.Fprintf(&b, ", signed %s", r.Signed)
+		fmt.Fprintf(&b, ", signed %s", dash(r.Signed))
 	}
 	b.WriteString(")")
 	switch {
 	case c.Kind == diff.Changed && c.Before != nil && c.After != nil:
 		for _, f := range c.Fields {
-			fmt.Fprintf(&b, "\n%34s %s: %q → %q", "", f, c.Before.Field(f), c.After.Field(f))
+			fmt.Fprintf(&b, "\n%34s %s: %q → %q", "", dash(f), c.Before.Field(f), c.After.Field(f))
 		}
 	case c.WasPendingSince != "":
-		fmt.Fprintf(&b, "  was pending since %s", c.WasPendingSince)
+		fmt.Fprintf(&b, "  was pending since %s", dash(c.WasPendingSince))
 	case c.PromotedTo != "":
-		fmt.Fprintf(&b, "  signed: now agreement %s", c.PromotedTo)
+		fmt.Fprintf(&b, "  signed: now agreement %s", dash(c.PromotedTo))
 	}
-	fmt.Fprintf(&b, "  [agreement %s]", c.AgreementID)
+	fmt.Fprintf(&b, "  [agreement %s]", dash(c.AgreementID))
 	return b.String()
 }

@@ -276,29 +276,19 @@ func TestServeHoldsDB(t *testing.T) {
 		t.Fatalf("serve did not print its address\nstderr:\n%s", stderr.String())
 	}
 
-	// A second process on the same file fails at once, pointing at --server.
-	type result struct {
-		r       cliResult
-		elapsed time.Duration
-	}
-	done := make(chan result, 1)
-	go func() {
-		start := time.Now()
-		r := runCLI(t, "--db", db, "snapshots")
-		done <- result{r, time.Since(start)}
-	}()
+	// A second process on the same file fails, pointing at --server. It
+	// waits only the store's lock timeout, never on the lock itself: were
+	// it to hang, the test's deadline below would fail it (no wall-clock
+	// assertion, which a busy machine would break).
+	done := make(chan cliResult, 1)
+	go func() { done <- runCLI(t, "--db", db, "snapshots") }()
 	select {
-	case res := <-done:
-		if res.r.err == nil {
-			t.Errorf("snapshots while serve holds the database: got success, want a failure\n%s", res.r.stdout)
-		} else if !strings.Contains(res.r.err.Error(), "--server") {
-			t.Errorf("snapshots while serve holds the database: got %q, want a message naming --server", res.r.err)
+	case r := <-done:
+		if r.err == nil {
+			t.Errorf("snapshots while serve holds the database: got success, want a failure\n%s", r.stdout)
+		} else if !strings.Contains(r.err.Error(), "--server") {
+			t.Errorf("snapshots while serve holds the database: got %q, want a message naming --server", r.err)
 		}
-		// It waits only the store's short lock timeout, never on the lock itself.
-		if limit := 10 * store.DefaultOpenTimeout; res.elapsed > limit {
-			t.Errorf("snapshots while serve holds the database: failed after %v, want well under %v", res.elapsed, limit)
-		}
-		t.Logf("second process failed after %v: %v", res.elapsed.Round(time.Millisecond), res.r.err)
 	case <-ctx.Done():
 		t.Fatalf("snapshots while serve holds the database: still waiting after %v, want an immediate failure", procDeadline)
 	}

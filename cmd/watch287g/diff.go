@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -75,7 +76,13 @@ func runDiff(ctx context.Context, a *app, args []string) error {
 	case formatCSV:
 		return writeCSV(a.stdout, diff.CSVHeader, diff.CSVRows(res))
 	}
-	return diff.WriteText(a.stdout, res, diff.TextOptions{Old: oldSide.label, New: newSide.label})
+	// The text names agencies and files from outside: each line goes to
+	// the terminal through escape.Terminal.
+	var buf bytes.Buffer
+	if err := diff.WriteText(&buf, res, diff.TextOptions{Old: oldSide.label, New: newSide.label}); err != nil {
+		return err
+	}
+	return writeTerminal(a.stdout, buf.String())
 }
 
 func nonNil(cs []diff.Change) []diff.Change {

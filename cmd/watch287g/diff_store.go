@@ -8,7 +8,7 @@ import (
 // loadDiffSnapshots reads two archived snapshots' original bytes from the
 // store (opened read-only) and parses them as files.
 func (a *app) loadDiffSnapshots(ctx context.Context, oldID, newID uint64) (*diffSide, *diffSide, error) {
-	st, err := a.openStore(true)
+	st, err := a.openStore(cmdReadLocal)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -17,11 +17,11 @@ func (a *app) loadDiffSnapshots(ctx context.Context, oldID, newID uint64) (*diff
 	for i, id := range []uint64{oldID, newID} {
 		snap, err := st.Snapshot(ctx, id)
 		if err != nil {
-			return nil, nil, fmt.Errorf("snapshot %d: %w", id, err)
+			return nil, nil, err // the store names the snapshot
 		}
 		b, err := st.File(ctx, snap.SHA256)
 		if err != nil {
-			return nil, nil, fmt.Errorf("snapshot %d: file %s: %w", id, snap.SHA256, err)
+			return nil, nil, fmt.Errorf("snapshot %d: %w", id, err)
 		}
 		side, err := parseDiffSide(fmt.Sprintf("snapshot %d (%s)", id, snap.FileName), b, "", id)
 		if err != nil {

@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
 )
@@ -18,37 +19,46 @@ import (
 // agreements and every change.
 func runExport(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlagSet("export", "")
+	server := noServerFlag(fs)
 	out := fs.String("out", "", "output `directory` (created; must be empty or new)")
 	if err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	if err := a.refuseServer(*server, cmdReadLocal); err != nil {
 		return err
 	}
 	if *out == "" {
 		return fmt.Errorf("%w: export needs --out DIR", errUsage)
 	}
-	st, err := a.openStore(true)
+	st, err := a.openStore(cmdReadLocal)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if err := emptyDir(*out); err != nil {
+		return err
+	}
 	filesDir := filepath.Join(*out, "files")
 	if err := os.MkdirAll(filesDir, 0o755); err != nil {
-		return fmt.Errorf("export: %w", err)
+		return err // the *PathError names the directory
 	}
 	snaps, err := st.Snapshots(ctx)
 	if err != nil {
 		return err
 	}
 	manifest := [][]string{}
+	names := exportNames{}
 	for _, s := range snaps {
 		body, err := st.File(ctx, s.SHA256)
 		if err != nil {
-			return fmt.Errorf("export snapshot %d: %w", s.ID, err)
+			return fmt.Errorf("snapshot %d: %w", s.ID, err)
 		}
-		// Names are labels and the same name has carried different bytes,
-		// so each file is prefixed with its snapshot id to stay distinct.
-		name := fmt.Sprintf("%05d_%s", s.ID, safeName(s.FileName))
+		name := names.name(s)
 		if err := os.WriteFile(filepath.Join(filesDir, name), body, 0o644); err != nil {
-			return fmt.Errorf("export: %w", err)
+			return err
 		}
 		manifest = append(manifest, []string{"files/" + name, strconv.FormatUint(s.ID, 10), string(s.List), s.Status,
 			s.Published, s.FirstSeen.UTC().Format("2006-01-02T15:04:05Z"), s.LastSeen.UTC().Format("2006-01-02T15:04:05Z"),
@@ -80,46 +90,69 @@ func runExport(ctx context.Context, a *app, args []string) error {
 	if err := writeCSVFile(filepath.Join(*out, "changes.csv"), changeCSVHeader, chRows); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "exported %d files, %d agreements, %d changes to %s\n", len(snaps), len(aggRows), len(chRows), *out)
+	fmt.Fprintf(a.stdout, "exported %d files, %d agreements, %d changes to %s\n", len(snaps), len(aggRows), len(chRows), escape.Terminal(*out))
 	return nil
 }
 
-func safeName(name string) string {
-	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
-	if name == "." || name == "/" || name == "" {
-		return "file.xlsx"
+// emptyDir accepts a directory that does not exist yet or is empty, so an
+// export never mixes with (or overwrites) another one.
+func emptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case len(entries) > 0:
+		return fmt.Errorf("%w: --out %s is not empty; export writes into a new or empty directory", errUsage, dir)
 	}
+	return nil
+}
+
+// exportNames gives each exported file a name that is safe on any file
+// system and distinct: the snapshot id, then the published name made a
+// safe path element (escape.FileName). The published name stays, raw, in
+// manifest.tsv's original_name. Two names that a case-insensitive file
+// system would confuse get a deterministic -2, -3… suffix.
+type exportNames map[string]bool
+
+func (n exportNames) name(s store.Snapshot) string {
+	base := fmt.Sprintf("%05d_%s", s.ID, escape.FileName(s.FileName))
+	name := base
+	for i := 2; n[strings.ToLower(name)]; i++ {
+		ext := filepath.Ext(base)
+		name = fmt.Sprintf("%s-%d%s", strings.TrimSuffix(base, ext), i, ext)
+	}
+	n[strings.ToLower(name)] = true
 	return name
 }
 
+// writeTSV writes manifest.tsv: every field through escape.TSVField, so a
+// published name holding a tab or a newline can neither add a column nor
+// forge a row.
 func writeTSV(path string, header []string, rows [][]string) error {
 	var b strings.Builder
-	b.WriteString(strings.Join(header, "\t") + "\n")
-	for _, r := range rows {
-		b.WriteString(strings.Join(r, "\t") + "\n")
+	for _, r := range append([][]string{header}, rows...) {
+		for i, f := range r {
+			if i > 0 {
+				b.WriteByte('\t')
+			}
+			b.WriteString(escape.TSVField(f))
+		}
+		b.WriteByte('\n')
 	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	return nil
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
+// writeCSVFile writes one CSV file of the export through writeCSV.
 func writeCSVFile(path string, header []string, rows [][]string) error {
 	f, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("export: %w", err)
+		return err
 	}
-	w := csv.NewWriter(f)
-	if err := w.Write(header); err != nil {
+	if err := writeCSV(f, header, rows); err != nil {
 		f.Close()
-		return fmt.Errorf("export %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := w.WriteAll(rows); err != nil {
-		f.Close()
-		return fmt.Errorf("export %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("export %s: %w", path, err)
-	}
-	return nil
+	return f.Close()
 }

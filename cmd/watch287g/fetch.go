@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/store"
 	"github.com/watch287g/watch287g/tracker"
 )
@@ -13,11 +14,18 @@ import (
 // job running `watch287g fetch` does everything `serve` would.
 func runFetch(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlagSet("fetch", "")
+	server := noServerFlag(fs)
 	pageURL := fs.String("page-url", "", "the `URL` of ICE's 287(g) page (default from config)")
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	w, err := a.openWriter()
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	if err := a.refuseServer(*server, cmdFetch); err != nil {
+		return err
+	}
+	w, err := a.openWriter(cmdFetch)
 	if err != nil {
 		return err
 	}
@@ -46,13 +54,13 @@ func writeReport(w io.Writer, rep *tracker.Report) {
 	for _, f := range rep.Fetch.Files {
 		switch {
 		case f.NotModified:
-			fmt.Fprintf(w, "not modified (304): %s\n", f.URL)
+			fmt.Fprintf(w, "not modified (304): %s\n", dash(escape.RedactURL(f.URL)))
 		default:
-			fmt.Fprintf(w, "downloaded: %s (%s, %d bytes) from %s\n", f.Name, f.List, len(f.Body), f.URL)
+			fmt.Fprintf(w, "downloaded: %s (%s, %d bytes) from %s\n", dash(f.Name), f.List, len(f.Body), dash(escape.RedactURL(f.URL)))
 		}
 	}
 	for _, warn := range rep.Fetch.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", warn)
+		fmt.Fprintf(w, "warning: %s\n", dash(fmt.Sprint(warn)))
 	}
 	if rep.Commit == nil {
 		return
@@ -62,13 +70,13 @@ func writeReport(w io.Writer, rep *tracker.Report) {
 		s := o.Snapshot
 		switch {
 		case !o.New:
-			fmt.Fprintf(w, "already archived: snapshot %d (%s, %s)\n", s.ID, s.List, s.FileName)
+			fmt.Fprintf(w, "already archived: snapshot %d (%s, %s)\n", s.ID, s.List, dash(s.FileName))
 		case s.Status == store.Quarantined:
-			fmt.Fprintf(w, "QUARANTINED: snapshot %d (%s, %s): %s\n  review it, then run: watch287g accept %d\n", s.ID, s.List, s.FileName, s.Reason, s.ID)
+			fmt.Fprintf(w, "QUARANTINED: snapshot %d (%s, %s): %s\n  review it, then run: watch287g accept %d\n", s.ID, s.List, dash(s.FileName), dash(s.Reason), s.ID)
 		case s.Baseline:
-			fmt.Fprintf(w, "new snapshot %d (%s, %s): baseline of %d agreements (recorded, not announced)\n", s.ID, s.List, s.FileName, s.Agreements)
+			fmt.Fprintf(w, "new snapshot %d (%s, %s): baseline of %d agreements (recorded, not announced)\n", s.ID, s.List, dash(s.FileName), s.Agreements)
 		default:
-			fmt.Fprintf(w, "new snapshot %d (%s, %s): %d agreements\n", s.ID, s.List, s.FileName, s.Agreements)
+			fmt.Fprintf(w, "new snapshot %d (%s, %s): %d agreements\n", s.ID, s.List, dash(s.FileName), s.Agreements)
 		}
 		if o.Result != nil {
 			added += len(o.Result.Added)

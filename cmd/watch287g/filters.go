@@ -69,7 +69,43 @@ func splitList(s string) []string {
 	return out
 }
 
-// parseDay parses a --since/--until date; empty is no bound.
+// dateFlags are --since, --until and --on: whole published days, both
+// ends included, as a reader means "changes from June 1 to June 30".
+type dateFlags struct{ since, until, on string }
+
+func (d *dateFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.since, "since", "", "only changes published on or after this `date` (YYYY-MM-DD)")
+	fs.StringVar(&d.until, "until", "", "only changes published on or before this `date` (YYYY-MM-DD, included)")
+	fs.StringVar(&d.on, "on", "", "only changes published on this `date` (YYYY-MM-DD; the same as --since D --until D)")
+}
+
+// bounds turns the flags into the store's query bounds. This is the one
+// place the CLI does date arithmetic: ChangeQuery.Until is exclusive, so
+// the inclusive last day becomes the start of the day after it.
+func (d *dateFlags) bounds() (since, until time.Time, err error) {
+	if d.on != "" {
+		if d.since != "" || d.until != "" {
+			return since, until, fmt.Errorf("%w: --on is one day; give it alone, or --since and --until", errUsage)
+		}
+		d.since, d.until = d.on, d.on
+	}
+	if since, err = parseDay("since", d.since); err != nil {
+		return since, until, err
+	}
+	last, err := parseDay("until", d.until)
+	if err != nil {
+		return since, until, err
+	}
+	if !since.IsZero() && !last.IsZero() && last.Before(since) {
+		return since, until, fmt.Errorf("%w: --until %s is before --since %s", errUsage, d.until, d.since)
+	}
+	if !last.IsZero() {
+		until = last.AddDate(0, 0, 1)
+	}
+	return since, until, nil
+}
+
+// parseDay parses one date flag; empty is no bound.
 func parseDay(flagName, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil

@@ -43,7 +43,7 @@ func runHistory(ctx context.Context, a *app, args []string) error {
 	for _, info := range infos {
 		_, changes, err := src.Agreement(ctx, info.ID)
 		if err != nil {
-			return fmt.Errorf("agreement %s: %w", info.ID, err)
+			return err // the store (or server) names the agreement
 		}
 		if changes == nil {
 			changes = []diff.Change{}
@@ -63,7 +63,7 @@ func runHistory(ctx context.Context, a *app, args []string) error {
 		return writeCSV(a.stdout, changeCSVHeader, rows)
 	}
 	if len(entries) == 0 {
-		fmt.Fprintf(a.stdout, "no agreement matches %q\n", query)
+		fmt.Fprintf(a.stdout, "no agreement matches %q\n", query) // %q escapes control characters
 		return nil
 	}
 	for i, e := range entries {
@@ -82,13 +82,13 @@ func writeHistory(a *app, e historyEntry) {
 	if !ag.Active {
 		status = "ended (no longer on ICE's list)"
 	}
-	fmt.Fprintf(a.stdout, "%s — %s, %s (%s list, agreement %s)\n", ag.Agency, ag.State, sheet.ModelLabel(ag.Model), ag.List, ag.ID)
+	fmt.Fprintf(a.stdout, "%s — %s, %s (%s list, agreement %s)\n", dash(ag.Agency), dash(ag.State), dash(sheet.ModelLabel(ag.Model)), ag.List, dash(ag.ID))
 	fmt.Fprintf(a.stdout, "  status: %s\n", status)
 	if ag.Signed != "" {
-		fmt.Fprintf(a.stdout, "  signed: %s\n", ag.Signed)
+		fmt.Fprintf(a.stdout, "  signed: %s\n", dash(ag.Signed))
 	}
 	if ag.MOAURL != "" {
-		fmt.Fprintf(a.stdout, "  MOA:    %s\n", ag.MOAURL)
+		fmt.Fprintf(a.stdout, "  MOA:    %s\n", dash(ag.MOAURL))
 	}
 	fmt.Fprintf(a.stdout, "  first on ICE's list: %s (snapshot %d)\n", dash(ag.FirstPublished), ag.FirstSnapshot)
 	fmt.Fprintf(a.stdout, "  last on ICE's list:  %s (snapshot %d)\n", dash(ag.LastPublished), ag.LastSnapshot)

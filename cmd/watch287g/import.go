@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/scraper"
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
@@ -31,15 +32,27 @@ type importFile struct {
 	published string
 	slot      string
 	mtime     time.Time
-	list      sheet.List // guessed from the name, only to order one day's files
+}
+
+// importStep is the files of one publication (one day and slot, or one
+// mtime): they are committed as one cycle, so the store decides their
+// order from what each file holds (participating before pending, so a
+// pending agency that was signed is seen as promoted, not dropped), never
+// from a guess at the file name.
+type importStep struct {
+	files []importFile
 }
 
 func runImport(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlagSet("import", "FILE|DIR…")
+	server := noServerFlag(fs)
 	order := fs.String("order", "name", "`order` of the files: name (the published date their names claim) or mtime")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	verbose := fs.Bool("verbose", false, "print one line per file once it is committed: \"imported NAME: snapshot ID (STATUS)\" or \"imported NAME: already archived (snapshot ID)\"")
 	if err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	if err := a.refuseServer(*server, cmdWrite); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -55,9 +68,9 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	if len(files) == 0 {
 		return fmt.Errorf("no .xlsx files in %s", strings.Join(fs.Args(), " "))
 	}
-	sortImportFiles(files, *order)
+	steps := importSteps(files, *order)
 
-	w, err := a.openWriter()
+	w, err := a.openWriter(cmdWrite)
 	if err != nil {
 		return err
 	}
@@ -66,19 +79,20 @@ func runImport(ctx context.Context, a *app, args []string) error {
 
 	bar := newProgress(a.stderr, len(files), *quiet)
 	var sum importSummary
-	// Files are committed importBatch at a time in one transaction each:
-	// every transaction ends in an fsync, which on a slow disk costs more
-	// than reading the file. An interruption loses at most one batch, and
-	// re-running the import redoes it.
+	// Files are committed about importBatch at a time in one transaction
+	// each: every transaction ends in an fsync, which on a slow disk costs
+	// more than reading the file. An interruption loses at most one batch,
+	// and re-running the import redoes it.
 	var batch []store.Cycle
-	var names []string
+	var names [][]string // per cycle, per input
+	inputs := 0
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
 		results, err := st.CommitBatch(ctx, batch)
 		if err != nil {
-			return fmt.Errorf("import %s…%s: %w", names[0], names[len(names)-1], err)
+			return fmt.Errorf("commit %s…: %w", names[0][0], err)
 		}
 		for i, res := range results {
 			sum.add(res)
@@ -86,42 +100,39 @@ func runImport(ctx context.Context, a *app, args []string) error {
 				writeImported(a.stdout, names[i], res)
 			}
 		}
-		batch, names = batch[:0], names[:0]
+		batch, names, inputs = batch[:0], names[:0], 0
 		return nil
 	}
-	for i, f := range files {
+	done := 0
+	for _, step := range steps {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("interrupted after %d of %d files: %w", i, len(files), err)
+			return fmt.Errorf("interrupted after %d of %d files: %w", done, len(files), err)
 		}
-		bar.step(i, f.name)
-		body, err := os.ReadFile(f.path)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", f.path, err)
-		}
-		in := store.Input{Source: f.path, Name: f.name, Body: body, Published: f.published, SeenAt: a.now().UTC()}
-		// Bytes already archived are only seen again (last_seen moves), so
-		// a re-run or a resumed import does not read them twice.
-		sum256 := sha256.Sum256(body)
-		known, err := st.HasFile(ctx, hex.EncodeToString(sum256[:]))
-		if err != nil {
-			return err
-		}
-		if !known {
-			in.Parsed, in.ParseErr = sheet.Parse(body)
+		c := store.Cycle{At: a.now().UTC(), Recipients: n.Recipients(), Guard: cfg.Guard, Operator: n.Operator()}
+		var stepNames []string
+		for _, f := range step.files {
+			bar.step(done, f.name)
+			done++
+			in, err := readImport(ctx, st, f, a.now().UTC())
+			if err != nil {
+				return err
+			}
+			if in == nil {
+				continue
+			}
 			if in.ParseErr != nil && !isQuarantinable(in.ParseErr) {
 				sum.failed = append(sum.failed, fmt.Sprintf("%s: %v", f.path, in.ParseErr))
 				continue
 			}
+			c.Inputs = append(c.Inputs, *in)
+			stepNames = append(stepNames, f.name)
 		}
-		batch = append(batch, store.Cycle{
-			At:         a.now().UTC(),
-			Inputs:     []store.Input{in},
-			Recipients: n.Recipients(),
-			Guard:      cfg.Guard,
-			Operator:   n.Operator(),
-		})
-		names = append(names, f.name)
-		if len(batch) >= importBatch {
+		if len(c.Inputs) == 0 {
+			continue
+		}
+		batch = append(batch, c)
+		names = append(names, stepNames)
+		if inputs += len(c.Inputs); inputs >= importBatch {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -141,6 +152,26 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
+// readImport reads one file into a store input. Bytes already archived are
+// only seen again (last_seen moves), so a re-run or a resumed import does
+// not parse them twice.
+func readImport(ctx context.Context, st *store.Store, f importFile, at time.Time) (*store.Input, error) {
+	body, err := os.ReadFile(f.path)
+	if err != nil {
+		return nil, err // the *PathError names the file
+	}
+	in := &store.Input{Source: f.path, Name: f.name, Body: body, Published: f.published, SeenAt: at}
+	sum := sha256.Sum256(body)
+	known, err := st.HasFile(ctx, hex.EncodeToString(sum[:]))
+	if err != nil {
+		return nil, err
+	}
+	if !known {
+		in.Parsed, in.ParseErr = sheet.Parse(body)
+	}
+	return in, nil
+}
+
 // findImportFiles expands directories (recursively) into their .xlsx files.
 func findImportFiles(args []string) ([]importFile, error) {
 	var out []importFile
@@ -148,17 +179,12 @@ func findImportFiles(args []string) ([]importFile, error) {
 		name := filepath.Base(path)
 		f := importFile{path: path, name: name, mtime: info.ModTime()}
 		f.published, f.slot, _ = scraper.ParseName(name, info.ModTime())
-		lower := strings.ToLower(name)
-		f.list = sheet.Participating
-		if strings.Contains(lower, "pending") {
-			f.list = sheet.Pending
-		}
 		out = append(out, f)
 	}
 	for _, arg := range args {
 		info, err := os.Stat(arg)
 		if err != nil {
-			return nil, fmt.Errorf("import: %w", err)
+			return nil, err // the *PathError names the file
 		}
 		if !info.IsDir() {
 			add(arg, info)
@@ -179,16 +205,25 @@ func findImportFiles(args []string) ([]importFile, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("import: walk %s: %w", arg, err)
+			return nil, fmt.Errorf("walk %s: %w", arg, err)
 		}
 	}
 	return out, nil
 }
 
-// sortImportFiles orders files as ICE published them. Within one day and
-// slot the participating list goes first, so a pending agency that was
-// signed is seen as promoted rather than dropped.
-func sortImportFiles(files []importFile, order string) {
+// importSteps orders files as ICE published them (by the date and slot
+// their names claim, or by mtime) and groups the files of one publication
+// into one step. A file whose name claims no date is a step of its own.
+func importSteps(files []importFile, order string) []importStep {
+	key := func(f importFile) string {
+		if order == "mtime" {
+			return f.mtime.UTC().Format(time.RFC3339Nano)
+		}
+		if f.published == "" {
+			return ""
+		}
+		return f.published + "/" + f.slot
+	}
 	slices.SortStableFunc(files, func(x, y importFile) int {
 		if order == "mtime" {
 			if c := x.mtime.Compare(y.mtime); c != 0 {
@@ -201,22 +236,31 @@ func sortImportFiles(files []importFile, order string) {
 			if c := cmp.Compare(scraper.SlotOrder(x.slot), scraper.SlotOrder(y.slot)); c != 0 {
 				return c
 			}
-		}
-		if x.list != y.list {
-			if x.list == sheet.Participating {
-				return -1
+			if c := cmp.Compare(x.slot, y.slot); c != 0 {
+				return c
 			}
-			return 1
 		}
 		return cmp.Compare(x.name, y.name)
 	})
+	var steps []importStep
+	for i, f := range files {
+		k := key(f)
+		if i > 0 && k != "" && k == key(files[i-1]) {
+			last := &steps[len(steps)-1]
+			last.files = append(last.files, f)
+			continue
+		}
+		steps = append(steps, importStep{files: []importFile{f}})
+	}
+	return steps
 }
 
 // writeImported prints the --verbose line for one committed file. It is
 // written only after the commit returns, so a reader (a script, or the crash
 // test) knows every file it has seen a line for is safely in the store.
-func writeImported(w io.Writer, name string, r *store.CycleResult) {
-	for _, o := range r.Outcomes {
+func writeImported(w io.Writer, names []string, r *store.CycleResult) {
+	for i, o := range r.Outcomes {
+		name := escape.Terminal(names[i])
 		if o.New {
 			fmt.Fprintf(w, "imported %s: snapshot %d (%s)\n", name, o.Snapshot.ID, o.Snapshot.Status)
 		} else {

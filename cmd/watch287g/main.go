@@ -33,14 +33,16 @@ var errUsage = errors.New("usage")
 // app is what every subcommand receives: the global flags and the process's
 // streams, so tests can run commands in-process.
 type app struct {
-	db         string
-	configPath string
-	server     string
-	stdin      io.Reader
-	stdout     io.Writer
-	stderr     io.Writer
-	log        *slog.Logger
-	now        func() time.Time
+	db          string
+	configPath  string
+	server      string
+	cmd         string        // the subcommand's name, for messages
+	lockTimeout time.Duration // store.Options.Timeout; 0 is the store's default
+	stdin       io.Reader
+	stdout      io.Writer
+	stderr      io.Writer
+	log         *slog.Logger
+	now         func() time.Time
 }
 
 type command struct {
@@ -111,6 +113,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if !ok {
 		return fmt.Errorf("%w: unknown command %q (run watch287g -h for the list)", errUsage, name)
 	}
+	a.cmd = name
 	a.log = newLogger(stderr, name)
 	if err := cmd.run(ctx, a, fs.Args()[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) || errors.Is(err, errQuarantined) {

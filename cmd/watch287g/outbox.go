@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/store"
 )
 
@@ -17,9 +18,13 @@ func runOutbox(ctx context.Context, a *app, args []string) error {
 		return runOutboxRetry(ctx, a, args[1:])
 	}
 	fs := a.newFlagSet("outbox", "   (or: outbox retry ID)")
+	server := noServerFlag(fs)
 	state := fs.String("state", "", "`state` to list: pending, sent, dead or all (default: pending and dead)")
 	format := formatFlag(fs)
 	if err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	if err := a.refuseServer(*server, cmdReadLocal); err != nil {
 		return err
 	}
 	if err := checkFormat(*format); err != nil {
@@ -33,7 +38,7 @@ func runOutbox(ctx context.Context, a *app, args []string) error {
 	default:
 		return fmt.Errorf("%w: --state must be pending, sent, dead or all, not %q", errUsage, *state)
 	}
-	st, err := a.openStore(true)
+	st, err := a.openStore(cmdReadLocal)
 	if err != nil {
 		return err
 	}
@@ -74,14 +79,19 @@ func runOutbox(ctx context.Context, a *app, args []string) error {
 		if d.State != store.DeliveryPending {
 			next = "-"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", d.ID, d.Recipient, changeOrAlert(d), d.State, d.Attempts, next, d.LastError)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", d.ID, dash(escape.RedactURL(d.Recipient)), dash(changeOrAlert(d)), d.State, d.Attempts, next, dash(escape.RedactURL(d.LastError)))
 	}
 	return tw.Flush()
 }
 
 func runOutboxRetry(ctx context.Context, a *app, args []string) error {
+	a.cmd = "outbox retry"
 	fs := a.newFlagSet("outbox retry", "ID")
+	server := noServerFlag(fs)
 	if err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	if err := a.refuseServer(*server, cmdWrite); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -91,7 +101,7 @@ func runOutboxRetry(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: delivery ID must be a number, not %q", errUsage, fs.Arg(0))
 	}
-	st, err := a.openStore(false)
+	st, err := a.openStore(cmdWrite)
 	if err != nil {
 		return err
 	}
@@ -105,7 +115,7 @@ func runOutboxRetry(ctx context.Context, a *app, args []string) error {
 
 func changeOrAlert(d store.Delivery) string {
 	if d.Alert != nil {
-		return "alert " + d.Alert.Kind
+		return "alert " + string(d.Alert.Kind)
 	}
 	return "change " + strconv.FormatUint(d.ChangeID, 10)
 }

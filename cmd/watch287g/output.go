@@ -6,6 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
+
+	"github.com/watch287g/watch287g/internal/escape"
 )
 
 // Output formats for commands whose output is data.
@@ -37,14 +40,39 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// writeCSV writes a header row and rows.
+// writeTerminal writes text line by line, each line through
+// escape.Terminal, for output another package formats.
+func writeTerminal(w io.Writer, text string) error {
+	text, last := strings.CutSuffix(text, "\n")
+	var b strings.Builder
+	for line := range strings.SplitSeq(text, "\n") {
+		b.WriteString(escape.Terminal(line))
+		b.WriteByte('\n')
+	}
+	out := b.String()
+	if !last {
+		out = strings.TrimSuffix(out, "\n")
+	}
+	_, err := io.WriteString(w, out)
+	return err
+}
+
+// writeCSV writes a header row and rows. Every cell goes through
+// escape.CSVCell: values come from ICE's files, and a cell starting with
+// = + - @ would run as a formula in the spreadsheet a reporter opens it in
+// (such a cell is prefixed with ', see docs). Every CSV the CLI writes,
+// to stdout or in export, goes through here.
 func writeCSV(w io.Writer, header []string, rows [][]string) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(header); err != nil {
-		return err
-	}
-	if err := cw.WriteAll(rows); err != nil {
-		return err
+	cells := make([]string, 0, len(header))
+	for _, r := range append([][]string{header}, rows...) {
+		cells = cells[:0]
+		for _, c := range r {
+			cells = append(cells, escape.CSVCell(c))
+		}
+		if err := cw.Write(cells); err != nil {
+			return err
+		}
 	}
 	cw.Flush()
 	return cw.Error()

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/sheet"
 )
 
@@ -115,31 +116,33 @@ func writeParseText(w io.Writer, out parseOutput) error {
 		if moa == "" {
 			moa = r.MOAText
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Row, orDash(r.State), r.Agency, orDash(r.Type), orDash(r.Model), orDash(r.Signed), orDash(moa))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Row, orDash(r.State), orDash(r.Agency), orDash(r.Type), orDash(r.Model), orDash(r.Signed), orDash(moa))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "\n%s: %s list, %d records, %d warnings (sheet %q, sha256 %s)\n",
-		out.File, out.List, len(out.Records), len(out.Warnings), out.Sheet, out.SHA256)
+		orDash(out.File), out.List, len(out.Records), len(out.Warnings), out.Sheet, out.SHA256)
 	for _, wn := range out.Warnings {
 		where := "file"
 		if wn.Row > 0 {
 			where = "row " + strconv.Itoa(wn.Row)
 		}
 		if wn.Column != "" {
-			where += ", " + wn.Column
+			where += ", " + orDash(wn.Column)
 		}
-		if _, err := fmt.Fprintf(w, "  warning: %s: %s\n", where, wn.Message); err != nil {
+		if _, err := fmt.Fprintf(w, "  warning: %s: %s\n", where, orDash(wn.Message)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// orDash is a text column's value: "-" when blank, else s made safe for a
+// terminal (the values come straight from the file).
 func orDash(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return "-"
 	}
-	return s
+	return escape.Terminal(s)
 }

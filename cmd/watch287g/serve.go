@@ -26,7 +26,10 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	w, err := a.openWriter()
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	w, err := a.openWriter(cmdServe)
 	if err != nil {
 		return err
 	}
@@ -78,6 +81,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    web.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	a.log.Info("serving", slog.String("listen", ln.Addr().String()), slog.String("db", a.db), slog.String("schedule", cfg.Schedule), slog.Bool("fetch", !*noFetch))

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
+	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/store"
 )
 
@@ -14,6 +15,9 @@ func runSnapshots(ctx context.Context, a *app, args []string) error {
 	format := formatFlag(fs)
 	serverFlag(fs, a)
 	if err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	if err := checkFormat(*format); err != nil {
@@ -53,7 +57,7 @@ func runSnapshots(ctx context.Context, a *app, args []string) error {
 			status += " (baseline)"
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%.12s\t%s\n", s.ID, s.List, status, dash(s.Published),
-			s.Records, s.Agreements, s.Added, s.Removed, s.Changed, s.SHA256, s.FileName)
+			s.Records, s.Agreements, s.Added, s.Removed, s.Changed, s.SHA256, escape.Terminal(s.FileName))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -62,9 +66,11 @@ func runSnapshots(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
+// dash is a value for a text column: "-" when empty, else s made safe for
+// a terminal (escape.Terminal), since most values come from ICE's files.
 func dash(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return s
+	return escape.Terminal(s)
 }

@@ -39,7 +39,7 @@ func (a *app) openSource() (source, error) {
 	if a.server != "" {
 		return newRemote(a.server), nil
 	}
-	st, err := a.openStore(true)
+	st, err := a.openStore(cmdReadServable)
 	if err != nil {
 		return nil, err
 	}

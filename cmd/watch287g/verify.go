@@ -7,10 +7,17 @@ import (
 
 func runVerify(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlagSet("verify", "")
+	server := noServerFlag(fs)
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	st, err := a.openStore(true)
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	if err := a.refuseServer(*server, cmdReadLocal); err != nil {
+		return err
+	}
+	st, err := a.openStore(cmdReadLocal)
 	if err != nil {
 		return err
 	}

@@ -34,12 +34,12 @@ type writer struct {
 
 // openWriter loads the configuration, opens the store for writing and
 // builds the notifier. The caller closes the store.
-func (a *app) openWriter() (*writer, error) {
+func (a *app) openWriter(how access) (*writer, error) {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return nil, err
 	}
-	st, err := a.openStore(false)
+	st, err := a.openStore(how)
 	if err != nil {
 		return nil, err
 	}
