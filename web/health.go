@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -83,24 +84,37 @@ func (h *Health) generation() uint64 {
 	return h.gen
 }
 
-// lastSuccess is the newest successful fetch this process or an earlier
-// one recorded: after a restart the store's checks still know when ICE last
-// answered, so a restart does not hide a stale feed for a grace period.
+// lastSuccessCtx is the newest successful fetch this process or an
+// earlier one recorded: after a restart the store still knows when ICE
+// last answered (a key written in the same transaction as the check), so
+// a restart neither hides a stale feed for a grace period nor reports
+// "starting" for a server that fetched minutes ago.
 func (s *Server) lastSuccessCtx(ctx context.Context) time.Time {
 	_, success, _, _, _ := s.health.snapshot()
-	checks, err := s.store.Checks(ctx, 50)
+	stored, err := s.store.LastSuccess(ctx)
 	if err != nil {
+		s.log.Warn("read last success", slog.Any("error", err))
 		return success
 	}
-	for _, c := range checks {
-		if c.Outcome != "error" {
-			if c.At.After(success) {
-				success = c.At
-			}
-			break
-		}
+	if stored.After(success) {
+		return stored
 	}
 	return success
+}
+
+// lastErrorCtx is the newest failed fetch of this process, or the one the
+// store recorded when this process has seen none yet.
+func (s *Server) lastErrorCtx(ctx context.Context) (time.Time, string) {
+	_, _, _, at, msg := s.health.snapshot()
+	stored, storedMsg, err := s.store.LastError(ctx)
+	if err != nil {
+		s.log.Warn("read last error", slog.Any("error", err))
+		return at, msg
+	}
+	if stored.After(at) {
+		return stored, storedMsg
+	}
+	return at, msg
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -117,8 +131,9 @@ func timePtr(t time.Time) *time.Time {
 // grace period, then turns 503 too.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
-	started, _, attempt, errAt, lastErr := s.health.snapshot()
+	started, _, attempt, _, _ := s.health.snapshot()
 	success := s.lastSuccessCtx(r.Context())
+	errAt, lastErr := s.lastErrorCtx(r.Context())
 	st := HealthStatus{LastSuccess: timePtr(success), LastAttempt: timePtr(attempt), LastError: lastErr,
 		LastErrorAt: timePtr(errAt)}
 	code := http.StatusOK

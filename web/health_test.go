@@ -25,26 +25,28 @@ func (c *clock) now() time.Time { return c.t }
 func TestHealthz(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	tests := map[string]struct {
-		checks  []store.Check
+		// stored is the store's last success (from before a restart).
+		stored  time.Time
 		success time.Duration // since t0; 0: never
 		failure bool
 		at      time.Duration // clock, since t0
 		status  int
 		state   string
 	}{
-		"fresh success":              {success: time.Hour, at: 2 * time.Hour, status: 200, state: "ok"},
-		"stale success":              {success: time.Hour, at: 28 * time.Hour, status: 503, state: "stale"},
-		"never, within grace":        {at: time.Hour, status: 200, state: "starting"},
-		"never, after grace":         {at: 27 * time.Hour, status: 503, state: "stale"},
-		"failing after a success":    {success: time.Hour, failure: true, at: 3 * time.Hour, status: 200, state: "ok"},
-		"store check before restart": {checks: []store.Check{{At: t0.Add(-2 * time.Hour), Outcome: "error"}, {At: t0.Add(-3 * time.Hour), Outcome: "unchanged"}}, at: 20 * time.Hour, status: 200, state: "ok"},
-		"store check too old":        {checks: []store.Check{{At: t0.Add(-30 * time.Hour), Outcome: "not_modified"}}, at: time.Hour, status: 503, state: "stale"},
+		"fresh success":                {success: time.Hour, at: 2 * time.Hour, status: 200, state: "ok"},
+		"stale success":                {success: time.Hour, at: 28 * time.Hour, status: 503, state: "stale"},
+		"never, within grace":          {at: time.Hour, status: 200, state: "starting"},
+		"never, after grace":           {at: 27 * time.Hour, status: 503, state: "stale"},
+		"failing after a success":      {success: time.Hour, failure: true, at: 3 * time.Hour, status: 200, state: "ok"},
+		"store success before restart": {stored: t0.Add(-3 * time.Hour), at: 20 * time.Hour, status: 200, state: "ok"},
+		"store success too old":        {stored: t0.Add(-30 * time.Hour), at: time.Hour, status: 503, state: "stale"},
+		"process newer than store":     {stored: t0.Add(-3 * time.Hour), success: time.Hour, at: 2 * time.Hour, status: 200, state: "ok"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			c := &clock{t: t0}
 			h := NewHealth(t0)
-			fake := &fakeStore{checks: func(context.Context, int) ([]store.Check, error) { return tc.checks, nil }}
+			fake := &fakeStore{lastSuccess: func(context.Context) (time.Time, error) { return tc.stored, nil }}
 			srv := New(Options{Store: fake, StaleAfter: 26 * time.Hour, Now: c.now, Health: h})
 			if tc.success != 0 {
 				h.Attempt(t0.Add(tc.success))
@@ -146,5 +148,44 @@ func TestMetrics(t *testing.T) {
 		if got := value(c.name, c.label, c.value); got != c.want {
 			t.Errorf("%s{%s=%q}: got %v, want %v", c.name, c.label, c.value, got, c.want)
 		}
+	}
+}
+
+// TestHealthzAfterRestart: a server started on a store that fetched
+// successfully before, then failed more than 50 times, still reports the
+// success the store recorded (not "starting" with last_success null), and
+// the store's last error.
+func TestHealthzAfterRestart(t *testing.T) {
+	fx := newFixture(t)
+	success := fx.at
+	ctx := context.Background()
+	var at time.Time
+	for i := range 60 {
+		at = success.Add(time.Duration(i+1) * time.Minute)
+		err := fx.st.RecordChecks(ctx, []store.Check{{At: at, URL: "https://www.ice.gov/identify-and-arrest/287g",
+			Status: 503, Outcome: store.CheckError, Error: "ice.gov answered 503"}}, nil)
+		if err != nil {
+			t.Fatalf("record check: %v", err)
+		}
+	}
+	restart := at.Add(time.Minute)
+	srv := New(Options{Store: fx.st, StaleAfter: 26 * time.Hour, Now: func() time.Time { return restart },
+		Health: NewHealth(restart)})
+	rec := recorder(t, srv, "/healthz")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("got status %d, want 200 (%s)", rec.Code, rec.Body)
+	}
+	var st HealthStatus
+	if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	if st.Status != "ok" {
+		t.Errorf("got status %q, want ok", st.Status)
+	}
+	if st.LastSuccess == nil || !st.LastSuccess.Equal(success) {
+		t.Errorf("got last_success %v, want %v", st.LastSuccess, success)
+	}
+	if st.LastError != "ice.gov answered 503" || st.LastErrorAt == nil || !st.LastErrorAt.Equal(at) {
+		t.Errorf("got last_error %q at %v, want the store's %q at %v", st.LastError, st.LastErrorAt, "ice.gov answered 503", at)
 	}
 }

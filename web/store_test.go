@@ -111,7 +111,7 @@ func (fx *fixture) commitFile(t testing.TB, list sheet.List, name, published str
 		// No Parsed: the store reads the workbook with the real reader,
 		// as it does when it rebuilds an old snapshot.
 		Inputs: []store.Input{{Source: src, Name: name, Body: body, Published: published, SeenAt: at}},
-		Checks: []store.Check{{At: at, URL: src, Status: 200, Bytes: int64(len(body)), Outcome: "new"}},
+		Checks: []store.Check{{At: at, URL: src, Status: 200, Bytes: int64(len(body)), Outcome: store.CheckDownloaded}},
 		Guard:  store.Guard{MaxDropShare: store.DefaultMaxDropShare, MaxDropRows: store.DefaultMaxDropRows},
 	})
 	if err != nil {
@@ -167,8 +167,9 @@ func (fx *fixture) agreementID(t *testing.T, name string) string {
 // answers ErrNotFound or nothing. It stands in for failures a real store
 // does not produce on demand.
 type fakeStore struct {
-	changes func(ctx context.Context, q store.ChangeQuery) ([]diff.Change, uint64, error)
-	checks  func(ctx context.Context, limit int) ([]store.Check, error)
+	changes     func(ctx context.Context, q store.ChangeQuery) ([]diff.Change, uint64, error)
+	checks      func(ctx context.Context, limit int) ([]store.Check, error)
+	lastSuccess func(ctx context.Context) (time.Time, error)
 }
 
 func (f *fakeStore) Snapshots(ctx context.Context) ([]store.Snapshot, error) { return nil, nil }
@@ -204,6 +205,15 @@ func (f *fakeStore) Checks(ctx context.Context, limit int) ([]store.Check, error
 		return f.checks(ctx, limit)
 	}
 	return nil, nil
+}
+func (f *fakeStore) LastSuccess(ctx context.Context) (time.Time, error) {
+	if f.lastSuccess != nil {
+		return f.lastSuccess(ctx)
+	}
+	return time.Time{}, nil
+}
+func (f *fakeStore) LastError(ctx context.Context) (time.Time, string, error) {
+	return time.Time{}, "", nil
 }
 func (f *fakeStore) Series(ctx context.Context) ([]store.Series, error) { return nil, nil }
 func (f *fakeStore) Deliveries(ctx context.Context, state string) ([]store.Delivery, error) {

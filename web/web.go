@@ -37,6 +37,11 @@ type Store interface {
 	FindAgreements(ctx context.Context, query string) ([]store.AgreementInfo, error)
 	Changes(ctx context.Context, q store.ChangeQuery) ([]diff.Change, uint64, error)
 	Checks(ctx context.Context, limit int) ([]store.Check, error)
+	// LastSuccess and LastError are the newest successful and failed
+	// fetch the store recorded (zero times when none), kept apart from
+	// the checks so they survive restarts and check retention.
+	LastSuccess(ctx context.Context) (time.Time, error)
+	LastError(ctx context.Context) (time.Time, string, error)
 	Series(ctx context.Context) ([]store.Series, error)
 	Deliveries(ctx context.Context, state string) ([]store.Delivery, error)
 }
@@ -48,6 +53,11 @@ type Store interface {
 type Versioner interface {
 	Version(ctx context.Context) (string, error)
 }
+
+// MaxHeaderBytes is the request header cap the server is built for: the
+// longest URL any route accepts (a 2 KiB query string) with room for
+// ordinary headers. http.Server's default is 1 MiB per request.
+const MaxHeaderBytes = 32 << 10
 
 // DefaultStaleAfter is used when Options.StaleAfter is zero.
 const DefaultStaleAfter = 26 * time.Hour
