@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/watch287g/watch287g/internal/escape"
 )
 
 // envVar is one WATCH287G_* override.
@@ -120,7 +122,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			continue
 		}
 		if err := e.set(c, v); err != nil {
-			return fmt.Errorf("%w: %s (%s): %v", ErrInvalid, e.Name, e.Key, err)
+			// The value is quoted; it may be a secret's URL in the wrong
+			// variable, so credentials are masked.
+			return fmt.Errorf("%w: %s (%s): %s", ErrInvalid, e.Name, e.Key, escape.RedactURL(err.Error()))
 		}
 	}
 	return nil

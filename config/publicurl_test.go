@@ -212,3 +212,16 @@ func TestErrorsMaskCredentials(t *testing.T) {
 		})
 	}
 }
+
+func TestEnvErrorMasksCredentials(t *testing.T) {
+	_, err := Load("", env(map[string]string{"WATCH287G_SMTP_PORT": "https://u:s3cret@example.org/?token=t0k"}))
+	if err == nil {
+		t.Fatal("got no error, want one for WATCH287G_SMTP_PORT")
+	}
+	if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "t0k") {
+		t.Errorf("got %q, want the credentials masked", err)
+	}
+	if !strings.Contains(err.Error(), "WATCH287G_SMTP_PORT (smtp.port)") {
+		t.Errorf("got %q, want it to name WATCH287G_SMTP_PORT (smtp.port)", err)
+	}
+}
