@@ -216,10 +216,32 @@ func redactEmbedded(s string) string {
 		if start == i { // "://" with no scheme: not a URL, keep as is
 			b.WriteString(s[i:end])
 		} else {
-			b.WriteString(RedactURL(s[start:end]))
+			b.WriteString(redactCandidate(s[start:end]))
 		}
 		s = s[end:]
 	}
+}
+
+// redactCandidate redacts one URL found in free text. It never calls back
+// into redactEmbedded: a candidate that does not parse (a URL followed by
+// ":" in an error message, "http://host:80:") would otherwise recurse
+// forever. Trailing punctuation is kept out of the URL, and what still
+// does not parse has everything up to an "@" in its authority masked.
+func redactCandidate(c string) string {
+	trimmed := strings.TrimRight(c, ".,;:)]}")
+	tail := c[len(trimmed):]
+	if u, err := url.Parse(trimmed); err == nil && u.Scheme != "" {
+		return RedactURL(trimmed) + tail
+	}
+	i := strings.Index(trimmed, "://") + 3
+	authority := trimmed[i:]
+	if j := strings.IndexAny(authority, "/?#"); j >= 0 {
+		authority = authority[:j]
+	}
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		trimmed = trimmed[:i] + "***" + trimmed[i+at:]
+	}
+	return trimmed + tail
 }
 
 func isSchemeByte(c byte) bool {

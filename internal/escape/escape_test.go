@@ -103,6 +103,13 @@ func TestRedactURL(t *testing.T) {
 		"error text": {`Post "https://u:pa55@example.org/h?token=s3cret": EOF`,
 			`Post "https://***@example.org/h?token=***": EOF`},
 		"not a url": {"no url here", "no url here"},
+		// A URL followed by ":" does not parse on its own; once this
+		// recursed until the stack overflowed.
+		"url then colon": {"webhook http://127.0.0.1:8080: status 500", "webhook http://127.0.0.1:8080: status 500"},
+		"userinfo then colon": {"webhook https://u:pa55@example.org/h?token=s3cret: status 500",
+			"webhook https://***@example.org/h?token=***: status 500"},
+		"unparseable with userinfo": {"dial http://u:pa55@exa mple", "dial http://***@exa mple"},
+		"bad port with userinfo":    {"get http://u:pa55@host:80:81/x failed", "get http://***@host:80:81/x failed"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
