@@ -196,8 +196,9 @@ type Result struct {
 
 // File is one list's download.
 type File struct {
-	// URL is the link as found on the page (resolved), the key for
-	// validators; redirects do not change it.
+	// URL is the link as found on the page (resolved), with any
+	// credentials masked (escape.RedactURL: it is stored and shown), the
+	// key for validators; redirects do not change it.
 	URL string
 	// LinkList is the list the link claims; List is the list the file
 	// holds: its columns when the reader recognised them, else LinkList.
@@ -205,6 +206,9 @@ type File struct {
 	List     sheet.List
 	// Name is the original file name: Content-Disposition's, else the
 	// URL's last path segment (also on a 304, which rarely repeats it).
+	// It is the publisher's data, kept as served (control characters
+	// included) but capped at MaxNameBytes: escape it where it becomes a
+	// path, a terminal line or a cell.
 	Name string
 	// Body is the file's bytes, unchanged; nil when NotModified.
 	Body []byte
@@ -226,7 +230,8 @@ type File struct {
 
 // Check is one HTTP request made.
 type Check struct {
-	At       time.Time
+	At time.Time
+	// URL is the request's URL with credentials masked.
 	URL      string
 	Status   int
 	Bytes    int64
