@@ -253,8 +253,13 @@ func tokenClose(a, b string) bool {
 	if limit == 0 {
 		return false
 	}
-	return sheet.EditDistance(a, b, limit) <= limit
+	return editWithin(a, b, limit) <= limit
 }
+
+// maxNearBytes: words longer than this are compared by tokenClose alone.
+// The relaxed rule's distance grows with the words, and so would its cost;
+// no real agency name has a word half as long.
+const maxNearBytes = 64
 
 // tokenNear is the relaxed test used only when strong evidence (same
 // signing date and place) backs the match: "Freedom"→"Freeborn". The words
@@ -266,8 +271,67 @@ func tokenNear(a, b string) bool {
 	if len(a) < 5 || len(b) < 5 || a[:2] != b[:2] {
 		return false
 	}
+	if len(a) > maxNearBytes || len(b) > maxNearBytes {
+		return false
+	}
 	n := max(len(a), len(b))
-	return sheet.EditDistance(a, b, n) <= n*2/5
+	return editWithin(a, b, n*2/5) <= n*2/5
+}
+
+// editWithin is the edit distance of a and b (insertions, deletions,
+// substitutions and transpositions of adjacent bytes, each counting one)
+// when it is at most k, else k+1: the value sheet.EditDistance(a, b, k)
+// gives, computed only within k of the diagonal, where any alignment of
+// cost k or less runs, so two long words cost their length times 2k+1
+// rather than their lengths multiplied.
+func editWithin(a, b string, k int) int {
+	la, lb := len(a), len(b)
+	if la-lb > k || lb-la > k {
+		return k + 1
+	}
+	inf := k + 1
+	var buf [3 * 66]int
+	var rows []int
+	if 3*(lb+1) <= len(buf) {
+		rows = buf[:3*(lb+1)]
+	} else {
+		rows = make([]int, 3*(lb+1))
+	}
+	prev2, prev, cur := rows[:lb+1], rows[lb+1:2*(lb+1)], rows[2*(lb+1):]
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= la; i++ {
+		lo, hi := max(1, i-k), min(lb, i+k)
+		cur[0] = i
+		if lo-1 >= 1 {
+			cur[lo-1] = inf
+		}
+		if hi+1 <= lb {
+			cur[hi+1] = inf
+		}
+		rowMin := inf
+		if i <= k {
+			rowMin = i
+		}
+		for j := lo; j <= hi; j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if rowMin > k {
+			return inf
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return min(prev[lb], inf)
 }
 
 // correspondAll reports whether every distinctive word of each name has a
@@ -347,12 +411,18 @@ func kindsAgree(a, b map[string]bool) bool {
 
 // similarity is a 0..1 character similarity of two canonical keys.
 func similarity(a, b string) float64 {
+	// A full edit distance costs the product of the lengths: compare the
+	// first maxSimilarityBytes of each (real keys are under 80 bytes).
+	a, b = a[:min(len(a), maxSimilarityBytes)], b[:min(len(b), maxSimilarityBytes)]
 	n := max(len(a), len(b))
 	if n == 0 {
 		return 1
 	}
 	return 1 - float64(sheet.EditDistance(a, b, n))/float64(n)
 }
+
+// maxSimilarityBytes bounds what similarity compares.
+const maxSimilarityBytes = 256
 
 // overlap is the share of tokens two names have in common, counting words
 // one typo apart as common (a fuzzy Jaccard index).

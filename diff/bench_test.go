@@ -3,6 +3,7 @@ package diff
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/watch287g/watch287g/sheet"
@@ -72,5 +73,80 @@ func TestChurn(t *testing.T) {
 	res := Compare(sheet.Participating, old, cur, Options{})
 	if len(res.Added) != 50 || len(res.Removed) != 10 || len(res.Changed) != 20 {
 		t.Errorf("got +%d -%d ~%d, want +50 -10 ~20", len(res.Added), len(res.Removed), len(res.Changed))
+	}
+}
+
+// renameLists builds an old list of n agreements, all in one state (the
+// diff's costly case: identity resolution runs within a state), and a new
+// reading in which every agency is renamed slightly: one letter of its
+// distinctive word changed, as a typo fix would. want maps each new agency
+// name to the id of the agreement it renames.
+func renameLists(n int) (old []Agreement, cur []sheet.Record, want map[string]string) {
+	rng := rand.New(rand.NewPCG(287, 2))
+	kinds := []string{"County Sheriff's Office", "Police Department", "Township Constable's Office", "Regional Jail"}
+	models := []string{sheet.TaskForce, sheet.WarrantServiceOfficer, sheet.JailEnforcement}
+	seen := map[string]bool{}
+	word := func() string {
+		const letters = "abcdefghijklmnopqrstuvwxyz"
+		for {
+			b := []byte{byte('A' + rng.IntN(26))}
+			for range 5 + rng.IntN(5) {
+				b = append(b, letters[rng.IntN(26)])
+			}
+			if w := string(b); !seen[w] {
+				seen[w] = true
+				return w
+			}
+		}
+	}
+	want = make(map[string]string, n)
+	for i := range n {
+		w := word()
+		r := sheet.Record{State: "TX", StateName: "TEXAS", Agency: w + " " + kinds[rng.IntN(len(kinds))],
+			Type: "County", Model: models[rng.IntN(len(models))],
+			Signed: fmt.Sprintf("2025-%02d-%02d", 1+rng.IntN(12), 1+rng.IntN(28))}
+		a := Agreement{ID: fmt.Sprintf("a%d", i), Record: r}
+		old = append(old, a)
+		b := []byte(w)
+		b[3] = 'a' + (b[3]-'a'+1)%26 // one letter changed: a typo fix
+		r.Agency = string(b) + r.Agency[len(w):]
+		cur = append(cur, r)
+		want[r.Agency] = a.ID
+	}
+	return old, cur, want
+}
+
+// TestCompareRenames: a list in which every agency of one state was
+// renamed slightly is all changes, each matched to its own agreement.
+func TestCompareRenames(t *testing.T) {
+	old, cur, want := renameLists(5000)
+	res := Compare(sheet.Participating, old, cur, Options{})
+	if len(res.Added) != 0 || len(res.Removed) != 0 || len(res.Changed) != len(old) {
+		t.Fatalf("got +%d -%d ~%d, want +0 -0 ~%d", len(res.Added), len(res.Removed), len(res.Changed), len(old))
+	}
+	for _, c := range res.Changed {
+		if id := want[c.After.Agency]; c.AgreementID != id {
+			t.Errorf("%q: got agreement %s, want %s", c.After.Agency, c.AgreementID, id)
+		}
+		if !slices.Equal(c.Fields, []string{"agency"}) {
+			t.Errorf("%q: got fields %v, want [agency]", c.After.Agency, c.Fields)
+		}
+	}
+}
+
+// BenchmarkCompareRenames5000 diffs a 5,000-row rename file pair.
+func BenchmarkCompareRenames5000(b *testing.B) { benchRenames(b, 5000) }
+
+// BenchmarkCompareRenames2000 is the same at 2,000 rows.
+func BenchmarkCompareRenames2000(b *testing.B) { benchRenames(b, 2000) }
+
+func benchRenames(b *testing.B, n int) {
+	old, cur, _ := renameLists(n)
+	b.ReportAllocs()
+	for b.Loop() {
+		res := Compare(sheet.Participating, old, cur, Options{})
+		if len(res.Changed) != n {
+			b.Fatalf("got %d changed, want %d", len(res.Changed), n)
+		}
 	}
 }

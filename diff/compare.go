@@ -2,6 +2,7 @@ package diff
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -79,13 +80,26 @@ func (e *entry) full() {
 	e.name = prepare(e.rec.Agency, e.rec.State, e.rec.StateName)
 }
 
-// Compare matches the old agreements of list to the current records and
-// reports what changed. Matching runs in rounds, each over what the
+// Compare is CompareContext without cancellation, for callers that diff
+// two files on a command line.
+func Compare(list sheet.List, old []Agreement, cur []sheet.Record, opt Options) *Result {
+	res, _ := CompareContext(context.Background(), list, old, cur, opt)
+	return res
+}
+
+// CompareContext matches the old agreements of list to the current records
+// and reports what changed. Matching runs in rounds, each over what the
 // previous ones left: the same state, canonical agency name, model and
 // signing date; the same without the date (a corrected date); then identity
-// resolution, where every remaining old/new pair that passes the rules of
-// pairScore is scored and the best pairs are taken greedily.
-func Compare(list sheet.List, old []Agreement, cur []sheet.Record, opt Options) *Result {
+// resolution, where the pairs that pass the rules of pairScore are scored
+// and the best pairs are taken greedily. The candidates for each agreement
+// are looked up in an index (see candidates.go), so the cost grows with
+// the number of agreements, not with its square. It returns ctx.Err()
+// when ctx ends first, checked every few hundred agreements.
+func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur []sheet.Record, opt Options) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	res := &Result{List: list}
 	aggs, keys, warns := fold(cur)
 	res.Warnings = warns
@@ -131,12 +145,23 @@ func Compare(list sheet.List, old []Agreement, cur []sheet.Record, opt Options) 
 	}
 	exactRound(func(e *entry) exactKey { return exactKey{e.rec.State, e.key, e.rec.Model, e.rec.Signed} })
 	exactRound(func(e *entry) exactKey { return exactKey{e.rec.State, e.key, e.rec.Model, ""} })
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 
-	resolve(olds, news, oldUsed, matchOf, how)
+	if err := resolve(ctx, olds, news, oldUsed, matchOf, how); err != nil {
+		return nil, err
+	}
 
 	// Build the new list, the added and the changed.
+	var pending *agencyIndex // built on first use
 	n := 0
 	for j := range aggs {
+		if j%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		a := &aggs[j]
 		if i := matchOf[j]; i >= 0 {
 			a.ID, a.Since = old[i].ID, old[i].Since
@@ -161,8 +186,11 @@ func Compare(list sheet.List, old []Agreement, cur []sheet.Record, opt Options) 
 			after := a.Record
 			c := Change{Kind: Added, List: list, AgreementID: a.ID, After: &after}
 			if list == sheet.Participating && len(opt.Pending) > 0 {
+				if pending == nil {
+					pending = newAgencyIndex(opt.Pending)
+				}
 				news[j].full()
-				c.WasPendingSince = pendingSince(&news[j], opt.Pending)
+				c.WasPendingSince = pendingSince(&news[j], pending, opt.Pending)
 			}
 			res.Added = append(res.Added, c)
 		}
@@ -171,22 +199,31 @@ func Compare(list sheet.List, old []Agreement, cur []sheet.Record, opt Options) 
 	if list == sheet.Pending && len(opt.Participating) > 0 {
 		res.OnParticipating = countOn(aggs, opt.Participating)
 	}
+	var participating *agencyIndex // built on first use
 	for i := range old {
+		if i%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		if oldUsed[i] {
 			continue
 		}
 		before := old[i].Record
 		c := Change{Kind: Removed, List: list, AgreementID: old[i].ID, Before: &before}
 		if list == sheet.Pending && len(opt.Participating) > 0 {
+			if participating == nil {
+				participating = newAgencyIndex(opt.Participating)
+			}
 			olds[i].full()
-			c.PromotedTo = promotedTo(&olds[i], opt.Participating)
+			c.PromotedTo = promotedTo(&olds[i], participating, opt.Participating)
 		}
 		res.Removed = append(res.Removed, c)
 	}
 	sortChanges(res.Added)
 	sortChanges(res.Removed)
 	sortChanges(res.Changed)
-	return res
+	return res, nil
 }
 
 // countOn counts the agreements of aggs that list also holds: the same
@@ -215,8 +252,10 @@ type pair struct {
 	how      string
 }
 
-// resolve matches what the exact rounds left, best pairs first.
-func resolve(olds, news []entry, oldUsed []bool, matchOf []int, how []string) {
+// resolve matches what the exact rounds left, best pairs first. Each old
+// agreement is scored against its candidates only (pairCandidates), which
+// include every pair pairScore can accept.
+func resolve(ctx context.Context, olds, news []entry, oldUsed []bool, matchOf []int, how []string) error {
 	var lo, ln []int
 	for i := range olds {
 		if !oldUsed[i] {
@@ -231,31 +270,20 @@ func resolve(olds, news []entry, oldUsed []bool, matchOf []int, how []string) {
 		}
 	}
 	if len(lo) == 0 || len(ln) == 0 {
-		return
+		return nil
 	}
-	// Block by state: a pair across states is a candidate only when the
-	// canonical name and model agree, found through a map.
-	byState := map[string][]int{}
-	byName := map[string][]int{}
-	for _, j := range ln {
-		byState[news[j].rec.State] = append(byState[news[j].rec.State], j)
-		k := news[j].name.key + "\x00" + news[j].rec.Model
-		byName[k] = append(byName[k], j)
-	}
+	col := newCollector(pairIndex(news, ln), len(news))
 	var pairs []pair
-	for _, i := range lo {
-		o := &olds[i]
-		for _, j := range byState[o.rec.State] {
-			if s, h, ok := pairScore(o, &news[j]); ok {
-				pairs = append(pairs, pair{i, j, s, h})
+	for k, i := range lo {
+		if k%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
 		}
-		for _, j := range byName[o.name.key+"\x00"+o.rec.Model] {
-			if news[j].rec.State == o.rec.State {
-				continue
-			}
+		o := &olds[i]
+		for _, j := range pairCandidates(col, o) {
 			if s, h, ok := pairScore(o, &news[j]); ok {
-				pairs = append(pairs, pair{i, j, s, h})
+				pairs = append(pairs, pair{i, int(j), s, h})
 			}
 		}
 	}
@@ -276,11 +304,12 @@ func resolve(olds, news []entry, oldUsed []bool, matchOf []int, how []string) {
 		matchOf[p.new] = p.old
 		how[p.new] = p.how
 	}
+	return nil
 }
 
 // knownModel reports whether m is one of the normalized model constants.
 func knownModel(m string) bool {
-	return m == sheet.JailEnforcement || m == sheet.WarrantServiceOfficer || m == sheet.TaskForce
+	return sheet.ValidModel(m)
 }
 
 // pairScore decides whether old agreement o and new record n may be the
@@ -311,24 +340,33 @@ func pairScore(o, n *entry) (float64, string, bool) {
 	moaSame := ro.MOAURL != "" && strings.EqualFold(ro.MOAURL, rn.MOAURL) && strings.Contains(strings.ToLower(ro.MOAURL), ".pdf")
 	signedSame := ro.Signed != "" && ro.Signed == rn.Signed
 	sameName := o.name.key == n.name.key
-	sim := similarity(o.name.key, n.name.key)
-	ov := overlap(o.name.toks, n.name.toks)
-
-	score := ov + sim
-	if moaSame {
-		score += 2
+	// The overlap is needed by one rule and the score; the score, with its
+	// full edit distance of the names, only once a rule has accepted.
+	ov, ovDone := 0.0, false
+	overlapOnce := func() float64 {
+		if !ovDone {
+			ov, ovDone = overlap(o.name.toks, n.name.toks), true
+		}
+		return ov
 	}
-	if signedSame {
-		score += 1
-	}
-	if ro.Signed != "" && rn.Signed != "" && ro.Signed != rn.Signed {
-		score -= 0.5
-	}
-	if normSpace(ro.Type) == normSpace(rn.Type) {
-		score += 0.2
-	}
-	if c1, c2 := countyOf(ro), countyOf(rn); c1 != "" && c1 == c2 {
-		score += 0.3
+	score := func() float64 {
+		score := overlapOnce() + similarity(o.name.key, n.name.key)
+		if moaSame {
+			score += 2
+		}
+		if signedSame {
+			score += 1
+		}
+		if ro.Signed != "" && rn.Signed != "" && ro.Signed != rn.Signed {
+			score -= 0.5
+		}
+		if normSpace(ro.Type) == normSpace(rn.Type) {
+			score += 0.2
+		}
+		if c1, c2 := countyOf(ro), countyOf(rn); c1 != "" && c1 == c2 {
+			score += 0.3
+		}
+		return score
 	}
 
 	if ro.State != rn.State {
@@ -342,30 +380,30 @@ func pairScore(o, n *entry) (float64, string, bool) {
 		if how == "" {
 			how = MatchState
 		}
-		return score, how, true
+		return score(), how, true
 	}
 	if how == MatchModel {
 		// A fixed model label is only believed for the same agency.
 		if !sameName && !moaSame {
 			return 0, "", false
 		}
-		return score, how, true
+		return score(), how, true
 	}
 	if moaSame && (len(o.name.distinct) == 0 && len(n.name.distinct) == 0 || correspondNear(o, n)) {
 		// The same MOA document, and a word of the name in common: ICE
 		// has pasted one agency's link on another's row, so the link
 		// alone does not carry identity.
-		return score, MatchMOA, true
+		return score(), MatchMOA, true
 	}
-	if correspondAll(o.name.distinct, n.name.distinct) && kindsAgree(o.name.kinds, n.name.kinds) && ov >= minOverlap(o, n) {
-		return score, MatchName, true
+	if correspondAll(o.name.distinct, n.name.distinct) && kindsAgree(o.name.kinds, n.name.kinds) && overlapOnce() >= minOverlap(o, n) {
+		return score(), MatchName, true
 	}
 	if o.name.core != "" && o.name.core == n.name.core {
 		// The names differ only in the state's own code or name.
-		return score, MatchName, true
+		return score(), MatchName, true
 	}
 	if signedSame && correspondNear(o, n) {
-		return score, MatchSigned, true
+		return score(), MatchSigned, true
 	}
 	return 0, "", false
 }
@@ -491,20 +529,20 @@ func sameAgency(a, b *entry) bool {
 	return correspondAll(a.name.distinct, b.name.distinct) && kindsAgree(a.name.kinds, b.name.kinds) && overlap(a.name.toks, b.name.toks) >= minOverlap(a, b)
 }
 
-// bestAgency finds the agreement among list naming the same agency as e,
-// preferring one of the same model; it returns its index or -1.
-func bestAgency(e *entry, list []Agreement) int {
+// bestAgency finds the agreement among list (indexed by ai) naming the
+// same agency as e, preferring one of the same model, then the first in
+// list order; it returns its index or -1.
+func bestAgency(e *entry, ai *agencyIndex, list []Agreement) int {
 	best := -1
-	for i := range list {
-		c := entry{rec: &list[i].Record, name: prepare(list[i].Agency, list[i].State, list[i].StateName)}
-		if !sameAgency(e, &c) {
+	for _, i := range ai.candidates(e) {
+		if !sameAgency(e, &ai.entries[i]) {
 			continue
 		}
 		if list[i].Model == e.rec.Model {
-			return i
+			return int(i)
 		}
 		if best < 0 {
-			best = i
+			best = int(i)
 		}
 	}
 	return best
@@ -512,8 +550,8 @@ func bestAgency(e *entry, list []Agreement) int {
 
 // pendingSince returns the Since of the pending agreement naming the
 // agency of a new participating agreement, or "".
-func pendingSince(e *entry, pending []Agreement) string {
-	if i := bestAgency(e, pending); i >= 0 {
+func pendingSince(e *entry, ai *agencyIndex, pending []Agreement) string {
+	if i := bestAgency(e, ai, pending); i >= 0 {
 		if s := pending[i].Since; s != "" {
 			return s
 		}
@@ -524,8 +562,8 @@ func pendingSince(e *entry, pending []Agreement) string {
 
 // promotedTo returns the id of the participating agreement naming the
 // agency of a removed pending agreement, or "".
-func promotedTo(e *entry, participating []Agreement) string {
-	if i := bestAgency(e, participating); i >= 0 {
+func promotedTo(e *entry, ai *agencyIndex, participating []Agreement) string {
+	if i := bestAgency(e, ai, participating); i >= 0 {
 		return participating[i].ID
 	}
 	return ""
