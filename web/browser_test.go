@@ -145,8 +145,10 @@ func TestBrowser(t *testing.T) {
 	run("phone overview", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)),
 		chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`svg.chart`)))
 	shot("overview-phone.png")
-	for _, page := range []string{"/", "/snapshots", "/changes"} {
-		run("phone "+page, chromedp.Navigate(ts.URL+page))
+	// Every HTML page, with a long agency name among the results.
+	harrisID := fx.agreementID(t, harris.Agency)
+	for _, page := range []string{"/", "/changes", "/agreements/" + harrisID, "/states/TX", "/snapshots", "/search?q=county"} {
+		run("phone "+page, chromedp.Navigate(ts.URL+page), chromedp.WaitVisible(chromedp.CSS(`main`)))
 		wide, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
 		if err != nil {
 			t.Fatalf("measure %s: %v", page, err)

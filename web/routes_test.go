@@ -1,0 +1,125 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestEveryRoute hits every route the server registers over loopback, on
+// a real store filled through store.Commit: a good request and the bad
+// input each route can get (unknown id, bad filter, wrong method). A route
+// added without a case here fails the test.
+func TestEveryRoute(t *testing.T) {
+	fx := newFixture(t)
+	srv, ts := newTestServer(t, fx.st, fx.at)
+	harrisID := url.PathEscape(fx.agreementID(t, harris.Agency))
+	snap := strconv.FormatUint(fx.part2.ID, 10)
+	const (
+		jsonType = "application/json"
+		htmlType = "text/html"
+		textType = "text/plain"
+		atomType = "application/atom+xml"
+		xlsx     = xlsxType
+	)
+	tests := []struct {
+		method, path string
+		status       int
+		ctype        string
+		want         string // in the body
+	}{
+		{"GET", "/api/v1/agreements", 200, jsonType, `"agreements":[`},
+		{"GET", "/api/v1/agreements?list=pending&state=ok", 200, jsonType, "Tulsa"},
+		{"GET", "/api/v1/agreements?list=all", 400, jsonType, "list takes participating or pending"},
+		{"POST", "/api/v1/agreements", 405, jsonType, "method not allowed"},
+		{"GET", "/api/v1/agreements/" + harrisID, 200, jsonType, `"agreement":`},
+		{"GET", "/api/v1/agreements/no-such-id", 404, jsonType, `"error":"not found"`},
+		{"GET", "/api/v1/search?q=harris", 200, jsonType, "Harris County"},
+		{"GET", "/api/v1/search", 400, jsonType, "q is required"},
+		{"GET", "/api/v1/changes?kind=added", 200, jsonType, `"changes":[`},
+		{"GET", "/api/v1/changes?kind=signed", 400, jsonType, "kind takes added"},
+		{"PUT", "/api/v1/changes", 405, jsonType, "method not allowed"},
+		{"GET", "/api/v1/snapshots", 200, jsonType, `"snapshots":[`},
+		{"GET", "/api/v1/snapshots/" + snap, 200, jsonType, fx.part2.SHA256},
+		{"GET", "/api/v1/snapshots/abc", 404, jsonType, `"error"`},
+		{"GET", "/api/v1/snapshots/999", 404, jsonType, `"error"`},
+		{"DELETE", "/api/v1/snapshots/" + snap, 405, jsonType, "method not allowed"},
+		{"GET", "/api/v1/snapshots/" + snap + "/file", 200, xlsx, "PK"},
+		{"GET", "/api/v1/snapshots/999/file", 404, jsonType, `"error"`},
+		{"GET", "/api/v1/openapi.json", 200, jsonType, `"openapi"`},
+		{"OPTIONS", "/api/v1/changes", 204, "", ""},
+		{"GET", "/api/v1/nothing", 404, jsonType, "no such endpoint"},
+		{"GET", "/feed.atom?state=TX", 200, atomType, "<feed"},
+		{"GET", "/feed.atom?state=Texas", 400, jsonType, "state takes two-letter codes"},
+		{"POST", "/feed.atom", 405, textType, "method not allowed"},
+		{"OPTIONS", "/feed.atom", 204, "", ""},
+		{"GET", "/healthz", 200, jsonType, `"status":"ok"`},
+		{"POST", "/healthz", 405, textType, "method not allowed"},
+		{"GET", "/metrics", 200, textType, "watch287g_agreements"},
+		{"POST", "/metrics", 405, textType, "method not allowed"},
+		{"GET", "/", 200, htmlType, "Active participating agreements"},
+		{"POST", "/", 405, textType, "method not allowed"},
+		{"GET", "/changes?state=FL", 200, htmlType, "Alachua County"},
+		{"GET", "/changes?since=yesterday", 400, htmlType, "since takes a date"},
+		{"GET", "/agreements/" + harrisID, 200, htmlType, "Every published version"},
+		{"GET", "/agreements/no-such-id", 404, htmlType, "Not found"},
+		{"GET", "/states/tx", 200, htmlType, "Travis County"},
+		{"GET", "/states/ZZ", 404, htmlType, "Not found"},
+		{"GET", "/snapshots", 200, htmlType, "participatingAgencies02012025pm.xlsx"},
+		{"GET", "/search?q=tulsa", 200, htmlType, "Tulsa Police Department"},
+		{"GET", "/search?q=" + strings.Repeat("x", MaxSearchQuery+1), 400, htmlType, "q takes at most"},
+		{"GET", "/static/style.css", 200, "text/css", "@media"},
+		{"GET", "/static/nothing.css", 404, textType, "not found"},
+		{"GET", "/wp-admin", 404, htmlType, "Not found"},
+	}
+	covered := map[string]bool{}
+	for _, tc := range tests {
+		t.Run(tc.method+" "+tc.path[:min(len(tc.path), 60)], func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), tc.method, ts.URL+tc.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, pattern := srv.mux.Handler(req)
+			covered[pattern] = true
+			resp, body := get(t, ts, tc.method, tc.path, nil)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("got status %d, want %d (%.300s)", resp.StatusCode, tc.status, body)
+			}
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, tc.ctype) {
+				t.Errorf("got Content-Type %q, want %s", ct, tc.ctype)
+			}
+			if !strings.Contains(string(body), tc.want) {
+				t.Errorf("got body %.300s, want it to contain %q", body, tc.want)
+			}
+			if tc.ctype == jsonType && tc.status >= 400 {
+				var e ErrorResponse
+				if err := json.Unmarshal(body, &e); err != nil || e.Error == "" {
+					t.Errorf("got body %q (%v), want a JSON error", body, err)
+				}
+			}
+			if tc.ctype == htmlType && !strings.Contains(string(body), `<html lang="en">`) {
+				t.Errorf("got %.200s, want a whole page", body)
+			}
+		})
+	}
+
+	// Every pattern registered in routes() has a case above.
+	src, err := os.ReadFile("web.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := regexp.MustCompile(`m\.Handle(?:Func)?\("([^"]+)"`).FindAllStringSubmatch(string(src), -1)
+	if len(routes) < 20 {
+		t.Fatalf("found %d routes in web.go, want the whole list", len(routes))
+	}
+	for _, m := range routes {
+		if !covered[m[1]] {
+			t.Errorf("route %q has no case in TestEveryRoute", m[1])
+		}
+	}
+}
