@@ -24,7 +24,7 @@ type filterSet struct{ kind, list bool }
 
 func (f *filterFlags) register(fs *flag.FlagSet, with filterSet) {
 	fs.StringVar(&f.states, "state", "", "comma-separated USPS `codes` (TX,FL)")
-	fs.StringVar(&f.models, "model", "", "comma-separated `models`: jail_enforcement, warrant_service_officer, task_force")
+	fs.StringVar(&f.models, "model", "", "comma-separated `models`: "+strings.Join(sheet.ModelIDs(), ", "))
 	if with.kind {
 		fs.StringVar(&f.kinds, "kind", "", "comma-separated `kinds`: added, removed, changed")
 	}
@@ -38,6 +38,11 @@ func (f *filterFlags) filter() (diff.Filter, error) {
 	var out diff.Filter
 	out.States = splitList(strings.ToUpper(f.states))
 	out.Models = splitList(f.models)
+	for _, m := range out.Models {
+		if !sheet.ValidModel(m) {
+			return out, fmt.Errorf("%w: --model takes %s; not %q", errUsage, strings.Join(sheet.ModelIDs(), ", "), m)
+		}
+	}
 	for _, k := range splitList(f.kinds) {
 		kind := diff.Kind(k)
 		if !slices.Contains([]diff.Kind{diff.Added, diff.Removed, diff.Changed}, kind) {
@@ -52,8 +57,8 @@ func (f *filterFlags) filter() (diff.Filter, error) {
 		out.Lists = append(out.Lists, l)
 	}
 	for _, s := range out.States {
-		if len(s) != 2 {
-			return out, fmt.Errorf("%w: --state takes two-letter codes like TX; not %q", errUsage, s)
+		if !sheet.ValidState(s) {
+			return out, fmt.Errorf("%w: --state takes USPS codes like TX; not %q", errUsage, s)
 		}
 	}
 	return out, nil

@@ -21,7 +21,6 @@ import (
 	"github.com/watch287g/watch287g/scraper/scrapertest"
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
-	"github.com/watch287g/watch287g/tracker"
 )
 
 // manifestRow is one line of the corpus's manifest.tsv: the truth the
@@ -377,10 +376,10 @@ func TestPollBytes(t *testing.T) {
 	if got := len(checks2) - len(checks1); got != 1 {
 		t.Fatalf("check records written by an unchanged poll: got %d, want 1", got)
 	}
-	if got, want := string(checks2[0].Outcome), tracker.CheckNotModified; got != want {
+	if got, want := checks2[0].Outcome, store.CheckNotModified; got != want {
 		t.Errorf("unchanged poll's check outcome: got %q, want %q", got, want)
 	}
-	if got, want := checks1[0].Outcome, tracker.CheckDownloaded; got != want {
+	if got, want := checks1[0].Outcome, store.CheckDownloaded; got != want {
 		t.Errorf("first poll's check outcome: got %q, want %q", got, want)
 	}
 	rec, err := json.Marshal(checks2[0]) // newest first
