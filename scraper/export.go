@@ -2,7 +2,7 @@ package scraper
 
 import (
 	"bytes"
-	"errors"
+	"context"
 	"fmt"
 	"net/url"
 
@@ -42,14 +42,5 @@ func CheckWorkbook(body []byte) (parsed *sheet.File, parseErr, err error) {
 	if !bytes.HasPrefix(body, zipMagic) {
 		return nil, nil, fmt.Errorf("%w: body starts %q", ErrNotWorkbook, snippet(body))
 	}
-	parsed, err = safeParse(sheet.Parse, body)
-	switch {
-	case err == nil:
-		return parsed, nil, nil
-	case errors.Is(err, sheet.ErrNoHeader):
-		return nil, err, nil
-	case errors.Is(err, sheet.ErrTooLarge):
-		return nil, nil, fmt.Errorf("%w: %w", ErrTooLarge, err)
-	}
-	return nil, nil, fmt.Errorf("%w: %w", ErrNotWorkbook, err)
+	return readWorkbook(context.Background(), sheet.ParseContext, body)
 }

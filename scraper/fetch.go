@@ -366,12 +366,18 @@ func (c *cycle) download(ctx context.Context, l link, validators func(string) (s
 		return nil, err
 	}
 	f.Body = r.body
-	parsed, err := safeParse(func(b []byte) (*sheet.File, error) { return c.s.parse(ctx, b) }, r.body)
+	parsed, parseErr, err := readWorkbook(ctx, c.s.parse, r.body)
 	switch {
 	case ctx.Err() != nil:
-		// Cancelled while reading: not a verdict on the file.
-		return nil, ctx.Err()
-	case err == nil:
+		return nil, err
+	case err != nil:
+		c.fail(r.check, err)
+		return nil, err
+	case parseErr != nil:
+		// Archived and quarantined downstream, not a download failure.
+		f.ParseErr = parseErr
+		c.warn(fmt.Sprintf("%s: %s: %v", known, f.Name, parseErr))
+	default:
 		f.Parsed = parsed
 		if parsed.List != "" {
 			f.List = parsed.List
@@ -379,20 +385,29 @@ func (c *cycle) download(ctx context.Context, l link, validators func(string) (s
 		if parsed.List != "" && parsed.List != l.list {
 			c.warn(fmt.Sprintf("%s: the %s link serves a %s list (by its columns); the columns win", known, l.list, parsed.List))
 		}
-	case errors.Is(err, sheet.ErrNoHeader):
-		// Archived and quarantined downstream, not a download failure.
-		f.ParseErr = err
-		c.warn(fmt.Sprintf("%s: %s: %v", known, escape.Terminal(f.Name), err))
-	case errors.Is(err, sheet.ErrTooLarge):
-		err = classifyAs(ErrTooLarge, err)
-		c.fail(r.check, err)
-		return nil, err
-	default:
-		err = classifyAs(ErrNotWorkbook, err)
-		c.fail(r.check, err)
-		return nil, err
 	}
 	return f, nil
+}
+
+// readWorkbook reads a body that starts as a zip does and judges it, as
+// every download (live or archived) is judged: parsed; or parseErr, a
+// header the reader does not recognise (such a file is archived and
+// quarantined); or err, a file to refuse (ErrTooLarge over the reader's
+// caps, ErrNotWorkbook corrupt), or ctx's error when the read was
+// cancelled, which is no verdict on the file.
+func readWorkbook(ctx context.Context, parse func(context.Context, []byte) (*sheet.File, error), body []byte) (parsed *sheet.File, parseErr, err error) {
+	parsed, err = safeParse(func(b []byte) (*sheet.File, error) { return parse(ctx, b) }, body)
+	switch {
+	case ctx.Err() != nil:
+		return nil, nil, ctx.Err()
+	case err == nil:
+		return parsed, nil, nil
+	case errors.Is(err, sheet.ErrNoHeader):
+		return nil, err, nil
+	case errors.Is(err, sheet.ErrTooLarge):
+		return nil, nil, classifyAs(ErrTooLarge, err)
+	}
+	return nil, nil, classifyAs(ErrNotWorkbook, err)
 }
 
 // parse runs the reader, turning a panic on hostile bytes into an error:
