@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/store"
 )
 
@@ -85,7 +87,7 @@ func (n *Notifier) Deliver(ctx context.Context, now time.Time) error {
 			continue
 		}
 		switch {
-		case strings.HasPrefix(rec, "webhook:"):
+		case strings.HasPrefix(rec, PrefixWebhook):
 			for _, d := range changes {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -94,7 +96,7 @@ func (n *Notifier) Deliver(ctx context.Context, now time.Time) error {
 					return err
 				}
 			}
-		case strings.HasPrefix(rec, "email:"):
+		case strings.HasPrefix(rec, PrefixEmail):
 			if err := n.deliverEmail(ctx, rec, changes, now); err != nil {
 				return err
 			}
@@ -134,7 +136,7 @@ func (n *Notifier) deliverWebhook(ctx context.Context, d store.Delivery, now tim
 		}
 		return n.fail(ctx, d, err, now, n.opt.WebhookMaxAge)
 	}
-	n.log.Info("webhook delivered", "delivery_id", d.ID, "url", hook.URL, "event", event)
+	n.log.Info("webhook delivered", "delivery_id", d.ID, "url", escape.RedactURL(hook.URL), "event", event)
 	return n.markSent(ctx, []uint64{d.ID}, now)
 }
 
@@ -250,57 +252,108 @@ func (n *Notifier) digestDue(ctx context.Context, sub Subscriber, now time.Time)
 	return today, last != today, nil
 }
 
-// deliverAlert sends an operator alert (or an alert addressed to a
-// subscriber or webhook) through every channel of its recipient.
-func (n *Notifier) deliverAlert(ctx context.Context, d store.Delivery, now time.Time) error {
-	var to []string
-	var hookURL, secret string
-	switch rec := d.Recipient; {
-	case rec == OperatorRecipient:
-		to, hookURL = n.opt.Operator.Email, n.opt.Operator.Webhook
-	case strings.HasPrefix(rec, "email:"):
-		if s, ok := n.subs[rec]; ok {
-			to = []string{s.Email}
+// alertChannel is the one channel an alert delivery goes through.
+type alertChannel struct {
+	to      []string // email recipients, or
+	hookURL string   // a webhook
+	secret  string
+	maxAge  time.Duration
+}
+
+// alertChannel resolves an alert's recipient id against the configuration;
+// false when the recipient is no longer configured.
+func (n *Notifier) alertChannel(rec string) (alertChannel, bool) {
+	switch {
+	case strings.HasPrefix(rec, PrefixOperatorEmail):
+		addr := strings.TrimPrefix(rec, PrefixOperatorEmail)
+		if slices.Contains(n.opt.Operator.Email, addr) {
+			return alertChannel{to: []string{addr}, maxAge: n.opt.EmailMaxAge}, true
 		}
-	case strings.HasPrefix(rec, "webhook:"):
+	case strings.HasPrefix(rec, PrefixOperatorWebhook):
+		if u := strings.TrimPrefix(rec, PrefixOperatorWebhook); u != "" && u == n.opt.Operator.Webhook {
+			return alertChannel{hookURL: u, maxAge: n.opt.WebhookMaxAge}, true
+		}
+	case strings.HasPrefix(rec, PrefixEmail):
+		if s, ok := n.subs[rec]; ok {
+			return alertChannel{to: []string{s.Email}, maxAge: n.opt.EmailMaxAge}, true
+		}
+	case strings.HasPrefix(rec, PrefixWebhook):
 		if h, ok := n.hooks[rec]; ok {
-			hookURL, secret = h.URL, h.Secret
+			return alertChannel{hookURL: h.URL, secret: h.Secret, maxAge: n.opt.WebhookMaxAge}, true
 		}
 	}
-	if len(to) == 0 && hookURL == "" {
+	return alertChannel{}, false
+}
+
+// deliverAlert sends an alert through the one channel its recipient
+// names. An alert for the operator as a whole is first split into one
+// delivery per channel.
+func (n *Notifier) deliverAlert(ctx context.Context, d store.Delivery, now time.Time) error {
+	if d.Recipient == OperatorRecipient {
+		return n.splitOperatorAlert(ctx, d, now)
+	}
+	ch, ok := n.alertChannel(d.Recipient)
+	if !ok {
 		return n.dropUnconfigured(ctx, d, now)
 	}
-	var errs []error
-	if len(to) > 0 {
-		errs = append(errs, n.send(ctx, to, alertMessage(d), n.messageID([]uint64{d.ID}), now))
-	}
-	if hookURL != "" {
-		body, event, err := alertBody(d)
-		if err == nil {
-			err = n.post(ctx, hookURL, secret, event, strconv.FormatUint(d.ID, 10), body)
-		}
-		errs = append(errs, err)
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := n.sendAlert(ctx, ch, d, now); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return n.fail(ctx, d, err, now, n.opt.WebhookMaxAge)
+		return n.fail(ctx, d, err, now, ch.maxAge)
 	}
-	n.log.Info("alert delivered", "delivery_id", d.ID, "kind", d.Alert.Kind, "recipient", d.Recipient)
+	n.log.Info("alert delivered", "delivery_id", d.ID, "kind", d.Alert.Kind, "recipient", shownRecipient(d.Recipient))
 	return n.markSent(ctx, []uint64{d.ID}, now)
 }
 
-// alertMessage renders an operator alert as plain text. The store's
-// quarantine alerts can quote file names, so the subject is flattened.
-func alertMessage(d store.Delivery) message {
-	subject := oneLine(d.Alert.Subject)
-	if len(subject) > 200 {
-		subject = subject[:200]
+// splitOperatorAlert turns an alert for OperatorRecipient into one
+// delivery per operator channel, marks the original sent, and sends the
+// new ones. A crash between queueing the copies and marking the original
+// repeats the split, so an operator may then get that alert twice on a
+// channel; never none.
+func (n *Notifier) splitOperatorAlert(ctx context.Context, d store.Delivery, now time.Time) error {
+	recs := n.Operators()
+	if len(recs) == 0 {
+		return n.dropUnconfigured(ctx, d, now)
 	}
-	text := fmt.Sprintf("%s\n\n%s\n\n-- \nwatch287g operator alert (%s), raised %s, delivery %d\n",
-		subject, d.Alert.Body, d.Alert.Kind, d.CreatedAt.UTC().Format(time.RFC3339), d.ID)
-	return message{Subject: "[watch287g] " + subject, Text: text}
+	var split []store.Delivery
+	for _, rec := range recs {
+		nd, err := n.out.EnqueueAlert(ctx, rec, *d.Alert, now)
+		if err != nil {
+			return fmt.Errorf("notify: split alert %d for %s: %w", d.ID, shownRecipient(rec), err)
+		}
+		split = append(split, nd)
+	}
+	if err := n.markSent(ctx, []uint64{d.ID}, now); err != nil {
+		return err
+	}
+	for _, nd := range split {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := n.deliverAlert(ctx, nd, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sendAlert sends one alert through one channel. A delivery with no id
+// (sent outside the outbox because the store failed) gets a Message-ID and
+// webhook delivery id of its own.
+func (n *Notifier) sendAlert(ctx context.Context, ch alertChannel, d store.Delivery, now time.Time) error {
+	ids, delivery := []uint64{d.ID}, strconv.FormatUint(d.ID, 10)
+	if d.ID == 0 {
+		ids, delivery = nil, "direct-"+strconv.FormatInt(now.UnixNano(), 10)
+	}
+	if len(ch.to) > 0 {
+		return n.send(ctx, ch.to, alertMessage(d), n.messageID(ids), now)
+	}
+	body, event, err := alertBody(d)
+	if err != nil {
+		return err
+	}
+	return n.post(ctx, ch.hookURL, ch.secret, event, delivery, body)
 }
 
 // fail records a failed attempt: retried with backoff until maxAge after
@@ -314,23 +367,18 @@ func (n *Notifier) fail(ctx context.Context, d store.Delivery, sendErr error, no
 		// One last attempt at the deadline rather than none.
 		next = deadline
 	}
-	errText := sendErr.Error()
-	n.log.Warn("delivery failed", "delivery_id", d.ID, "recipient", d.Recipient,
-		"attempts", d.Attempts+1, "dead", dead, "next_attempt", next, "error", sendErr)
+	// The error may quote a URL with credentials (a receiver's redirect,
+	// a library's message): it is stored and logged redacted.
+	errText := escape.RedactURL(sendErr.Error())
+	n.log.Warn("delivery failed", "delivery_id", d.ID, "recipient", shownRecipient(d.Recipient),
+		"attempts", d.Attempts+1, "dead", dead, "next_attempt", next, "error", errText)
 	if err := n.out.MarkFailed(ctx, d.ID, errText, next, dead); err != nil {
 		return fmt.Errorf("notify: mark %d failed: %w", d.ID, err)
 	}
-	if !dead || d.Recipient == OperatorRecipient || n.Operator() == "" {
+	if !dead || isOperator(d.Recipient) || !n.opt.Operator.Configured() {
 		return nil
 	}
-	a := store.Alert{
-		Kind:    "dead_delivery",
-		Subject: fmt.Sprintf("delivery %d is dead after %d attempts", d.ID, d.Attempts+1),
-		Body: fmt.Sprintf("Delivery %d to %s (change %d), created %s, failed %d times and will not be retried.\n"+
-			"Last error: %s\n\nFix the receiver, then run: watch287g outbox retry %d\n",
-			d.ID, d.Recipient, d.ChangeID, d.CreatedAt.UTC().Format(time.RFC3339), d.Attempts+1, errText, d.ID),
-	}
-	if _, err := n.out.EnqueueAlert(ctx, OperatorRecipient, a, now); err != nil {
+	if err := n.alert(ctx, deadDeliveryAlert(d, errText), now); err != nil {
 		return fmt.Errorf("notify: alert operator of dead delivery %d: %w", d.ID, err)
 	}
 	return nil
@@ -340,7 +388,7 @@ func (n *Notifier) fail(ctx context.Context, d store.Delivery, sendErr error, no
 // configuration; the operator is not alerted, since removing a subscriber
 // is deliberate.
 func (n *Notifier) dropUnconfigured(ctx context.Context, d store.Delivery, now time.Time) error {
-	n.log.Info("delivery dropped: recipient not configured", "delivery_id", d.ID, "recipient", d.Recipient)
+	n.log.Info("delivery dropped: recipient not configured", "delivery_id", d.ID, "recipient", shownRecipient(d.Recipient))
 	if err := n.out.MarkFailed(ctx, d.ID, "recipient is not in the configuration", now, true); err != nil {
 		return fmt.Errorf("notify: mark %d dead: %w", d.ID, err)
 	}
@@ -372,6 +420,16 @@ func randomJitter(d time.Duration) time.Duration {
 		return 0
 	}
 	return rand.N(d)
+}
+
+// shownRecipient is a recipient id as logs and alerts show it: a webhook's
+// id holds its URL, whose credentials are redacted.
+func shownRecipient(id string) string {
+	kind, rest, ok := strings.Cut(id, ":")
+	if !ok {
+		return id
+	}
+	return kind + ":" + escape.RedactURL(rest)
 }
 
 // meta reads a small operator-state value; "" when unset.

@@ -10,21 +10,36 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// mailpitBinary finds mailpit on PATH (CI installs it with `go install
-// tool`) or builds it once per test binary.
+// mailpitDir holds the mailpit this test binary built, if it built one;
+// TestMain removes it.
+var mailpitDir string
+
+// mailpitBinary finds mailpit on PATH or in GOBIN (CI installs it with
+// `go install tool`), or builds it once per test binary.
 var mailpitBinary = sync.OnceValues(func() (string, error) {
 	if p, err := exec.LookPath("mailpit"); err == nil {
 		return p, nil
+	}
+	if out, err := exec.Command("go", "env", "GOBIN", "GOPATH").Output(); err == nil {
+		for _, dir := range strings.Fields(string(out)) {
+			for _, p := range []string{filepath.Join(dir, "mailpit"), filepath.Join(dir, "bin", "mailpit")} {
+				if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+					return p, nil
+				}
+			}
+		}
 	}
 	dir, err := os.MkdirTemp("", "watch287g-mailpit-")
 	if err != nil {
 		return "", err
 	}
+	mailpitDir = dir
 	bin := filepath.Join(dir, "mailpit")
 	out, err := exec.Command("go", "build", "-o", bin, "github.com/axllent/mailpit").CombinedOutput()
 	if err != nil {
@@ -33,12 +48,50 @@ var mailpitBinary = sync.OnceValues(func() (string, error) {
 	return bin, nil
 })
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if mailpitDir != "" {
+		os.RemoveAll(mailpitDir)
+	}
+	os.Exit(code)
+}
+
 // mailpit is one running mailpit on loopback.
 type mailpit struct {
 	smtpPort int
 	api      string
 }
 
+// startMailpit runs a fresh mailpit for one test, with extra flags; the
+// process is killed and waited for when the test ends. It binds port 0
+// and finds the ports it got from /proc, so no port is ever chosen,
+// closed and then reused (another process could take it in between).
+// Where /proc is missing it falls back to chosen ports, retried on a bind
+// failure, and checks that the API answering is this mailpit's.
+func startMailpit(t *testing.T, extra ...string) *mailpit {
+	t.Helper()
+	bin, err := mailpitBinary()
+	if err != nil {
+		t.Fatalf("mailpit is needed for the email tests (CI installs it with `go install tool`): %v", err)
+	}
+	_, procErr := os.Stat("/proc/self/net/tcp")
+	for attempt := 1; ; attempt++ {
+		smtpAddr, httpAddr := "127.0.0.1:0", "127.0.0.1:0"
+		if procErr != nil {
+			smtpAddr, httpAddr = "127.0.0.1:"+strconv.Itoa(freePort(t)), "127.0.0.1:"+strconv.Itoa(freePort(t))
+		}
+		mp, retry := runMailpit(t, bin, smtpAddr, httpAddr, procErr == nil, extra)
+		if mp != nil {
+			return mp
+		}
+		if !retry || attempt == 5 {
+			t.Fatalf("mailpit did not start (attempt %d)", attempt)
+		}
+	}
+}
+
+// freePort is the fallback where /proc is missing: a port free a moment
+// ago (runMailpit retries when it was taken since).
 func freePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -49,24 +102,19 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// startMailpit runs a fresh mailpit for one test, with extra flags.
-func startMailpit(t *testing.T, extra ...string) *mailpit {
+// runMailpit starts one mailpit; it returns nil and whether to retry when
+// it did not come up.
+func runMailpit(t *testing.T, bin, smtpAddr, httpAddr string, useProc bool, extra []string) (*mailpit, bool) {
 	t.Helper()
-	bin, err := mailpitBinary()
-	if err != nil {
-		t.Fatalf("mailpit is needed for the email tests (CI installs it with `go install tool`): %v", err)
-	}
 	dir := t.TempDir()
-	smtpPort, httpPort, pop3Port := freePort(t), freePort(t), freePort(t)
+	db := filepath.Join(dir, "mailpit.db")
 	args := append([]string{
-		"--smtp", "127.0.0.1:" + strconv.Itoa(smtpPort),
-		"--listen", "127.0.0.1:" + strconv.Itoa(httpPort),
-		"--pop3", "127.0.0.1:" + strconv.Itoa(pop3Port),
-		"--database", filepath.Join(dir, "mailpit.db"),
-		"--disable-version-check", "--quiet", "--smtp-disable-rdns",
+		"--smtp", smtpAddr, "--listen", httpAddr, "--pop3", "",
+		"--database", db, "--disable-version-check", "--quiet", "--smtp-disable-rdns",
 	}, extra...)
 	cmd := exec.Command(bin, args...)
-	logf, err := os.Create(filepath.Join(dir, "mailpit.log"))
+	logPath := filepath.Join(dir, "mailpit.log")
+	logf, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,39 +129,102 @@ func startMailpit(t *testing.T, extra ...string) *mailpit {
 		<-exited
 		logf.Close()
 	})
-	mp := &mailpit{smtpPort: smtpPort, api: "http://127.0.0.1:" + strconv.Itoa(httpPort)}
-	deadline := time.Now().Add(30 * time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond) // poll interval, not synchronisation
+	defer tick.Stop()
 	for {
-		resp, err := http.Get(mp.api + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
+		mp := &mailpit{}
+		if useProc {
+			if ports, err := listeningPorts(cmd.Process.Pid); err == nil && len(ports) == 2 {
+				for i, p := range ports {
+					if isMailpitAPI(p, db) {
+						mp.api, mp.smtpPort = "http://127.0.0.1:"+strconv.Itoa(p), ports[1-i]
+					}
+				}
 			}
+		} else if _, port, _ := net.SplitHostPort(httpAddr); isMailpitAPI(atoi(port), db) {
+			_, sp, _ := net.SplitHostPort(smtpAddr)
+			mp.api, mp.smtpPort = "http://"+httpAddr, atoi(sp)
+		}
+		if mp.api != "" && smtpReady(mp.smtpPort) {
+			return mp, false
 		}
 		select {
 		case err := <-exited:
-			log, _ := os.ReadFile(filepath.Join(dir, "mailpit.log"))
-			t.Fatalf("mailpit exited: %v: %s", err, log)
-		case <-time.After(20 * time.Millisecond): // poll interval, not synchronisation
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mailpit did not answer on %s within 30s", mp.api)
+			exited <- err // for the cleanup
+			log, _ := os.ReadFile(logPath)
+			t.Logf("mailpit exited: %v: %s", err, log)
+			return nil, strings.Contains(string(log), "address already in use")
+		case <-ctx.Done():
+			log, _ := os.ReadFile(logPath)
+			t.Fatalf("mailpit did not come up within 30s: %s", log)
+		case <-tick.C:
 		}
 	}
-	// The SMTP listener may come up just after the HTTP one.
-	for {
-		c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(smtpPort))
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+// listeningPorts returns the loopback TCP ports process pid listens on:
+// its socket inodes matched against the kernel's TCP table.
+func listeningPorts(pid int) ([]int, error) {
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return nil, err
+	}
+	inodes := map[string]bool{}
+	for _, fd := range fds {
+		l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		if err == nil && strings.HasPrefix(l, "socket:[") {
+			inodes[strings.TrimSuffix(strings.TrimPrefix(l, "socket:["), "]")] = true
+		}
+	}
+	table, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/tcp", pid))
+	if err != nil {
+		return nil, err
+	}
+	var ports []int
+	for _, line := range strings.Split(string(table), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 10 || f[3] != "0A" || !inodes[f[9]] { // 0A: LISTEN
+			continue
+		}
+		_, hexPort, _ := strings.Cut(f[1], ":")
+		p, err := strconv.ParseUint(hexPort, 16, 16)
 		if err == nil {
-			c.Close()
-			break
+			ports = append(ports, int(p))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mailpit SMTP did not listen on %d: %v", smtpPort, err)
-		}
-		<-time.After(20 * time.Millisecond)
 	}
-	return mp
+	return ports, nil
+}
+
+// isMailpitAPI reports whether port answers as the mailpit whose database
+// is db, not some other server that took the port.
+func isMailpitAPI(port int, db string) bool {
+	if port == 0 {
+		return false
+	}
+	resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/api/v1/info")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var info struct{ Database string }
+	return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&info) == nil && info.Database == db
+}
+
+// smtpReady reports whether port greets as an SMTP server.
+func smtpReady(port int) bool {
+	c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 64)
+	n, _ := c.Read(buf)
+	return strings.HasPrefix(string(buf[:n]), "220 ")
 }
 
 func (mp *mailpit) smtp() SMTP {

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/watch287g/watch287g/diff"
@@ -33,8 +34,23 @@ const (
 	TLSImplicit = "tls"
 )
 
-// OperatorRecipient is the outbox recipient id of the operator: one
-// recipient whose deliveries go to every operator email and webhook.
+// Outbox recipient ids are a kind prefix and an address.
+const (
+	// PrefixEmail + address: a subscriber.
+	PrefixEmail = "email:"
+	// PrefixWebhook + URL: a webhook endpoint.
+	PrefixWebhook = "webhook:"
+	// PrefixOperatorEmail + address: one operator email address.
+	PrefixOperatorEmail = "operator-email:"
+	// PrefixOperatorWebhook + URL: the operator's webhook.
+	PrefixOperatorWebhook = "operator-webhook:"
+)
+
+// OperatorRecipient is the outbox recipient id of the operator as a
+// whole, for the alerts the store raises in a commit (store.Cycle.Operator
+// takes one id). The drain turns such a delivery into one delivery per
+// operator channel (see Operators) before sending anything, so each
+// channel is retried on its own.
 const OperatorRecipient = "operator"
 
 // Defaults for Options.
@@ -64,7 +80,7 @@ type Subscriber struct {
 }
 
 // ID is the subscriber's outbox recipient id.
-func (s Subscriber) ID() string { return "email:" + s.Email }
+func (s Subscriber) ID() string { return PrefixEmail + s.Email }
 
 // Webhook is one endpoint that receives each change as a signed POST.
 type Webhook struct {
@@ -74,7 +90,7 @@ type Webhook struct {
 }
 
 // ID is the webhook's outbox recipient id.
-func (w Webhook) ID() string { return "webhook:" + w.URL }
+func (w Webhook) ID() string { return PrefixWebhook + w.URL }
 
 // SMTP is the mail server email goes through.
 type SMTP struct {
@@ -96,6 +112,21 @@ type Operator struct {
 
 // Configured reports whether the operator has any channel.
 func (o Operator) Configured() bool { return len(o.Email) > 0 || o.Webhook != "" }
+
+// IDs are the outbox recipient ids of the operator's channels: one per
+// email address and one for the webhook. Each channel is its own
+// delivery, so a webhook answering 500 is retried without re-sending the
+// email that already went out.
+func (o Operator) IDs() []string {
+	var ids []string
+	for _, e := range o.Email {
+		ids = append(ids, PrefixOperatorEmail+e)
+	}
+	if o.Webhook != "" {
+		ids = append(ids, PrefixOperatorWebhook+o.Webhook)
+	}
+	return ids
+}
 
 // Outbox is what the notifier needs from the store.
 type Outbox interface {
@@ -134,6 +165,7 @@ type Options struct {
 	// operator is told.
 	StaleAfter time.Duration
 	// HTTPClient posts webhooks; a client with WebhookTimeout when nil.
+	// The notifier uses a copy that never follows redirects.
 	HTTPClient *http.Client
 	// Mailer sends email; an SMTPMailer for SMTP when nil and SMTP.Host
 	// is set.
@@ -156,6 +188,12 @@ type Notifier struct {
 	jitter func(d time.Duration) time.Duration
 	// drain holds one token while a Deliver runs: one drain at a time.
 	drain chan struct{}
+	// healthMu guards the fetch failure streak, which is kept in memory
+	// too (see FetchFailed).
+	healthMu     sync.Mutex
+	streakLoaded bool
+	streak       int
+	failingSince string
 	// drainWaiting, when set, is called when Deliver has to wait for
 	// another drain; tests synchronise on it.
 	drainWaiting func()
@@ -210,9 +248,14 @@ func New(out Outbox, opt Options) (*Notifier, error) {
 		n.log = slog.Default()
 	}
 	n.log = n.log.With("component", "notify")
-	if n.http == nil {
-		n.http = &http.Client{Timeout: opt.WebhookTimeout}
+	// A copy, so the caller's client is not changed, that never follows
+	// a redirect (see ErrRedirect).
+	client := http.Client{Timeout: opt.WebhookTimeout}
+	if n.http != nil {
+		client = *n.http
 	}
+	client.CheckRedirect = noRedirects
+	n.http = &client
 	if opt.SMTP.From != "" {
 		from, err := mail.ParseAddress(opt.SMTP.From)
 		if err != nil {
@@ -256,6 +299,15 @@ func (n *Notifier) Recipients() []store.Recipient {
 		out = append(out, store.Recipient{ID: w.ID(), Filter: w.Filter})
 	}
 	return out
+}
+
+// Operators returns the recipient ids of the operator's channels.
+func (n *Notifier) Operators() []string { return n.opt.Operator.IDs() }
+
+// isOperator reports whether rec is the operator or one of its channels:
+// a dead delivery to the operator raises no alert about itself.
+func isOperator(rec string) bool {
+	return rec == OperatorRecipient || strings.HasPrefix(rec, PrefixOperatorEmail) || strings.HasPrefix(rec, PrefixOperatorWebhook)
 }
 
 // Operator returns OperatorRecipient when an operator channel is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -19,67 +20,87 @@ const (
 	metaStaleAlert   = "stale.alerted_at"
 )
 
-// FetchFailed records one failed fetch cycle. After FailureAlertAfter
-// consecutive failures the operator is told, once per streak.
+// FetchFailed records one failed cycle: the fetch failed, or what was
+// fetched could not be committed. After FailureAlertAfter consecutive
+// failures the operator is told, once per streak.
+//
+// The streak is kept in memory as well as in the store, because the store
+// may be what fails (a full disk): then the streak still counts, and an
+// alert the outbox cannot take is sent at once, outside it.
 func (n *Notifier) FetchFailed(ctx context.Context, fetchErr error, now time.Time) error {
-	streak, err := n.streak(ctx)
-	if err != nil {
-		return err
+	n.healthMu.Lock()
+	defer n.healthMu.Unlock()
+	n.loadStreak(ctx)
+	n.streak++
+	if n.streak == 1 {
+		n.failingSince = now.UTC().Format(time.RFC3339)
 	}
-	streak++
-	if err := n.out.SetMeta(ctx, metaFailures, strconv.Itoa(streak)); err != nil {
-		return fmt.Errorf("notify: record fetch failure: %w", err)
-	}
-	if streak == 1 {
-		if err := n.out.SetMeta(ctx, metaFailingSince, now.UTC().Format(time.RFC3339)); err != nil {
-			return fmt.Errorf("notify: record fetch failure: %w", err)
+	var errs []error
+	if err := n.out.SetMeta(ctx, metaFailures, strconv.Itoa(n.streak)); err != nil {
+		errs = append(errs, fmt.Errorf("notify: record fetch failure: %w", err))
+	} else if n.streak == 1 {
+		if err := n.out.SetMeta(ctx, metaFailingSince, n.failingSince); err != nil {
+			errs = append(errs, fmt.Errorf("notify: record fetch failure: %w", err))
 		}
 	}
-	if streak != n.opt.FailureAlertAfter || n.Operator() == "" {
-		return nil
+	if n.streak == n.opt.FailureAlertAfter && n.opt.Operator.Configured() {
+		errs = append(errs, n.alert(ctx, fetchFailingAlert(n.streak, n.failingSince, fetchErr), now))
 	}
-	since, err := n.meta(ctx, metaFailingSince)
-	if err != nil {
-		return err
-	}
-	a := store.Alert{
-		Kind:    "fetch_failing",
-		Subject: fmt.Sprintf("fetching ICE's 287(g) page failed %d times in a row", streak),
-		Body: fmt.Sprintf("The last %d fetch cycles failed (the first at %s).\nLast error: %v\n\n"+
-			"You will hear again when a fetch succeeds.\n", streak, since, fetchErr),
-	}
-	return n.alert(ctx, a, now)
+	return errors.Join(errs...)
 }
 
 // FetchSucceeded records a successful fetch cycle and, when it ends a
 // streak that was alerted, tells the operator it recovered.
 func (n *Notifier) FetchSucceeded(ctx context.Context, now time.Time) error {
-	streak, err := n.streak(ctx)
-	if err != nil || streak == 0 {
-		return err
-	}
-	since, err := n.meta(ctx, metaFailingSince)
-	if err != nil {
-		return err
-	}
-	if err := n.out.SetMeta(ctx, metaFailures, "0"); err != nil {
-		return fmt.Errorf("notify: record fetch success: %w", err)
-	}
-	if streak < n.opt.FailureAlertAfter || n.Operator() == "" {
+	n.healthMu.Lock()
+	defer n.healthMu.Unlock()
+	n.loadStreak(ctx)
+	streak := n.streak
+	if streak == 0 {
 		return nil
 	}
-	a := store.Alert{
-		Kind:    "recovered",
-		Subject: fmt.Sprintf("fetching works again after %d failures", streak),
-		Body:    fmt.Sprintf("Fetching ICE's 287(g) page succeeded at %s after %d consecutive failures since %s.\n", now.UTC().Format(time.RFC3339), streak, since),
+	n.streak = 0
+	var errs []error
+	if err := n.out.SetMeta(ctx, metaFailures, "0"); err != nil {
+		errs = append(errs, fmt.Errorf("notify: record fetch success: %w", err))
 	}
-	return n.alert(ctx, a, now)
+	if streak >= n.opt.FailureAlertAfter && n.opt.Operator.Configured() {
+		errs = append(errs, n.alert(ctx, recoveredAlert(streak, n.failingSince, now), now))
+	}
+	return errors.Join(errs...)
+}
+
+// loadStreak reads the streak the store kept (from before a restart) the
+// first time it is needed; from then on the memory is authoritative,
+// since only this process writes the store while it holds it.
+func (n *Notifier) loadStreak(ctx context.Context) {
+	if n.streakLoaded {
+		return
+	}
+	n.streakLoaded = true
+	v, err := n.meta(ctx, metaFailures)
+	if err != nil {
+		n.log.Warn("read fetch failure streak; counting from zero", slog.Any("error", err))
+		return
+	}
+	if v != "" {
+		s, err := strconv.Atoi(v)
+		if err != nil || s < 0 {
+			// A corrupt counter restarts the streak rather than failing fetches.
+			n.log.Warn("bad fetch failure counter", "value", v)
+			return
+		}
+		n.streak = s
+	}
+	if since, err := n.meta(ctx, metaFailingSince); err == nil {
+		n.failingSince = since
+	}
 }
 
 // Stale tells the operator when the last successful fetch is older than
 // StaleAfter, at most once per StaleAfter.
 func (n *Notifier) Stale(ctx context.Context, lastSuccess, now time.Time) error {
-	if lastSuccess.IsZero() || now.Sub(lastSuccess) < n.opt.StaleAfter || n.Operator() == "" {
+	if lastSuccess.IsZero() || now.Sub(lastSuccess) < n.opt.StaleAfter || !n.opt.Operator.Configured() {
 		return nil
 	}
 	last, err := n.meta(ctx, metaStaleAlert)
@@ -89,13 +110,7 @@ func (n *Notifier) Stale(ctx context.Context, lastSuccess, now time.Time) error 
 	if t, err := time.Parse(time.RFC3339, last); err == nil && now.Sub(t) < n.opt.StaleAfter {
 		return nil
 	}
-	a := store.Alert{
-		Kind:    "stale",
-		Subject: fmt.Sprintf("no successful fetch for %s", now.Sub(lastSuccess).Round(time.Minute)),
-		Body: fmt.Sprintf("The last successful fetch was at %s, more than %s ago. /healthz answers 503.\n",
-			lastSuccess.UTC().Format(time.RFC3339), n.opt.StaleAfter),
-	}
-	if err := n.alert(ctx, a, now); err != nil {
+	if err := n.alert(ctx, staleAlert(lastSuccess, now, n.opt.StaleAfter), now); err != nil {
 		return err
 	}
 	if err := n.out.SetMeta(ctx, metaStaleAlert, now.UTC().Format(time.RFC3339)); err != nil {
@@ -104,26 +119,31 @@ func (n *Notifier) Stale(ctx context.Context, lastSuccess, now time.Time) error 
 	return nil
 }
 
-func (n *Notifier) streak(ctx context.Context) (int, error) {
-	v, err := n.meta(ctx, metaFailures)
-	if err != nil || v == "" {
-		return 0, err
-	}
-	s, err := strconv.Atoi(v)
-	if err != nil {
-		// A corrupt counter restarts the streak rather than failing fetches.
-		n.log.Warn("bad fetch failure counter", "value", v)
-		return 0, nil
-	}
-	return s, nil
-}
-
+// alert queues a for every operator channel, one delivery each, so a
+// failing webhook never repeats the email. A channel the outbox cannot
+// take it for (the store is failing) gets it at once, outside the outbox:
+// the operator must hear of a broken store.
 func (n *Notifier) alert(ctx context.Context, a store.Alert, now time.Time) error {
-	if _, err := n.out.EnqueueAlert(ctx, OperatorRecipient, a, now); err != nil {
-		return fmt.Errorf("notify: enqueue %s alert: %w", a.Kind, err)
-	}
 	n.log.Warn("operator alert", "kind", a.Kind, "subject", a.Subject)
-	return nil
+	var errs []error
+	for _, rec := range n.Operators() {
+		_, err := n.out.EnqueueAlert(ctx, rec, a, now)
+		if err == nil {
+			continue
+		}
+		n.log.Error("operator alert not queued; sending it now", "kind", a.Kind,
+			"recipient", shownRecipient(rec), slog.Any("error", err))
+		ch, ok := n.alertChannel(rec)
+		if !ok {
+			continue
+		}
+		d := store.Delivery{Recipient: rec, Alert: &a, CreatedAt: now}
+		if serr := n.sendAlert(ctx, ch, d, now); serr != nil {
+			errs = append(errs, fmt.Errorf("notify: %s alert to %s: not queued (%w), not sent (%w)",
+				a.Kind, shownRecipient(rec), err, serr))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Test sends a sample message through each configured channel, outside

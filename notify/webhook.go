@@ -11,9 +11,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/store"
 )
 
@@ -30,6 +32,15 @@ const maxResponseBody = 64 << 10
 
 // ErrStatus means a webhook receiver answered with a non-2xx status.
 var ErrStatus = errors.New("webhook receiver refused the delivery")
+
+// ErrRedirect means a webhook receiver answered with a redirect. It is
+// never followed: following it would re-POST the body and its signature to
+// an address the operator did not configure.
+var ErrRedirect = errors.New("webhook receiver redirected")
+
+// noRedirects makes a client hand back a 3xx response instead of following
+// it; post turns that response into ErrRedirect.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // ChangePayload is the JSON body of a change webhook: the change as the
 // API shows it, plus the delivery id and the event name.
@@ -59,13 +70,21 @@ func Signature(secret string, body []byte) string {
 }
 
 // post sends one webhook. delivery is the X-Watch287g-Delivery value,
-// stable across retries so receivers can drop repeats.
-func (n *Notifier) post(ctx context.Context, url, secret, event, delivery string, body []byte) error {
+// stable across retries so receivers can drop repeats. Webhook URLs are
+// operator-trusted configuration but may carry credentials (user:pass@,
+// ?token=), so every error names the URL redacted.
+func (n *Notifier) post(ctx context.Context, target, secret, event, delivery string, body []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, n.opt.WebhookTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	shown := escape.RedactURL(target)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("webhook %s: %w", url, err)
+		// url.Parse's errors quote the whole URL.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("webhook %s: %w", shown, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", n.opt.UserAgent)
@@ -76,12 +95,22 @@ func (n *Notifier) post(ctx context.Context, url, secret, event, delivery string
 	}
 	resp, err := n.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("webhook %s: %w", url, err)
+		// *url.Error repeats the full URL, credentials included; keep
+		// only its cause (context errors stay visible to errors.Is).
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("webhook %s: %w", shown, err)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBody))
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return fmt.Errorf("webhook %s: %w: status %d: redirect to %q not followed",
+			shown, ErrRedirect, resp.StatusCode, escape.RedactURL(escape.Terminal(resp.Header.Get("Location"))))
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("webhook %s: %w: status %d", url, ErrStatus, resp.StatusCode)
+		return fmt.Errorf("webhook %s: %w: status %d", shown, ErrStatus, resp.StatusCode)
 	}
 	return nil
 }
@@ -96,9 +125,12 @@ func changeBody(d store.Delivery, ch diff.Change) ([]byte, string, error) {
 	return b, p.Event, nil
 }
 
-// alertBody marshals an alert delivery.
+// alertBody marshals an alert delivery. The alert's data goes as it is,
+// with its subject and body worded (see alertWords).
 func alertBody(d store.Delivery) ([]byte, string, error) {
-	p := AlertPayload{DeliveryID: d.ID, Event: "alert." + d.Alert.Kind, Alert: *d.Alert, CreatedAt: d.CreatedAt}
+	a := *d.Alert
+	a.Subject, a.Body = alertWords(d.Alert)
+	p := AlertPayload{DeliveryID: d.ID, Event: "alert." + string(a.Kind), Alert: a, CreatedAt: d.CreatedAt}
 	b, err := json.Marshal(p)
 	if err != nil {
 		return nil, "", fmt.Errorf("marshal delivery %d: %w", d.ID, err)
