@@ -1,8 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -88,8 +91,8 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 			opt.Participating = p.Agreements
 		}
 	}
-	res := diff.Compare(list, cur.Agreements, f.Records, opt)
-	if err := ctx.Err(); err != nil {
+	res, err := diff.CompareContext(ctx, list, cur.Agreements, f.Records, opt)
+	if err != nil {
 		return admission{}, err
 	}
 	adm := admission{res: res, dropped: res.Dropped(), prevSnapshot: cur.SnapshotID}
@@ -126,6 +129,12 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 		}
 		byID[a.ID] = a
 	}
+	// Agreement records and their change index are written sorted by key
+	// once all changes are known: bbolt splits nodes only at commit, so
+	// tens of thousands of inserts in random key order into one node cost
+	// a memmove each, quadratic in the rows.
+	w.infos = map[string]*AgreementInfo{}
+	var links [][]byte
 	k := 0
 	for _, group := range [][]diff.Change{res.Added, res.Removed, res.Changed} {
 		for i := range group {
@@ -150,9 +159,7 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 			if err := putJSON(w.changes, be64(id), ch); err != nil {
 				return admission{}, err
 			}
-			if err := w.agrChanges.Put(agrChangeKey(ch.AgreementID, id), nil); err != nil {
-				return admission{}, err
-			}
+			links = append(links, agrChangeKey(ch.AgreementID, id))
 			if err := w.noteChange(ch, snap, cur, byID); err != nil {
 				return admission{}, err
 			}
@@ -164,6 +171,15 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 				}
 			}
 			adm.changes = append(adm.changes, *ch)
+		}
+	}
+	if err := w.flushInfos(); err != nil {
+		return admission{}, err
+	}
+	slices.SortFunc(links, bytes.Compare)
+	for _, l := range links {
+		if err := w.agrChanges.Put(l, nil); err != nil {
+			return admission{}, err
 		}
 	}
 	snap.Added, snap.Removed, snap.Changed = len(res.Added), len(res.Removed), len(res.Changed)
@@ -194,8 +210,35 @@ func newInfo(a diff.Agreement, snap *Snapshot) *AgreementInfo {
 	}
 }
 
+// putInfo writes an agreement's record, or holds it for flushInfos while
+// admit collects them.
 func (w *writer) putInfo(info *AgreementInfo) error {
+	if w.infos != nil {
+		w.infos[info.ID] = info
+		return nil
+	}
 	return putJSON(w.agreements, []byte(info.ID), info)
+}
+
+// getInfo reads an agreement's record, held or written.
+func (w *writer) getInfo(id string, info *AgreementInfo) (bool, error) {
+	if held, ok := w.infos[id]; ok {
+		*info = *held
+		return true, nil
+	}
+	return getJSON(w.agreements, []byte(id), info)
+}
+
+// flushInfos writes the held agreement records in key order.
+func (w *writer) flushInfos() error {
+	held := w.infos
+	w.infos = nil
+	for _, id := range slices.Sorted(maps.Keys(held)) {
+		if err := w.putInfo(held[id]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // noteChange brings one agreement's stored identity up to date. Agreements
@@ -205,7 +248,7 @@ func (w *writer) putInfo(info *AgreementInfo) error {
 // now indexes the new list's agreements by id.
 func (w *writer) noteChange(ch *diff.Change, snap *Snapshot, cur *current, now map[string]*diff.Agreement) error {
 	var info AgreementInfo
-	ok, err := getJSON(w.agreements, []byte(ch.AgreementID), &info)
+	ok, err := w.getInfo(ch.AgreementID, &info)
 	if err != nil {
 		return err
 	}

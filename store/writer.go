@@ -19,6 +19,9 @@ type writer struct {
 	cur, snapshotIDs, changes, checks, validators, outbox *bolt.Bucket
 	due                                                   *bolt.Bucket
 	currents                                              map[sheet.List]*current
+	// infos holds agreement records admit writes in key order (see
+	// flushInfos); nil outside that.
+	infos map[string]*AgreementInfo
 }
 
 // appendFill is the fill of buckets whose keys only grow (sequences,
