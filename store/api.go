@@ -231,8 +231,12 @@ func (r *CycleResult) Quarantined() bool {
 // below which to continue (0 starts from the newest).
 type ChangeQuery struct {
 	Filter diff.Filter
-	Since  time.Time // published or detected on/after (zero: no bound)
-	Until  time.Time // before (zero: no bound)
+	// Since and Until are calendar days (UTC; the time of day is ignored),
+	// both inclusive: a change filed on Since, on Until or between them
+	// matches, so Since == Until selects one day. Zero: no bound. A change
+	// is filed under its file's published date (see changeTime).
+	Since time.Time
+	Until time.Time
 	// AgreementID limits to one agreement.
 	AgreementID string
 	Cursor      uint64

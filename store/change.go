@@ -31,13 +31,19 @@ func (q *ChangeQuery) match(ch *diff.Change) bool {
 		return false
 	}
 	t := changeTime(ch)
-	if !q.Since.IsZero() && t.Before(q.Since) {
+	if !q.Since.IsZero() && t.Before(day(q.Since)) {
 		return false
 	}
-	if !q.Until.IsZero() && !t.Before(q.Until) {
+	if !q.Until.IsZero() && !t.Before(day(q.Until).AddDate(0, 0, 1)) {
 		return false
 	}
 	return true
+}
+
+// day is midnight UTC of t's calendar day.
+func day(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // Changes returns the changes q selects, newest first, at most q.Limit of

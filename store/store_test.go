@@ -651,7 +651,14 @@ func TestChangesQuery(t *testing.T) {
 		{"pending list", ChangeQuery{Filter: diff.Filter{Lists: []string{"pending"}}}, 0},
 		{"since june 15", ChangeQuery{Since: time.Date(2025, 6, 15, 0, 0, 0, 0, time.UTC)}, 4},
 		{"until june 15", ChangeQuery{Until: time.Date(2025, 6, 15, 0, 0, 0, 0, time.UTC)}, 8},
-		{"june 10 only", ChangeQuery{Since: time.Date(2025, 6, 10, 0, 0, 0, 0, time.UTC), Until: time.Date(2025, 6, 11, 0, 0, 0, 0, time.UTC)}, 8},
+		{"june 10 to 11", ChangeQuery{Since: time.Date(2025, 6, 10, 0, 0, 0, 0, time.UTC), Until: time.Date(2025, 6, 11, 0, 0, 0, 0, time.UTC)}, 8},
+		// Until is inclusive: since D until D is day D.
+		{"since and until june 10", ChangeQuery{Since: time.Date(2025, 6, 10, 0, 0, 0, 0, time.UTC), Until: time.Date(2025, 6, 10, 0, 0, 0, 0, time.UTC)}, 8},
+		{"since and until june 20", ChangeQuery{Since: time.Date(2025, 6, 20, 0, 0, 0, 0, time.UTC), Until: time.Date(2025, 6, 20, 0, 0, 0, 0, time.UTC)}, 4},
+		{"until june 20", ChangeQuery{Until: time.Date(2025, 6, 20, 0, 0, 0, 0, time.UTC)}, 12},
+		{"until june 9", ChangeQuery{Until: time.Date(2025, 6, 9, 0, 0, 0, 0, time.UTC)}, 0},
+		{"until june 10, time of day ignored", ChangeQuery{Until: time.Date(2025, 6, 10, 7, 30, 0, 0, time.UTC)}, 8},
+		{"since june 10, time of day ignored", ChangeQuery{Since: time.Date(2025, 6, 10, 23, 0, 0, 0, time.UTC)}, 12},
 		{"one agreement", ChangeQuery{AgreementID: "1"}, 1},
 		{"cursor", ChangeQuery{Cursor: all[2].ID}, 9},
 	}
