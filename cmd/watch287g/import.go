@@ -321,8 +321,9 @@ func (p *progress) step(i int, name string) {
 	}
 	const width = 30
 	filled := width * i / p.total
-	if len(name) > 40 {
-		name = name[:40]
+	name = escape.Terminal(name)
+	if r := []rune(name); len(r) > 40 {
+		name = string(r[:40])
 	}
 	fmt.Fprintf(p.w, "\r[%s%s] %d/%d %-40s", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), i, p.total, name)
 }

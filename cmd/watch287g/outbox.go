@@ -55,6 +55,9 @@ func runOutbox(ctx context.Context, a *app, args []string) error {
 		default:
 			continue
 		}
+		// A webhook recipient is its URL, and an error can quote it:
+		// credentials in either never reach printed output.
+		d.Recipient, d.LastError = escape.RedactURL(d.Recipient), escape.RedactURL(d.LastError)
 		ds = append(ds, d)
 	}
 	switch *format {
@@ -79,7 +82,7 @@ func runOutbox(ctx context.Context, a *app, args []string) error {
 		if d.State != store.DeliveryPending {
 			next = "-"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", d.ID, dash(escape.RedactURL(d.Recipient)), dash(changeOrAlert(d)), d.State, d.Attempts, next, dash(escape.RedactURL(d.LastError)))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", d.ID, dash(d.Recipient), dash(changeOrAlert(d)), d.State, d.Attempts, next, dash(d.LastError))
 	}
 	return tw.Flush()
 }

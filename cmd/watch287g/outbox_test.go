@@ -3,12 +3,14 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/watch287g/watch287g/scraper/scrapertest"
 	"github.com/watch287g/watch287g/sheet"
@@ -72,5 +74,37 @@ webhooks:
 	}
 	if out := mustRun(t, "--db", db, "--config", cfg, "outbox"); !strings.Contains(out, "no such deliveries") {
 		t.Errorf("outbox after delivery should be empty:\n%s", out)
+	}
+}
+
+// TestOutboxRedacts checks that a webhook recipient's credentials, in its
+// URL and in the error that quotes it, never reach outbox's output in any
+// format.
+func TestOutboxRedacts(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "w.db")
+	st, err := store.Open(db, store.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook := "https://user:hunter2@hooks.example.org/x?token=s3cr3t"
+	at := time.Date(2025, 9, 2, 14, 0, 0, 0, time.UTC)
+	d, err := st.EnqueueAlert(t.Context(), hook, store.Alert{Kind: store.AlertStale, Subject: "stale"}, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MarkFailed(t.Context(), d.ID, "post "+hook+": 500 Internal Server Error", at.Add(time.Hour), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "json", "csv"} {
+		out := mustRun(t, "--db", db, "outbox", "--format", format)
+		if strings.Contains(out, "hunter2") || strings.Contains(out, "s3cr3t") {
+			t.Errorf("outbox --format %s: got credentials in the output:\n%s", format, out)
+		}
+		if !strings.Contains(out, "hooks.example.org") {
+			t.Errorf("outbox --format %s: got\n%s\nwant the recipient's host", format, out)
+		}
 	}
 }
