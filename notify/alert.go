@@ -78,7 +78,7 @@ func alertWords(a *store.Alert) (subject, body string) {
 	if subject == "" {
 		subject = "operator alert: " + string(a.Kind)
 	}
-	subject = oneLine(escape.Terminal(subject))
+	subject = oneLine(subject)
 	if len(subject) > maxSubject {
 		subject = strings.ToValidUTF8(subject[:maxSubject], "")
 	}
@@ -92,7 +92,7 @@ func quarantineWords(a *store.Alert) (subject, body string) {
 	if list == "" {
 		list = "unreadable"
 	}
-	name := oneLine(escape.Terminal(a.FileName))
+	name := oneLine(a.FileName)
 	var why string
 	switch a.Reason {
 	case string(diff.GuardDrops):
@@ -124,7 +124,7 @@ func quarantineWords(a *store.Alert) (subject, body string) {
 	if a.Reason == string(diff.GuardDrops) {
 		line("Dropped", fmt.Sprintf("%d of %d (snapshot %d)", a.Dropped, a.Previous, a.PreviousSnapshot))
 	}
-	line("Reason", oneLine(escape.Terminal(a.Detail)))
+	line("Reason", oneLine(a.Detail))
 	b.WriteString("\n")
 	if a.Acceptable {
 		fmt.Fprintf(&b, "If the file is genuine, release it with:\n\n    watch287g accept %d\n", a.SnapshotID)

@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/sheet"
 )
 
@@ -113,10 +114,11 @@ func humanDate(s string) string {
 	return s
 }
 
-// oneLine removes control characters (CR, LF, tabs, …) so a value from a
-// spreadsheet cannot forge lines in a text body.
+// oneLine turns runs of control characters (CR, LF, tabs, ESC, …) into
+// one space and drops bidi overrides and invalid UTF-8, so a value from a
+// spreadsheet cannot forge lines in a text body or a header.
 func oneLine(s string) string {
-	return strings.Join(strings.FieldsFunc(s, unicode.IsControl), " ")
+	return escape.StripControl(strings.Join(strings.FieldsFunc(s, unicode.IsControl), " "))
 }
 
 // safeURL keeps only http and https links.
