@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -244,7 +245,11 @@ const maxRawQuery = 2048
 // cached serves render's output from the cache while the version holds,
 // with an ETag derived from the version and the URL. Concurrent requests
 // for one URL share one render.
-func (s *Server) cached(render renderFunc) http.HandlerFunc {
+//
+// params are the query parameters the route reads. The cache key and the
+// request render sees hold those alone, in a canonical order, so
+// "/?x=1", "/?x=2"… cannot each force a render of the overview.
+func (s *Server) cached(render renderFunc, params ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if isCORSPath(r.URL.Path) {
 			setCORS(w.Header())
@@ -260,7 +265,8 @@ func (s *Server) cached(render renderFunc) http.HandlerFunc {
 			s.write(w, r, render(r), "")
 			return
 		}
-		key := r.URL.Path + "?" + r.URL.RawQuery
+		canon := canonicalURL(r.URL, params)
+		key := canon.Path + "?" + canon.RawQuery
 		etag := etagFor(ver, key)
 		if etagMatch(r.Header.Get("If-None-Match"), etag) {
 			// The client holds this version already: no need to render.
@@ -275,13 +281,33 @@ func (s *Server) cached(render renderFunc) http.HandlerFunc {
 			}
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), renderTimeout)
 			defer cancel()
-			return render(r.WithContext(ctx))
+			rr := r.WithContext(ctx)
+			rr.URL = canon
+			return render(rr)
 		})
 		if err != nil {
 			return // the client went away while waiting
 		}
 		s.write(w, r, resp, etag)
 	}
+}
+
+// canonicalURL is u with only params in its query, encoded in key order
+// (a parameter's own values keep their order).
+func canonicalURL(u *url.URL, params []string) *url.URL {
+	c := *u
+	c.RawQuery = ""
+	if len(params) > 0 && u.RawQuery != "" {
+		q := u.Query()
+		keep := url.Values{}
+		for _, p := range params {
+			if v, ok := q[p]; ok {
+				keep[p] = v
+			}
+		}
+		c.RawQuery = keep.Encode()
+	}
+	return &c
 }
 
 // write sends resp, answering 304 when the client holds etag already.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -218,4 +219,40 @@ func TestCacheBounds(t *testing.T) {
 			t.Errorf("got a cached answer of the old version, want a new render")
 		}
 	})
+}
+
+// TestCacheIgnoresUnreadParameters: parameters a route does not read
+// cannot force a render each (a crawler or an attacker adding ?n=1, ?n=2…).
+func TestCacheIgnoresUnreadParameters(t *testing.T) {
+	fx := newFixture(t)
+	srv, ts := newTestServer(t, fx.st, fx.at)
+	var renders atomic.Int64
+	srv.onRender = func(string) { renders.Add(1) }
+	tests := []struct {
+		paths    []string
+		renders  int64
+		sameETag bool
+	}{
+		{[]string{"/?n=1", "/?n=2", "/", "/?utm_source=x"}, 1, true},
+		{[]string{"/changes?state=TX&n=1", "/changes?n=2&state=TX", "/changes?state=TX"}, 1, true},
+		{[]string{"/api/v1/search?q=harris&n=1", "/api/v1/search?n=2&q=harris"}, 1, true},
+		{[]string{"/changes?state=TX", "/changes?state=FL"}, 1, false}, // TX is cached already
+	}
+	for _, tc := range tests {
+		before := renders.Load()
+		var etags []string
+		for _, p := range tc.paths {
+			resp, _ := get(t, ts, http.MethodGet, p, nil)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET %s: got %d, want 200", p, resp.StatusCode)
+			}
+			etags = append(etags, resp.Header.Get("ETag"))
+		}
+		if got := renders.Load() - before; got != tc.renders {
+			t.Errorf("%v: got %d renders, want %d", tc.paths, got, tc.renders)
+		}
+		if tc.sameETag && len(slices.Compact(etags)) != 1 {
+			t.Errorf("%v: got ETags %q, want one", tc.paths, etags)
+		}
+	}
 }

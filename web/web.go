@@ -146,13 +146,20 @@ func New(opt Options) *Server {
 	return s
 }
 
+// The query parameters each cached route reads; the cache ignores others.
+var (
+	changeParams    = []string{"state", "model", "kind", "list", "since", "until", "limit", "cursor"}
+	agreementParams = []string{"list", "state", "model", "at"}
+	searchParams    = []string{"q", "limit", "offset"}
+)
+
 func (s *Server) routes() {
 	m := http.NewServeMux()
 	// API: one file per resource.
-	m.HandleFunc("GET /api/v1/agreements", s.cached(s.apiAgreements))
+	m.HandleFunc("GET /api/v1/agreements", s.cached(s.apiAgreements, agreementParams...))
 	m.HandleFunc("GET /api/v1/agreements/{id}", s.cached(s.apiAgreement))
-	m.HandleFunc("GET /api/v1/search", s.cached(s.apiSearch))
-	m.HandleFunc("GET /api/v1/changes", s.cached(s.apiChanges))
+	m.HandleFunc("GET /api/v1/search", s.cached(s.apiSearch, searchParams...))
+	m.HandleFunc("GET /api/v1/changes", s.cached(s.apiChanges, changeParams...))
 	m.HandleFunc("GET /api/v1/snapshots", s.cached(s.apiSnapshots))
 	m.HandleFunc("GET /api/v1/snapshots/{id}", s.cached(s.apiSnapshot))
 	m.HandleFunc("GET /api/v1/snapshots/{id}/file", s.apiSnapshotFile)
@@ -160,18 +167,18 @@ func (s *Server) routes() {
 	m.HandleFunc("OPTIONS /api/v1/", s.preflight)
 	m.HandleFunc("/api/v1/", s.apiFallback)
 
-	m.HandleFunc("GET /feed.atom", s.cached(s.feed))
+	m.HandleFunc("GET /feed.atom", s.cached(s.feed, changeParams...))
 	m.HandleFunc("OPTIONS /feed.atom", s.preflight)
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.Handle("GET /metrics", s.metricsHandler())
 
 	// Pages for people.
 	m.HandleFunc("GET /{$}", s.cached(s.overview))
-	m.HandleFunc("GET /changes", s.cached(s.changesPage))
+	m.HandleFunc("GET /changes", s.cached(s.changesPage, changeParams...))
 	m.HandleFunc("GET /agreements/{id}", s.cached(s.agreementPage))
 	m.HandleFunc("GET /states/{code}", s.cached(s.statePage))
 	m.HandleFunc("GET /snapshots", s.cached(s.snapshotsPage))
-	m.HandleFunc("GET /search", s.cached(s.searchPage))
+	m.HandleFunc("GET /search", s.cached(s.searchPage, searchParams...))
 	m.Handle("GET /static/", staticHandler())
 	m.HandleFunc("/", s.notFoundPage)
 	s.mux = m
