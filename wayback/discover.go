@@ -10,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/scraper"
@@ -79,9 +80,10 @@ type Discovery struct {
 	Warnings []string
 }
 
-// saveEvery is how many new page captures or links are learnt between
-// calls to save.
-const saveEvery = 20
+// saveInterval is how often Discover hands what it learnt to save: each
+// save is a database transaction (an fsync), and at the archive's pace
+// (one request per Delay) half a minute of page reads is cheap to redo.
+const saveInterval = 30 * time.Second
 
 // Discover finds every distinct capture of ICE's lists: the folder's
 // workbooks by a prefix query, and each list link of every capture of the
@@ -117,12 +119,12 @@ func (c *Client) Discover(ctx context.Context, t Target, st *State, save func(*S
 		add(cs, "folder")
 	}
 
-	pending := 0
+	pending, lastSave := 0, time.Now()
 	flush := func(force bool) error {
-		if save == nil || (pending < saveEvery && !force) || pending == 0 {
+		if save == nil || pending == 0 || (!force && time.Since(lastSave) < saveInterval) {
 			return nil
 		}
-		pending = 0
+		pending, lastSave = 0, time.Now()
 		return save(st)
 	}
 	links := map[string]string{} // link → the page capture that first held it
