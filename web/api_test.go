@@ -142,15 +142,16 @@ func TestChangesAPI(t *testing.T) {
 		query string
 		want  []string // kind:agency, sorted
 	}{
-		"all":              {"", []string{"added:" + cobb.Agency, "added:" + tulsa.Agency, "changed:" + harris.Agency, "removed:" + alachua.Agency}},
-		"kind":             {"?kind=added", []string{"added:" + cobb.Agency, "added:" + tulsa.Agency}},
-		"kinds comma":      {"?kind=added,removed", []string{"added:" + cobb.Agency, "added:" + tulsa.Agency, "removed:" + alachua.Agency}},
-		"kinds repeated":   {"?kind=added&kind=removed", []string{"added:" + cobb.Agency, "added:" + tulsa.Agency, "removed:" + alachua.Agency}},
-		"state":            {"?state=FL", []string{"removed:" + alachua.Agency}},
-		"model":            {"?model=task_force&kind=changed", []string{"changed:" + harris.Agency}},
-		"list":             {"?list=pending", nil},
-		"since after all":  {"?since=2025-03-01", nil},
-		"until before all": {"?until=2025-01-01", nil},
+		"all":                {"", []string{"added:" + cobb.Agency, "added:" + tulsa.Agency, "changed:" + harris.Agency, "removed:" + alachua.Agency}},
+		"kind":               {"?kind=added", []string{"added:" + cobb.Agency, "added:" + tulsa.Agency}},
+		"kinds comma":        {"?kind=added,removed", []string{"added:" + cobb.Agency, "added:" + tulsa.Agency, "removed:" + alachua.Agency}},
+		"kinds repeated":     {"?kind=added&kind=removed", []string{"added:" + cobb.Agency, "added:" + tulsa.Agency, "removed:" + alachua.Agency}},
+		"state":              {"?state=FL", []string{"removed:" + alachua.Agency}},
+		"model":              {"?model=task_force&kind=changed", []string{"changed:" + harris.Agency}},
+		"list":               {"?list=pending", nil},
+		"since after all":    {"?since=2025-03-01", nil},
+		"until before all":   {"?until=2025-01-01", nil},
+		"one day, inclusive": {"?since=2025-02-01&until=2025-02-01", []string{"added:" + cobb.Agency, "added:" + tulsa.Agency, "changed:" + harris.Agency, "removed:" + alachua.Agency}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
