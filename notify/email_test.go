@@ -36,8 +36,8 @@ var hostile = "<script>alert(1)</script> Sheriff\r\nBcc: victim@example.org\r\n"
 
 func TestEmailImmediate(t *testing.T) {
 	mp := startMailpit(t)
-	out := newMemOutbox()
-	n := newTestNotifier(t, out, Options{
+	l := newLists(t)
+	n := newTestNotifier(t, l.st, Options{
 		SMTP: mp.smtp(),
 		Subscribers: []Subscriber{
 			{Email: "tx@example.org", Filter: diff.Filter{States: []string{"TX"}}, Mode: ModeImmediate},
@@ -45,22 +45,38 @@ func TestEmailImmediate(t *testing.T) {
 		},
 	})
 	at := time.Date(2026, 2, 13, 15, 0, 0, 0, time.UTC)
-	recips := n.Recipients()
-	out.add(added("TX", "Harris County Sheriff's Office"), at, recips)
-	out.add(added("CA", "Orange County Sheriff"), at, recips)
-	h := added("TX", hostile)
-	h.Kind, h.Before = diff.Changed, rec("TX", hostile, sheet.TaskForce, "2025-05-08")
-	h.Fields = []string{"signed"}
-	out.add(h, at, recips)
-	end := diff.Change{Kind: diff.Removed, List: sheet.Participating, AgreementID: "ag-end",
-		Before: rec("TX", "Ended Police Department", sheet.WarrantServiceOfficer, "2025-03-01"), BeforePublished: "2026-02-12", AfterPublished: "2026-02-13"}
-	out.add(end, at, recips)
-	promo := diff.Change{Kind: diff.Removed, List: sheet.Pending, AgreementID: "ag-pend", PromotedTo: "ag-signed",
-		Before: &sheet.Record{State: "TX", Agency: "Promoted Constable", Model: sheet.JailEnforcement}, AfterPublished: "2026-02-13"}
-	out.add(promo, at, recips)
-	signed := added("TX", "Was Pending Sheriff")
-	signed.WasPendingSince = "2025-11-04"
-	out.add(signed, at, recips)
+	// Baselines: a participating list of three and a pending list of one.
+	harris := rec("TX", "Harris County Sheriff's Office", sheet.TaskForce, "2026-02-10")
+	orange := rec("CA", "Orange County Sheriff", sheet.TaskForce, "2026-02-10")
+	ended := rec("TX", "Ended Police Department", sheet.WarrantServiceOfficer, "2025-03-01")
+	oldHostile := rec("TX", hostile, sheet.TaskForce, "2025-05-08")
+	newHostile := rec("TX", hostile, sheet.TaskForce, "2026-02-10")
+	constable := rec("TX", "Promoted Constable", sheet.JailEnforcement, "")
+	signedConstable := rec("TX", "Promoted Constable", sheet.JailEnforcement, "2026-02-11")
+	l.commit(t, at.Add(-24*time.Hour), nil,
+		file{sheet.Participating, "2026-02-12", []sheet.Record{*oldHostile, *ended}},
+		file{sheet.Pending, "2025-11-04", []sheet.Record{*constable}})
+	// The next publication: Harris and Orange added, the hostile name's
+	// signed date changed, Ended gone, and the constable signed (added to
+	// participating, moved off pending).
+	changes := l.commit(t, at, n.Recipients(),
+		file{sheet.Participating, "2026-02-13", []sheet.Record{*newHostile, *harris, *orange, *signedConstable}},
+		file{sheet.Pending, "2026-02-13", nil})
+	if len(changes) != 6 {
+		t.Fatalf("got %d changes, want 6: %+v", len(changes), changes)
+	}
+	var harrisID, signedID string
+	for _, ch := range changes {
+		switch {
+		case ch.After != nil && ch.After.Agency == harris.Agency:
+			harrisID = ch.AgreementID
+		case ch.PromotedTo != "":
+			signedID = ch.PromotedTo
+		}
+	}
+	if harrisID == "" || signedID == "" {
+		t.Fatalf("got changes %+v, want Harris added and the constable promoted", changes)
+	}
 
 	if err := n.Deliver(context.Background(), at.Add(time.Minute)); err != nil {
 		t.Fatalf("Deliver: %v", err)
@@ -80,8 +96,8 @@ func TestEmailImmediate(t *testing.T) {
 		t.Errorf("TX subscriber got the CA change")
 	}
 	for _, want := range []string{"Harris County Sheriff's Office", "Model:   Task Force", "Feb 10, 2026",
-		"https://www.ice.gov/moa/TX.pdf", "https://watch.example.org/agreements/ag-TX-Har", "Ended: Ended Police Department",
-		"Signed (moved to participating): Promoted Constable", "https://watch.example.org/agreements/ag-signed",
+		"https://www.ice.gov/moa/TX.pdf", "https://watch.example.org/agreements/" + harrisID, "Ended: Ended Police Department",
+		"Signed (moved to participating): Promoted Constable", "https://watch.example.org/agreements/" + signedID,
 		"pending since Nov 4, 2025", "signed: May 8, 2025 → Feb 10, 2026", "== TX =="} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("text body lacks %q:\n%s", want, m.Text)
@@ -127,7 +143,7 @@ func TestEmailImmediate(t *testing.T) {
 	if !strings.Contains(all[0].Text, "Orange County Sheriff") || !strings.Contains(all[0].Text, "== CA ==") {
 		t.Errorf("unfiltered subscriber lacks the CA change")
 	}
-	if got := len(out.byState(store.DeliveryPending)); got != 0 {
+	if got := len(l.deliveries(t, store.DeliveryPending)); got != 0 {
 		t.Errorf("got %d pending deliveries after the drain, want 0", got)
 	}
 
@@ -142,12 +158,12 @@ func TestEmailImmediate(t *testing.T) {
 
 func TestEmailDigestTiming(t *testing.T) {
 	mp := startMailpit(t)
-	out := newMemOutbox()
+	l := newLists(t)
 	chicago, err := time.LoadLocation("America/Chicago")
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := newTestNotifier(t, out, Options{
+	n := newTestNotifier(t, l.st, Options{
 		SMTP: mp.smtp(),
 		Subscribers: []Subscriber{{Email: "metro@example.org", Mode: ModeDigest, DigestAt: "07:00", Timezone: "America/Chicago",
 			Filter: diff.Filter{States: []string{"TX", "OK"}}}},
@@ -155,9 +171,10 @@ func TestEmailDigestTiming(t *testing.T) {
 	ctx := context.Background()
 	day := func(d, h, m int) time.Time { return time.Date(2026, 2, d, h, m, 0, 0, chicago) }
 
-	out.add(added("TX", "Harris"), day(12, 18, 0), n.Recipients())
-	out.add(added("OK", "Tulsa"), day(13, 2, 0), n.Recipients())
-	out.add(added("CA", "Orange"), day(13, 3, 0), n.Recipients()) // filtered out
+	agency := func(state, name string) sheet.Record { return *rec(state, name, sheet.TaskForce, "2026-02-10") }
+	l.add(t, day(12, 18, 0), n.Recipients(), agency("TX", "Harris"))
+	l.add(t, day(13, 2, 0), n.Recipients(), agency("OK", "Tulsa"))
+	l.add(t, day(13, 3, 0), n.Recipients(), agency("CA", "Orange")) // filtered out
 
 	steps := []struct {
 		name string
@@ -173,7 +190,7 @@ func TestEmailDigestTiming(t *testing.T) {
 	}
 	for _, s := range steps {
 		if s.add != "" {
-			out.add(added("TX", s.add), s.now.Add(-time.Hour), n.Recipients())
+			l.add(t, s.now.Add(-time.Hour), n.Recipients(), agency("TX", s.add))
 		}
 		if err := n.Deliver(ctx, s.now.UTC()); err != nil {
 			t.Fatalf("%s: Deliver: %v", s.name, err)
@@ -214,19 +231,19 @@ func TestEmailTLSModes(t *testing.T) {
 		wantSent int
 	}{{TLSNone, 1}, {TLSStartTLS, 0}} {
 		t.Run(tc.tls, func(t *testing.T) {
-			out := newMemOutbox()
+			l := newLists(t)
 			cfg := mp.smtp()
 			cfg.TLS = tc.tls
-			n := newTestNotifier(t, out, Options{SMTP: cfg, Subscribers: []Subscriber{{Email: tc.tls + "@example.org"}}})
-			out.add(added("TX", "Harris"), at, n.Recipients())
+			n := newTestNotifier(t, l.st, Options{SMTP: cfg, Subscribers: []Subscriber{{Email: tc.tls + "@example.org"}}})
+			l.add(t, at, n.Recipients(), *rec("TX", "Harris", sheet.TaskForce, "2026-02-10"))
 			if err := n.Deliver(ctx, at); err != nil {
 				t.Fatalf("Deliver: %v", err)
 			}
-			if got := len(out.byState(store.DeliverySent)); got != tc.wantSent {
+			if got := len(l.deliveries(t, store.DeliverySent)); got != tc.wantSent {
 				t.Fatalf("got %d sent, want %d", got, tc.wantSent)
 			}
 			if tc.wantSent == 0 {
-				p := out.byState(store.DeliveryPending)
+				p := l.deliveries(t, store.DeliveryPending)
 				if len(p) != 1 || p[0].Attempts != 1 || !p[0].NextAttempt.Equal(at.Add(DefaultRetryBase)) || p[0].LastError == "" {
 					t.Fatalf("got %+v, want one pending delivery, 1 attempt, retry at +1m, an error", p)
 				}
@@ -256,7 +273,7 @@ func TestRenderSubject(t *testing.T) {
 }
 
 func TestMessageIDStable(t *testing.T) {
-	n := newTestNotifier(t, newMemOutbox(), Options{SMTP: SMTP{From: "a <alerts@example.org>"}})
+	n := newTestNotifier(t, nil, Options{SMTP: SMTP{From: "a <alerts@example.org>"}})
 	tests := []struct {
 		ids  []uint64
 		want string

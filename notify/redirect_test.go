@@ -118,7 +118,7 @@ func TestWebhookCredentialsRedacted(t *testing.T) {
 				if err := n.Deliver(context.Background(), now); err != nil {
 					t.Fatalf("Deliver: %v", err)
 				}
-				if got := len(l.alerts(t, "dead_delivery")); got != 1 {
+				if got := len(l.alerts(t, store.AlertDeadDelivery)); got != 1 {
 					t.Fatalf("got %d dead_delivery alerts, want 1", got)
 				}
 				if err := n.Deliver(context.Background(), now); err != nil { // the alert itself

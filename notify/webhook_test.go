@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
 )
 
@@ -62,14 +63,26 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 func TestWebhookRetriesThenDelivers(t *testing.T) {
 	r, srv := newReceiver(t, "s3cret", 3)
-	out := newMemOutbox()
-	n := newTestNotifier(t, out, Options{Webhooks: []Webhook{
+	l := newLists(t)
+	n := newTestNotifier(t, l.st, Options{Webhooks: []Webhook{
 		{URL: srv.URL + "/hook", Secret: "s3cret", Filter: diff.Filter{Kinds: []diff.Kind{diff.Added}}},
 	}})
 	at := time.Date(2026, 2, 13, 15, 0, 0, 0, time.UTC)
-	ch := out.add(added("TX", "Harris"), at, n.Recipients())
-	gone := diff.Change{Kind: diff.Removed, List: "participating", AgreementID: "x", Before: rec("TX", "Gone", "", "")}
-	out.add(gone, at, n.Recipients()) // filtered out: kinds [added]
+	base := *rec("WY", "Baseline County Sheriff", sheet.JailEnforcement, "2020-01-01")
+	gone := *rec("MT", "Gone County Sheriff", sheet.JailEnforcement, "2020-01-01")
+	l.publish(t, at.Add(-time.Hour), sheet.Participating, []sheet.Record{base, gone}, nil)
+	// Harris is added and Gone removed; the filter (kinds: added) takes
+	// only Harris.
+	changes := l.publish(t, at, sheet.Participating, []sheet.Record{base, *rec("TX", "Harris", sheet.TaskForce, "2026-02-10")}, n.Recipients())
+	if len(changes) != 2 {
+		t.Fatalf("got %d changes, want Harris added and Gone removed", len(changes))
+	}
+	var ch diff.Change
+	for _, c := range changes {
+		if c.Kind == diff.Added {
+			ch = c
+		}
+	}
 
 	ctx := context.Background()
 	now := at
@@ -79,7 +92,7 @@ func TestWebhookRetriesThenDelivers(t *testing.T) {
 		if err := n.Deliver(ctx, now); err != nil {
 			t.Fatalf("attempt %d: Deliver: %v", i+1, err)
 		}
-		p := out.byState(store.DeliveryPending)
+		p := l.deliveries(t, store.DeliveryPending)
 		if len(p) != 1 || !p[0].NextAttempt.Equal(now.Add(d)) {
 			t.Fatalf("attempt %d: got %+v, want one pending delivery due at +%s", i+1, p, d)
 		}
@@ -92,7 +105,7 @@ func TestWebhookRetriesThenDelivers(t *testing.T) {
 	if err := n.Deliver(ctx, now); err != nil {
 		t.Fatalf("Deliver: %v", err)
 	}
-	sent := out.byState(store.DeliverySent)
+	sent := l.deliveries(t, store.DeliverySent)
 	if len(sent) != 1 {
 		t.Fatalf("got %d sent, want 1", len(sent))
 	}
@@ -126,33 +139,33 @@ func TestWebhookRetriesThenDelivers(t *testing.T) {
 func TestWebhookDeadAfterMaxAgeTellsOperator(t *testing.T) {
 	_, bad := newReceiver(t, "k", 1<<30) // always 503
 	op, opSrv := newReceiver(t, "", 0)
-	out := newMemOutbox()
-	n := newTestNotifier(t, out, Options{
+	l := newLists(t)
+	n := newTestNotifier(t, l.st, Options{
 		Webhooks: []Webhook{{URL: bad.URL, Secret: "k"}},
 		Operator: Operator{Webhook: opSrv.URL},
 	})
 	at := time.Date(2026, 2, 13, 15, 0, 0, 0, time.UTC)
-	out.add(added("TX", "Harris"), at, n.Recipients())
+	l.add(t, at, n.Recipients(), *rec("TX", "Harris", sheet.TaskForce, "2026-02-10"))
 	ctx := context.Background()
 	now := at
-	for i := 0; i < 100 && len(out.byState(store.DeliveryDead)) == 0; i++ {
+	for i := 0; i < 100 && len(l.deliveries(t, store.DeliveryDead)) == 0; i++ {
 		if err := n.Deliver(ctx, now); err != nil {
 			t.Fatal(err)
 		}
-		p := out.byState(store.DeliveryPending)
+		p := l.deliveries(t, store.DeliveryPending)
 		if len(p) == 0 {
 			break
 		}
 		now = p[0].NextAttempt
 	}
-	dead := out.byState(store.DeliveryDead)
+	dead := l.deliveries(t, store.DeliveryDead)
 	if len(dead) != 1 {
 		t.Fatalf("got %d dead deliveries, want 1", len(dead))
 	}
 	if age := now.Sub(at); age < DefaultWebhookMaxAge || age > DefaultWebhookMaxAge+DefaultRetryCap {
 		t.Errorf("died after %s, want about %s", age, DefaultWebhookMaxAge)
 	}
-	alerts := out.alerts("dead_delivery")
+	alerts := l.alerts(t, store.AlertDeadDelivery)
 	if len(alerts) != 1 {
 		t.Fatalf("got %d dead_delivery alerts, want 1", len(alerts))
 	}
@@ -177,8 +190,8 @@ func TestSignature(t *testing.T) {
 }
 
 func TestFetchFailureAlerts(t *testing.T) {
-	out := newMemOutbox()
-	n := newTestNotifier(t, out, Options{Operator: Operator{Email: []string{"ops@example.org"}}})
+	l := newLists(t)
+	n := newTestNotifier(t, l.st, Options{Operator: Operator{Email: []string{"ops@example.org"}}})
 	ctx := context.Background()
 	now := time.Date(2026, 2, 13, 15, 0, 0, 0, time.UTC)
 	steps := []struct {
@@ -201,18 +214,18 @@ func TestFetchFailureAlerts(t *testing.T) {
 		if err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
-		if got := len(out.alerts("fetch_failing")); got != s.wantFailing {
+		if got := len(l.alerts(t, store.AlertFetchFailing)); got != s.wantFailing {
 			t.Fatalf("step %d: got %d fetch_failing alerts, want %d", i, got, s.wantFailing)
 		}
-		if got := len(out.alerts("recovered")); got != s.wantRecovered {
+		if got := len(l.alerts(t, store.AlertRecovered)); got != s.wantRecovered {
 			t.Fatalf("step %d: got %d recovered alerts, want %d", i, got, s.wantRecovered)
 		}
 	}
 }
 
 func TestStaleAlertOncePerPeriod(t *testing.T) {
-	out := newMemOutbox()
-	n := newTestNotifier(t, out, Options{Operator: Operator{Email: []string{"ops@example.org"}}, StaleAfter: 26 * time.Hour})
+	l := newLists(t)
+	n := newTestNotifier(t, l.st, Options{Operator: Operator{Email: []string{"ops@example.org"}}, StaleAfter: 26 * time.Hour})
 	ctx := context.Background()
 	last := time.Date(2026, 2, 13, 15, 0, 0, 0, time.UTC)
 	steps := []struct {
@@ -223,7 +236,7 @@ func TestStaleAlertOncePerPeriod(t *testing.T) {
 		if err := n.Stale(ctx, last, last.Add(s.after)); err != nil {
 			t.Fatal(err)
 		}
-		if got := len(out.alerts("stale")); got != s.want {
+		if got := len(l.alerts(t, store.AlertStale)); got != s.want {
 			t.Fatalf("after %s: got %d stale alerts, want %d", s.after, got, s.want)
 		}
 	}
