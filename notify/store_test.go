@@ -63,7 +63,7 @@ func (l *lists) commit(t *testing.T, at time.Time, recipients []store.Recipient,
 		l.recs[f.list] = recs
 		ins = append(ins, store.Input{
 			Source: "test", Name: fmt.Sprintf("%sAgencies%03d.xlsx", f.list, l.files),
-			Body:   []byte(fmt.Sprintf("file %d", l.files)), Parsed: &sheet.File{List: f.list, Records: recs},
+			Body: []byte(fmt.Sprintf("file %d", l.files)), Parsed: &sheet.File{List: f.list, Records: recs},
 			Published: f.published, SeenAt: at,
 		})
 	}
