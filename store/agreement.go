@@ -144,7 +144,8 @@ func (s *Store) AgreementsAt(ctx context.Context, list sheet.List, date string) 
 		return tx.Bucket(bucketSnapshots).ForEach(func(k, v []byte) error {
 			var snap Snapshot
 			if err := decodeJSON(v, &snap); err != nil {
-				return fmt.Errorf("decode snapshot %x: %w", k, err)
+				s.skipBad(bucketSnapshots, k, err)
+				return nil
 			}
 			if snap.List != list || snap.Status != Accepted || snap.Published == "" || snap.Published > date || timeline.Get(k) == nil {
 				return nil
@@ -210,7 +211,7 @@ func (s *Store) Agreement(ctx context.Context, id string) (AgreementInfo, []diff
 			return err
 		}
 		overlay(&info, cur, indexCurrent(cur))
-		changes, err = agreementChanges(tx, id)
+		changes, err = s.agreementChanges(tx, id)
 		return err
 	})
 	if err != nil {
@@ -219,7 +220,9 @@ func (s *Store) Agreement(ctx context.Context, id string) (AgreementInfo, []diff
 	return info, changes, nil
 }
 
-func agreementChanges(tx *bolt.Tx, id string) ([]diff.Change, error) {
+// agreementChanges returns an agreement's changes, oldest first; a change
+// that does not decode is skipped (and logged), not the whole history.
+func (s *Store) agreementChanges(tx *bolt.Tx, id string) ([]diff.Change, error) {
 	prefix := append([]byte(id), 0)
 	changes := []diff.Change{}
 	cb := tx.Bucket(bucketChanges)
@@ -228,7 +231,8 @@ func agreementChanges(tx *bolt.Tx, id string) ([]diff.Change, error) {
 		var ch diff.Change
 		ok, err := getJSON(cb, k[len(prefix):], &ch)
 		if err != nil {
-			return nil, err
+			s.skipBad(bucketChanges, k[len(prefix):], err)
+			continue
 		}
 		if ok {
 			changes = append(changes, ch)
@@ -259,7 +263,8 @@ func (s *Store) FindAgreements(ctx context.Context, query string) ([]AgreementIn
 		return tx.Bucket(bucketAgreements).ForEach(func(k, v []byte) error {
 			var info AgreementInfo
 			if err := decodeJSON(v, &info); err != nil {
-				return fmt.Errorf("decode agreement %s: %w", k, err)
+				s.skipBad(bucketAgreements, k, err)
+				return nil
 			}
 			overlay(&info, curs[info.List], idx[info.List])
 			if q == "" || info.ID == strings.TrimSpace(query) ||

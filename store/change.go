@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -69,7 +68,7 @@ func (s *Store) Changes(ctx context.Context, q ChangeQuery) ([]diff.Change, uint
 			return true
 		}
 		if q.AgreementID != "" {
-			all, err := agreementChanges(tx, q.AgreementID)
+			all, err := s.agreementChanges(tx, q.AgreementID)
 			if err != nil {
 				return err
 			}
@@ -98,7 +97,8 @@ func (s *Store) Changes(ctx context.Context, q ChangeQuery) ([]diff.Change, uint
 			}
 			var ch diff.Change
 			if err := decodeJSON(v, &ch); err != nil {
-				return fmt.Errorf("decode change %d: %w", binary.BigEndian.Uint64(k), err)
+				s.skipBad(bucketChanges, k, err)
+				continue
 			}
 			if !more(&ch) {
 				break

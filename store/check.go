@@ -163,7 +163,7 @@ func (s *Store) Checks(ctx context.Context, limit int) ([]Check, error) {
 			}
 			var ch Check
 			if err := decodeJSON(v, &ch); err != nil {
-				// A bad record costs that record (Verify reports it).
+				s.skipBad(bucketChecks, k, err)
 				continue
 			}
 			out = append(out, ch)

@@ -96,7 +96,7 @@ func TestCorpus(t *testing.T) {
 		}
 	}
 	mism, err := s.Verify(ctx)
-	if err != nil || len(mism) != 0 {
+	if err != nil || !mism.OK() {
 		t.Errorf("verify: got %v (%v), want clean", mism, err)
 	}
 	changes, _, err := s.Changes(ctx, ChangeQuery{})

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -55,7 +54,8 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]Delivery, 
 			var d Delivery
 			ok, err := getJSON(ob, k[8:], &d)
 			if err != nil {
-				return err
+				s.skipBad(bucketOutbox, k[8:], err)
+				continue
 			}
 			if ok && d.State == DeliveryPending {
 				out = append(out, d)
@@ -73,7 +73,8 @@ func (s *Store) Deliveries(ctx context.Context, state string) ([]Delivery, error
 		return tx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
 			var d Delivery
 			if err := decodeJSON(v, &d); err != nil {
-				return fmt.Errorf("decode delivery %d: %w", binary.BigEndian.Uint64(k), err)
+				s.skipBad(bucketOutbox, k, err)
+				return nil
 			}
 			if state == "" || d.State == state {
 				out = append(out, d)

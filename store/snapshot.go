@@ -2,10 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"log/slog"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -22,7 +19,8 @@ func (s *Store) Snapshots(ctx context.Context) ([]Snapshot, error) {
 		return tx.Bucket(bucketSnapshots).ForEach(func(k, v []byte) error {
 			var snap Snapshot
 			if err := decodeJSON(v, &snap); err != nil {
-				return fmt.Errorf("decode snapshot %x: %w", k, err)
+				s.skipBad(bucketSnapshots, k, err)
+				return nil
 			}
 			out = append(out, snap)
 			return nil
@@ -105,31 +103,6 @@ func (s *Store) Series(ctx context.Context) ([]Series, error) {
 			SnapshotID: snap.ID, List: snap.List, Published: snap.Published,
 			Agreements: snap.Agreements, ByModel: snap.ByModel, ByState: snap.ByState,
 		})
-	}
-	return out, nil
-}
-
-// Verify re-hashes every archived file and returns those whose bytes no
-// longer match their sha256.
-func (s *Store) Verify(ctx context.Context) ([]Mismatch, error) {
-	out := []Mismatch{}
-	err := s.view("verify", func(tx *bolt.Tx) error {
-		return forEachFile(tx.Bucket(bucketFiles), func(k string, body []byte) error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			sum := sha256.Sum256(body)
-			if got := hex.EncodeToString(sum[:]); got != k {
-				out = append(out, Mismatch{SHA256: k, Got: got})
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range out {
-		s.log.Error("archived file does not match its sha256", slog.String("sha256", m.SHA256), slog.String("got", m.Got))
 	}
 	return out, nil
 }

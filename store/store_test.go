@@ -768,8 +768,8 @@ func TestVerifyDetectsCorruption(t *testing.T) {
 		input(t, sheet.Participating, "2025-06-01", span(0, 5)),
 		input(t, sheet.Pending, "2025-06-01", span(10, 12)),
 	}})
-	if m, err := s.Verify(ctx); err != nil || len(m) != 0 {
-		t.Fatalf("clean verify: got %v (%v), want none", m, err)
+	if m, err := s.Verify(ctx); err != nil || !m.OK() {
+		t.Fatalf("clean verify: got %+v (%v), want none", m, err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -793,9 +793,12 @@ func TestVerifyDetectsCorruption(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = openAt(t, path)
-	m, err := s.Verify(ctx)
-	if err != nil || len(m) != 1 || m[0].SHA256 != sha || m[0].Got == sha {
-		t.Errorf("verify: got %+v (%v), want one mismatch for %s", m, err, sha)
+	rep, err := s.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := rep.Files; len(m) != 1 || m[0].SHA256 != sha || m[0].Got == sha || len(rep.Records) != 0 {
+		t.Errorf("verify: got %+v, want one file mismatch for %s", rep, sha)
 	}
 }
 

@@ -26,16 +26,19 @@ func runVerify(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	bad, err := st.Verify(ctx)
+	rep, err := st.Verify(ctx)
 	if err != nil {
 		return err
 	}
-	for _, m := range bad {
+	for _, m := range rep.Files {
 		fmt.Fprintf(a.stdout, "MISMATCH %s: bytes now hash to %s\n", m.SHA256, m.Got)
 	}
-	if len(bad) > 0 {
-		return fmt.Errorf("%d archived files do not match their sha256", len(bad))
+	for _, r := range rep.Records {
+		fmt.Fprintf(a.stdout, "BAD RECORD %s %s: %s\n", r.Bucket, r.Key, r.Error)
 	}
-	fmt.Fprintf(a.stdout, "ok: every archived file matches its sha256 (%d snapshots)\n", len(snaps))
+	if !rep.OK() {
+		return fmt.Errorf("%d archived files do not match their sha256, %d records do not read", len(rep.Files), len(rep.Records))
+	}
+	fmt.Fprintf(a.stdout, "ok: every archived file matches its sha256 and every record reads (%d snapshots)\n", len(snaps))
 	return nil
 }
