@@ -2,7 +2,7 @@ package store
 
 // Method set of *Store (implemented in the package's other files):
 //
-//	Open(path string, opt Options) (*Store, error)      // ErrLocked after opt.Timeout (default 1s)
+//	Open(path string, opt Options) (*Store, error)      // ErrLocked after opt.Timeout (default 1s); ErrCorrupt for an empty, truncated or non-bbolt file
 //	(*Store) Close() error
 //	(*Store) Path() string
 //	(*Store) Size() (int64, error)
@@ -21,15 +21,23 @@ package store
 //	(*Store) File(ctx, sha string) ([]byte, error)             // original bytes
 //	(*Store) HasFile(ctx, sha string) (bool, error)
 //	(*Store) Latest(ctx, list sheet.List) (Snapshot, error)    // last accepted; ErrNotFound
-//	(*Store) Agreements(ctx, list sheet.List, at uint64) (Snapshot, []diff.Agreement, error) // at==0: latest accepted
+//	(*Store) Agreements(ctx, list sheet.List, at uint64) (Snapshot, []diff.Agreement, error) // at==0: latest accepted; ErrIDMismatch if the file no longer reads as recorded
 //	(*Store) AgreementsAt(ctx, list sheet.List, date string) (Snapshot, []diff.Agreement, error) // last accepted published on/before date
 //	(*Store) Agreement(ctx, id string) (AgreementInfo, []diff.Change, error) // history oldest first
 //	(*Store) FindAgreements(ctx, query string) ([]AgreementInfo, error) // agency/ id substring, case- and accent-insensitive
 //	(*Store) Changes(ctx, ChangeQuery) (changes []diff.Change, next uint64, err error)
 //	(*Store) Change(ctx, id uint64) (diff.Change, error)
-//	(*Store) Checks(ctx, limit int) ([]Check, error)           // newest first
+//	(*Store) AgreementsAsOf(ctx, list sheet.List, at string) (Snapshot, []diff.Agreement, error) // at as ParseAt reads it
+//	(*Store) Checks(ctx, limit int) ([]Check, error)           // newest first; retention: CheckRetention / CheckKeep
+//	(*Store) LastSuccess(ctx) (time.Time, error)               // zero when none
+//	(*Store) LastError(ctx) (time.Time, string, error)
 //	(*Store) Series(ctx) ([]Series, error)                     // accepted snapshots, oldest first
-//	(*Store) Verify(ctx) ([]Mismatch, error)
+//	(*Store) Verify(ctx) (*VerifyReport, error)                // file mismatches and records that do not read
+//
+//	// Functions
+//	ParseAt(s string) (date string, snapshotID uint64, err error) // --at / ?at=; ErrBadAt
+//	ListRank(sheet.List) int / SortInputs([]Input)                // participating before pending
+//	RecipientID(RecipientKind, address) string / ParseRecipient(id)
 //
 //	// Outbox
 //	(*Store) Due(ctx, now time.Time, limit int) ([]Delivery, error)     // pending with NextAttempt <= now, oldest first
