@@ -184,7 +184,20 @@ func (a *app) backfill(ctx context.Context, w *writer, o backfillOpts) error {
 	if err := loadMetaJSON(ctx, st, metaBackfillDigests, &digests); err != nil {
 		return err
 	}
-	saveDigests := func() error { return saveMetaJSON(context.WithoutCancel(ctx), st, metaBackfillDigests, digests) }
+	// The digests are saved at the end, and every half minute of
+	// downloads: each save is a transaction (an fsync). A run killed
+	// before a save loses nothing but time: the spool keeps every file
+	// until the digests naming it are saved, and committing a file twice
+	// only sees it again.
+	dirty, lastSave := false, time.Now()
+	saveDigests := func() error {
+		if !dirty {
+			return nil
+		}
+		dirty, lastSave = false, time.Now()
+		return saveMetaJSON(context.WithoutCancel(ctx), st, metaBackfillDigests, digests)
+	}
+	defer saveDigests()
 	target := wayback.DefaultTarget()
 	target.From, target.To = o.from, o.to
 	disc, derr := client.Discover(ctx, target, &state, func(s *wayback.State) error {
@@ -220,7 +233,6 @@ func (a *app) backfill(ctx context.Context, w *writer, o backfillOpts) error {
 	}
 
 	bar := newProgress(a.stderr, len(todo), o.quiet)
-	dirty := false
 	for i, c := range todo {
 		if ctx.Err() != nil {
 			break
@@ -248,24 +260,26 @@ func (a *app) backfill(ctx context.Context, w *writer, o backfillOpts) error {
 			return err
 		}
 		waiting[sp.Digest] = sp
-		if dirty && i%20 == 0 {
+		if time.Since(lastSave) > 30*time.Second {
 			if err := saveDigests(); err != nil {
 				return err
 			}
-			dirty = false
 		}
 	}
 	bar.done()
-	if dirty {
-		if err := saveDigests(); err != nil {
-			return err
-		}
-	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("interrupted after %d downloads (they wait in %s; run backfill again): %w", sum.downloaded, spool, err)
 	}
 
-	if err := a.commitBackfill(ctx, w, waiting, digests, sum, o); err != nil {
+	committed, err := a.commitBackfill(ctx, w, waiting, digests, sum, o)
+	dirty = dirty || len(committed) > 0
+	if serr := saveDigests(); serr != nil {
+		return errors.Join(err, serr)
+	}
+	for _, d := range committed {
+		removeSpool(spool, d)
+	}
+	if err != nil {
 		return err
 	}
 	sum.stats = client.Stats()
@@ -281,8 +295,10 @@ func (a *app) backfill(ctx context.Context, w *writer, o backfillOpts) error {
 
 // commitBackfill commits the spooled files in published order, through
 // the same ordering and batching as import, with no recipients: history
-// is recorded, never announced.
-func (a *app) commitBackfill(ctx context.Context, w *writer, waiting map[string]*spooled, digests map[string]string, sum *backfillSummary, o backfillOpts) error {
+// is recorded, never announced. It records each committed file in digests
+// and returns their digests, whose spool files the caller removes once
+// digests is saved.
+func (a *app) commitBackfill(ctx context.Context, w *writer, waiting map[string]*spooled, digests map[string]string, sum *backfillSummary, o backfillOpts) (committed []string, err error) {
 	st, cfg := w.st, w.cfg
 	all := make([]*spooled, 0, len(waiting))
 	for _, sp := range waiting {
@@ -323,21 +339,15 @@ func (a *app) commitBackfill(ctx context.Context, w *writer, waiting map[string]
 			}
 		}
 		for _, d := range batchDigests {
-			sp := byPath[d]
-			digests[d] = "sha256:" + hashHex(sp.body)
-		}
-		if err := saveMetaJSON(context.WithoutCancel(ctx), st, metaBackfillDigests, digests); err != nil {
-			return err
-		}
-		for _, d := range batchDigests {
-			removeSpool(a.spoolDir(), d)
+			digests[d] = "sha256:" + hashHex(byPath[d].body)
+			committed = append(committed, d)
 		}
 		batch, names, batchDigests, inputs = batch[:0], names[:0], batchDigests[:0], 0
 		return nil
 	}
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("interrupted after committing %d of %d files (run backfill again): %w", done, len(files), err)
+			return committed, fmt.Errorf("interrupted after committing %d of %d files (run backfill again): %w", done, len(files), err)
 		}
 		// No Recipients and no Operator: backfilled history is recorded,
 		// never announced, and a quarantined old file is in the summary
@@ -351,7 +361,7 @@ func (a *app) commitBackfill(ctx context.Context, w *writer, waiting map[string]
 			if sp.body == nil {
 				b, err := os.ReadFile(spoolPath(a.spoolDir(), sp.Digest, ".xlsx"))
 				if err != nil {
-					return fmt.Errorf("spool: %w", err)
+					return committed, fmt.Errorf("spool: %w", err)
 				}
 				sp.body = b
 			}
@@ -360,7 +370,7 @@ func (a *app) commitBackfill(ctx context.Context, w *writer, waiting map[string]
 				Capture: sp.Timestamp, OriginalURL: sp.Original}
 			known, err := st.HasFile(ctx, hashHex(sp.body))
 			if err != nil {
-				return err
+				return committed, err
 			}
 			switch {
 			case known:
@@ -386,15 +396,15 @@ func (a *app) commitBackfill(ctx context.Context, w *writer, waiting map[string]
 		names = append(names, stepNames)
 		if inputs += len(c.Inputs); inputs >= importBatch {
 			if err := flush(); err != nil {
-				return err
+				return committed, err
 			}
 		}
 	}
 	if err := flush(); err != nil {
-		return err
+		return committed, err
 	}
 	bar.done()
-	return nil
+	return committed, nil
 }
 
 // backfillDryRun lists what a backfill would download, changing nothing:
@@ -462,37 +472,27 @@ func spoolPath(dir, digest, ext string) string {
 }
 
 // writeSpool writes the body, then its description: a description is
-// only ever beside a whole body.
+// only ever beside a whole body. Neither is synced: the spool is a cache of
+// downloads, and what is read back from it is checked again (a workbook
+// torn by a crash no longer opens, and is fetched again).
 func writeSpool(dir string, sp *spooled) error {
-	if err := writeFileSync(spoolPath(dir, sp.Digest, ".xlsx"), sp.body); err != nil {
+	if err := writeFileAtomic(spoolPath(dir, sp.Digest, ".xlsx"), sp.body); err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
 	b, err := json.Marshal(sp)
 	if err != nil {
 		return err
 	}
-	if err := writeFileSync(spoolPath(dir, sp.Digest, ".json"), b); err != nil {
+	if err := writeFileAtomic(spoolPath(dir, sp.Digest, ".json"), b); err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
 	return nil
 }
 
-// writeFileSync writes a file whole under a temporary name, then renames it.
-func writeFileSync(path string, b []byte) error {
+// writeFileAtomic writes a file whole under a temporary name, then renames it.
+func writeFileAtomic(path string, b []byte) error {
 	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)

@@ -340,3 +340,32 @@ func TestBackfillUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestBackfillCorpus backfills the real corpus from the stand-in (its
+// early months under -race) and checks the history equals an import of
+// the same files. It logs both durations and the requests per file: the
+// figures docs/backfill.md quotes (no assertion on time).
+func TestBackfillCorpus(t *testing.T) {
+	keep := func(name string) bool { return !raceEnabled() || raceCorpusPrefix.MatchString(name) }
+	s := waybacktest.NewServer(t)
+	docs := s.Publish(waybacktest.CorpusDocs(t, keep))
+	paths := make([]string, len(docs))
+	for i, d := range docs {
+		paths[i] = d.Path
+	}
+	db := filepath.Join(t.TempDir(), "b.db")
+	start := time.Now()
+	out := mustRun(t, "--db", db, "backfill", "--wayback-url", s.URL(), "--delay", "0")
+	backfill := time.Since(start)
+	imp := filepath.Join(t.TempDir(), "i.db")
+	start = time.Now()
+	mustRun(t, append([]string{"--db", imp, "import"}, paths...)...)
+	importing := time.Since(start)
+	bfEqual(t, db, imp)
+	if !strings.Contains(out, fmt.Sprintf("downloaded %d\n", len(docs))) {
+		t.Errorf("got\n%s\nwant %d downloads", out, len(docs))
+	}
+	t.Logf("%d files: backfill %v (%d requests, %.2f per file), import %v, ratio %.2f",
+		len(docs), backfill.Round(time.Millisecond), len(s.Requests()), float64(len(s.Requests()))/float64(len(docs)),
+		importing.Round(time.Millisecond), backfill.Seconds()/importing.Seconds())
+}
