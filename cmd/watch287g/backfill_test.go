@@ -1,18 +1,23 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/internal/corpustest"
 	"github.com/watch287g/watch287g/scraper/scrapertest"
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
@@ -368,4 +373,66 @@ func TestBackfillCorpus(t *testing.T) {
 	t.Logf("%d files: backfill %v (%d requests, %.2f per file), import %v, ratio %.2f",
 		len(docs), backfill.Round(time.Millisecond), len(s.Requests()), float64(len(s.Requests()))/float64(len(docs)),
 		importing.Round(time.Millisecond), backfill.Seconds()/importing.Seconds())
+}
+
+// TestBackfillKill kills a real backfill with SIGKILL once it has committed
+// its first batch, then runs it again: the database verifies clean, the
+// history equals an import of the same files, and nothing already
+// downloaded is downloaded again (the spool kept it).
+func TestBackfillKill(t *testing.T) {
+	bin := buildBinary(t)
+	s := waybacktest.NewServer(t)
+	var paths []string
+	if _, ok := corpustest.Find(); ok {
+		for _, d := range s.Publish(waybacktest.CorpusDocs(t, func(n string) bool { return raceCorpusPrefix.MatchString(n) })) {
+			paths = append(paths, d.Path)
+		}
+	} else {
+		sc := newBFScenario(t)
+		s = sc.s
+		paths = []string{sc.dir}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), procDeadline)
+	defer cancel()
+	db := filepath.Join(t.TempDir(), "b.db")
+	cmd := exec.CommandContext(ctx, bin, "--db", db, "backfill", "--quiet", "--verbose", "--wayback-url", s.URL(), "--delay", "0")
+	cmd.Env = childEnv()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "imported ") {
+			if err := cmd.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	for sc.Scan() {
+	}
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || !exit.Sys().(syscall.WaitStatus).Signaled() {
+		t.Fatalf("backfill: got %v, want it killed by SIGKILL after its first commit", err)
+	}
+	if out := mustRun(t, "--db", db, "verify"); !strings.HasPrefix(out, "ok:") {
+		t.Errorf("verify after the kill: got %q, want ok", out)
+	}
+	mustRun(t, "--db", db, "backfill", "--wayback-url", s.URL(), "--delay", "0")
+	if out := mustRun(t, "--db", db, "verify"); !strings.HasPrefix(out, "ok:") {
+		t.Errorf("verify after the second run: got %q, want ok", out)
+	}
+	imp := filepath.Join(t.TempDir(), "i.db")
+	mustRun(t, append([]string{"--db", imp, "import"}, paths...)...)
+	bfEqual(t, db, imp)
+	for d, n := range s.Downloads() {
+		if n != 1 {
+			t.Errorf("digest %s downloaded %d times over both runs, want once", d, n)
+		}
+	}
 }
