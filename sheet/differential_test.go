@@ -109,9 +109,12 @@ func compareReaders(b []byte) (bool, error) {
 	if err != nil {
 		return false, nil
 	}
-	if !wellFormed(b) || tooBigForReference(b) {
+	if !wellFormed(b) || tooBigForReference(b) || cellNamesOtherRow(b) {
 		// excelize reads a malformed part as empty, without an error;
 		// our reader is lenient. There is no reference to compare with.
+		// Nor is there when a cell's reference names another row than
+		// its <row>: excelize trusts the row, our reader (like openpyxl
+		// and LibreOffice) the cell.
 		return false, nil
 	}
 	x, err := excelize.OpenReader(bytes.NewReader(b))
@@ -301,6 +304,57 @@ func tooBigForReference(b []byte) bool {
 				}
 			}
 		}
+	}
+	return false
+}
+
+// cellNamesOtherRow reports whether a worksheet has a cell whose r
+// attribute names another row than the <row> it sits in (a row without r
+// follows the previous one).
+func cellNamesOtherRow(b []byte) bool {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return false
+	}
+	for _, f := range zr.File {
+		if !strings.HasPrefix(f.Name, "xl/worksheets/") || !strings.HasSuffix(f.Name, ".xml") {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return false
+		}
+		d := xml.NewDecoder(io.LimitReader(rc, 64<<20))
+		row := 0
+		for {
+			tok, err := d.Token()
+			if err != nil {
+				break
+			}
+			se, ok := tok.(xml.StartElement)
+			if !ok {
+				continue
+			}
+			var r string
+			for _, a := range se.Attr {
+				if a.Name.Local == "r" {
+					r = a.Value
+				}
+			}
+			switch se.Name.Local {
+			case "row":
+				row++
+				if n, err := strconv.Atoi(r); err == nil {
+					row = n
+				}
+			case "c":
+				if _, rr, ok := xlsx.ParseRef(r); ok && rr != row {
+					rc.Close()
+					return true
+				}
+			}
+		}
+		rc.Close()
 	}
 	return false
 }
