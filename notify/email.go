@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wneessen/go-mail"
@@ -45,25 +47,64 @@ func DefaultPort(tlsMode string) int {
 
 // Send dials, sends m and closes: one connection per message, so each
 // message is accepted (and then marked sent) on its own.
+//
+// ctx bounds the whole exchange, not only the dial: the connection is
+// closed when ctx ends, so a server that stops answering mid-message
+// cannot hold a shutdown for the SMTP timeout. A message cut off that way
+// was not accepted; its delivery stays pending and is sent again.
 func (s *SMTPMailer) Send(ctx context.Context, m *mail.Msg) error {
 	port := s.cfg.Port
 	if port == 0 {
 		port = DefaultPort(s.cfg.TLS)
 	}
-	opts := []mail.Option{mail.WithTimeout(s.Timeout)}
+	var tlsConfig *tls.Config
+	if s.TLSConfig != nil {
+		tlsConfig = s.TLSConfig.Clone()
+	} else {
+		tlsConfig = &tls.Config{ServerName: s.cfg.Host, MinVersion: tls.VersionTLS12}
+	}
+	opts := []mail.Option{mail.WithTimeout(s.Timeout), mail.WithPort(port), mail.WithTLSConfig(tlsConfig)}
 	switch s.cfg.TLS {
 	case TLSImplicit:
-		opts = append(opts, mail.WithSSL())
+		// The dialer below speaks TLS from the first byte. go-mail is told
+		// "opportunistic" rather than WithSSL: it then reads the TLS state
+		// off the connection and counts it as encrypted (PLAIN and LOGIN
+		// auth stay allowed), and a server on an implicit-TLS port does not
+		// offer STARTTLS.
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
 	case TLSStartTLS:
 		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
 	default:
 		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
 	}
-	// After the TLS options: WithSSL would otherwise reset the port.
-	opts = append(opts, mail.WithPort(port))
-	if s.TLSConfig != nil {
-		opts = append(opts, mail.WithTLSConfig(s.TLSConfig))
+	var mu sync.Mutex
+	var stops []func() bool
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, stop := range stops {
+			stop()
+		}
+	}()
+	dial := func(dctx context.Context, network, addr string) (net.Conn, error) {
+		d := &net.Dialer{Timeout: s.Timeout}
+		var conn net.Conn
+		var err error
+		if s.cfg.TLS == TLSImplicit {
+			conn, err = (&tls.Dialer{NetDialer: d, Config: tlsConfig}).DialContext(dctx, network, addr)
+		} else {
+			conn, err = d.DialContext(dctx, network, addr)
+		}
+		if err != nil {
+			return nil, err
+		}
+		stop := context.AfterFunc(ctx, func() { conn.Close() })
+		mu.Lock()
+		stops = append(stops, stop)
+		mu.Unlock()
+		return conn, nil
 	}
+	opts = append(opts, mail.WithDialContextFunc(dial))
 	if s.cfg.Username != "" {
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover),
 			mail.WithUsername(s.cfg.Username), mail.WithPassword(s.cfg.Password))
@@ -73,6 +114,10 @@ func (s *SMTPMailer) Send(ctx context.Context, m *mail.Msg) error {
 		return fmt.Errorf("smtp client %s:%d: %w", s.cfg.Host, port, err)
 	}
 	if err := c.DialAndSendWithContext(ctx, m); err != nil {
+		if ctx.Err() != nil {
+			// The closed connection's error says less than why it closed.
+			return fmt.Errorf("smtp %s:%d: %w (%v)", s.cfg.Host, port, ctx.Err(), err)
+		}
 		return fmt.Errorf("smtp %s:%d: %w", s.cfg.Host, port, err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -147,7 +149,7 @@ func runMailpit(t *testing.T, bin, smtpAddr, httpAddr string, useProc bool, extr
 			_, sp, _ := net.SplitHostPort(smtpAddr)
 			mp.api, mp.smtpPort = "http://"+httpAddr, atoi(sp)
 		}
-		if mp.api != "" && smtpReady(mp.smtpPort) {
+		if mp.api != "" && smtpReady(mp.smtpPort, slices.Contains(extra, "--smtp-require-tls")) {
 			return mp, false
 		}
 		select {
@@ -214,9 +216,18 @@ func isMailpitAPI(port int, db string) bool {
 	return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&info) == nil && info.Database == db
 }
 
-// smtpReady reports whether port greets as an SMTP server.
-func smtpReady(port int) bool {
-	c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second)
+// smtpReady reports whether port greets as an SMTP server (over TLS from
+// the first byte when implicitTLS; the test's own certificate is not
+// checked here, only that the server answers).
+func smtpReady(port int, implicitTLS bool) bool {
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	var c net.Conn
+	var err error
+	if implicitTLS {
+		c, err = tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", addr, &tls.Config{InsecureSkipVerify: true})
+	} else {
+		c, err = net.DialTimeout("tcp", addr, time.Second)
+	}
 	if err != nil {
 		return false
 	}
