@@ -45,8 +45,10 @@ type response struct {
 	status      int
 	contentType string
 	// csp is the Content-Security-Policy header, for pages.
-	csp  string
-	body []byte
+	csp string
+	// retryAfter is the Retry-After header of a 503.
+	retryAfter string
+	body       []byte
 	// gz is body gzipped, computed once by the first request that accepts it.
 	gzOnce sync.Once
 	gz     []byte
@@ -325,6 +327,9 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, resp *response, e
 	h.Set("X-Content-Type-Options", "nosniff")
 	if resp.csp != "" {
 		h.Set("Content-Security-Policy", resp.csp)
+	}
+	if resp.retryAfter != "" {
+		h.Set("Retry-After", resp.retryAfter)
 	}
 	h.Add("Vary", "Accept-Encoding")
 	body := resp.body

@@ -98,6 +98,8 @@ type Server struct {
 	mux        *http.ServeMux
 	cache      *cache
 	pages      *pages
+	// pageLimit and searchLimit bound concurrent renders (limit.go).
+	pageLimit, searchLimit *limiter
 	// onRender, when set (by tests), is called each time a cached route
 	// renders instead of answering from the cache or a shared render.
 	onRender func(key string)
@@ -140,6 +142,7 @@ func New(opt Options) *Server {
 	default:
 		s.public, s.tagHost = u, u.Hostname()
 	}
+	s.pageLimit, s.searchLimit = defaultLimiters()
 	s.pages = mustPages()
 	s.registerMetrics()
 	s.routes()
@@ -156,29 +159,33 @@ var (
 func (s *Server) routes() {
 	m := http.NewServeMux()
 	// API: one file per resource.
-	m.HandleFunc("GET /api/v1/agreements", s.cached(s.apiAgreements, agreementParams...))
-	m.HandleFunc("GET /api/v1/agreements/{id}", s.cached(s.apiAgreement))
-	m.HandleFunc("GET /api/v1/search", s.cached(s.apiSearch, searchParams...))
-	m.HandleFunc("GET /api/v1/changes", s.cached(s.apiChanges, changeParams...))
-	m.HandleFunc("GET /api/v1/snapshots", s.cached(s.apiSnapshots))
-	m.HandleFunc("GET /api/v1/snapshots/{id}", s.cached(s.apiSnapshot))
+	pages, search := s.pageLimit, s.searchLimit
+	page := func(render renderFunc, params ...string) http.HandlerFunc {
+		return s.cached(s.limited(pages, render), params...)
+	}
+	m.HandleFunc("GET /api/v1/agreements", page(s.apiAgreements, agreementParams...))
+	m.HandleFunc("GET /api/v1/agreements/{id}", page(s.apiAgreement))
+	m.HandleFunc("GET /api/v1/search", s.cached(s.limited(search, s.apiSearch), searchParams...))
+	m.HandleFunc("GET /api/v1/changes", page(s.apiChanges, changeParams...))
+	m.HandleFunc("GET /api/v1/snapshots", page(s.apiSnapshots))
+	m.HandleFunc("GET /api/v1/snapshots/{id}", page(s.apiSnapshot))
 	m.HandleFunc("GET /api/v1/snapshots/{id}/file", s.apiSnapshotFile)
 	m.HandleFunc("GET /api/v1/openapi.json", s.apiOpenAPI)
 	m.HandleFunc("OPTIONS /api/v1/", s.preflight)
 	m.HandleFunc("/api/v1/", s.apiFallback)
 
-	m.HandleFunc("GET /feed.atom", s.cached(s.feed, changeParams...))
+	m.HandleFunc("GET /feed.atom", page(s.feed, changeParams...))
 	m.HandleFunc("OPTIONS /feed.atom", s.preflight)
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.Handle("GET /metrics", s.metricsHandler())
 
 	// Pages for people.
-	m.HandleFunc("GET /{$}", s.cached(s.overview))
-	m.HandleFunc("GET /changes", s.cached(s.changesPage, changeParams...))
-	m.HandleFunc("GET /agreements/{id}", s.cached(s.agreementPage))
-	m.HandleFunc("GET /states/{code}", s.cached(s.statePage))
-	m.HandleFunc("GET /snapshots", s.cached(s.snapshotsPage))
-	m.HandleFunc("GET /search", s.cached(s.searchPage, searchParams...))
+	m.HandleFunc("GET /{$}", page(s.overview))
+	m.HandleFunc("GET /changes", page(s.changesPage, changeParams...))
+	m.HandleFunc("GET /agreements/{id}", page(s.agreementPage))
+	m.HandleFunc("GET /states/{code}", page(s.statePage))
+	m.HandleFunc("GET /snapshots", page(s.snapshotsPage))
+	m.HandleFunc("GET /search", s.cached(s.limited(search, s.searchPage), searchParams...))
 	m.Handle("GET /static/", staticHandler())
 	m.HandleFunc("/", s.notFoundPage)
 	s.mux = m
