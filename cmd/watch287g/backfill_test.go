@@ -436,3 +436,26 @@ func TestBackfillKill(t *testing.T) {
 		}
 	}
 }
+
+// TestBackfillDates: --from and --to bound the captures asked for.
+func TestBackfillDates(t *testing.T) {
+	sc := newBFScenario(t)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--to", "2025-03-01"}, "distinct files: 2 "}, // the undated pair of February
+		// June's three captures, July's two ids, and February's pending
+		// list, which July's page capture still linked.
+		{[]string{"--from", "2025-06-01"}, "distinct files: 6 "},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "b.db")
+			out := mustRun(t, append([]string{"--db", db, "backfill", "--wayback-url", sc.s.URL(), "--delay", "0"}, tt.args...)...)
+			if !strings.Contains(out, tt.want) {
+				t.Errorf("got\n%s\nwant %q", out, tt.want)
+			}
+		})
+	}
+}
