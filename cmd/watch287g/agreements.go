@@ -9,6 +9,7 @@ import (
 
 	"github.com/watch287g/watch287g/diff"
 	"github.com/watch287g/watch287g/sheet"
+	"github.com/watch287g/watch287g/store"
 )
 
 func runAgreements(ctx context.Context, a *app, args []string) error {
@@ -34,6 +35,11 @@ func runAgreements(ctx context.Context, a *app, args []string) error {
 	filter, err := ff.filter()
 	if err != nil {
 		return err
+	}
+	// Checked here, with the store's one parser, so a bad --at is the
+	// same usage error locally and through --server.
+	if _, _, err := store.ParseAt(*at); err != nil {
+		return fmt.Errorf("%w: --at %v", errUsage, err)
 	}
 	src, err := a.openSource()
 	if err != nil {

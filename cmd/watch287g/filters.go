@@ -1,9 +1,9 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -23,8 +23,8 @@ type filterFlags struct {
 type filterSet struct{ kind, list bool }
 
 func (f *filterFlags) register(fs *flag.FlagSet, with filterSet) {
-	fs.StringVar(&f.states, "state", "", "comma-separated USPS `codes` (TX,FL)")
-	fs.StringVar(&f.models, "model", "", "comma-separated `models`: "+strings.Join(sheet.ModelIDs(), ", "))
+	fs.StringVar(&f.states, "state", "", "comma-separated USPS `codes` or names (TX,Florida)")
+	fs.StringVar(&f.models, "model", "", "comma-separated `models`: "+strings.Join(sheet.ModelIDs(), ", ")+", or their labels (\"Task Force\")")
 	if with.kind {
 		fs.StringVar(&f.kinds, "kind", "", "comma-separated `kinds`: added, removed, changed")
 	}
@@ -33,35 +33,14 @@ func (f *filterFlags) register(fs *flag.FlagSet, with filterSet) {
 	}
 }
 
-// filter validates the flags and returns the filter they describe.
+// filter validates the flags and returns the filter they describe; the
+// values are read by diff.ParseFilter, the one set of rules.
 func (f *filterFlags) filter() (diff.Filter, error) {
-	var out diff.Filter
-	out.States = splitList(strings.ToUpper(f.states))
-	out.Models = splitList(f.models)
-	for _, m := range out.Models {
-		if !sheet.ValidModel(m) {
-			return out, fmt.Errorf("%w: --model takes %s; not %q", errUsage, strings.Join(sheet.ModelIDs(), ", "), m)
-		}
+	out, err := diff.ParseFilter(splitList(f.states), splitList(f.models), splitList(f.kinds), splitList(f.lists))
+	if fe := (*diff.FilterError)(nil); errors.As(err, &fe) {
+		return out, fmt.Errorf("%w: --%s: %v", errUsage, fe.Field, err)
 	}
-	for _, k := range splitList(f.kinds) {
-		kind := diff.Kind(k)
-		if !slices.Contains([]diff.Kind{diff.Added, diff.Removed, diff.Changed}, kind) {
-			return out, fmt.Errorf("%w: --kind takes added, removed, changed; not %q", errUsage, k)
-		}
-		out.Kinds = append(out.Kinds, kind)
-	}
-	for _, l := range splitList(f.lists) {
-		if l != string(sheet.Participating) && l != string(sheet.Pending) {
-			return out, fmt.Errorf("%w: --list takes participating or pending; not %q", errUsage, l)
-		}
-		out.Lists = append(out.Lists, l)
-	}
-	for _, s := range out.States {
-		if !sheet.ValidState(s) {
-			return out, fmt.Errorf("%w: --state takes USPS codes like TX; not %q", errUsage, s)
-		}
-	}
-	return out, nil
+	return out, err
 }
 
 func splitList(s string) []string {
@@ -84,9 +63,8 @@ func (d *dateFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.on, "on", "", "only changes published on this `date` (YYYY-MM-DD; the same as --since D --until D)")
 }
 
-// bounds turns the flags into the store's query bounds. This is the one
-// place the CLI does date arithmetic: ChangeQuery.Until is exclusive, so
-// the inclusive last day becomes the start of the day after it.
+// bounds turns the flags into the store's query bounds; both are
+// inclusive days, as ChangeQuery's are.
 func (d *dateFlags) bounds() (since, until time.Time, err error) {
 	if d.on != "" {
 		if d.since != "" || d.until != "" {
@@ -104,10 +82,7 @@ func (d *dateFlags) bounds() (since, until time.Time, err error) {
 	if !since.IsZero() && !last.IsZero() && last.Before(since) {
 		return since, until, fmt.Errorf("%w: --until %s is before --since %s", errUsage, d.until, d.since)
 	}
-	if !last.IsZero() {
-		until = last.AddDate(0, 0, 1)
-	}
-	return since, until, nil
+	return since, last, nil
 }
 
 // parseDay parses one date flag; empty is no bound.

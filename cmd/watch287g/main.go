@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -97,12 +98,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	// The usage screen is for -h; a wrong flag is one line.
 	fs.Usage = func() {}
 	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stderr)
-			usage(stderr, fs)
-			return err
-		}
+	err := fs.Parse(args)
+	fs.SetOutput(stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		usage(stderr, fs)
+		return err
+	}
+	if err != nil {
 		return fmt.Errorf("%w: %v (run watch287g -h for the list)", errUsage, err)
 	}
 	if fs.NArg() == 0 {
@@ -118,6 +120,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	a.log = newLogger(stderr, name)
 	if err := cmd.run(ctx, a, fs.Args()[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) || errors.Is(err, errQuarantined) {
+			return err
+		}
+		// The command's name is said once, here. A package that names
+		// its operation the same way (the tracker's "fetch: …") is not
+		// prefixed again.
+		if strings.HasPrefix(err.Error(), name+": ") {
 			return err
 		}
 		return fmt.Errorf("%s: %w", name, err)

@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
-	"strconv"
-	"time"
 
 	"github.com/watch287g/watch287g/diff"
 	"github.com/watch287g/watch287g/sheet"
@@ -50,16 +47,7 @@ func (a *app) openSource() (source, error) {
 type localSource struct{ *store.Store }
 
 func (l localSource) AgreementsAt(ctx context.Context, list sheet.List, at string) (store.Snapshot, []diff.Agreement, error) {
-	if at == "" {
-		return l.Store.Agreements(ctx, list, 0)
-	}
-	if id, err := strconv.ParseUint(at, 10, 64); err == nil {
-		return l.Store.Agreements(ctx, list, id)
-	}
-	if _, err := time.Parse(time.DateOnly, at); err != nil {
-		return store.Snapshot{}, nil, fmt.Errorf("%w: --at takes a date YYYY-MM-DD or a snapshot id, not %q", errUsage, at)
-	}
-	return l.Store.AgreementsAt(ctx, list, at)
+	return l.Store.AgreementsAsOf(ctx, list, at)
 }
 
 // notFound reports whether err means "no such thing", locally or remotely.
