@@ -40,6 +40,11 @@ type backfillOpts struct {
 	dryRun   bool
 	quiet    bool
 	verbose  bool
+	// retries is wayback.Options.Retries (0: the default).
+	retries int
+	// progress, when set, is told how many of the distinct files are
+	// handled (known, downloaded or rejected) as the backfill goes.
+	progress func(done, total int)
 }
 
 func runBackfill(ctx context.Context, a *app, args []string) error {
@@ -105,7 +110,7 @@ func (a *app) waybackClient(o backfillOpts, userAgent string) (*wayback.Client, 
 	if d == 0 {
 		d = -1 // the client's "none"
 	}
-	return wayback.New(wayback.Options{BaseURL: o.url, Delay: d, Logger: a.log, UserAgent: userAgent})
+	return wayback.New(wayback.Options{BaseURL: o.url, Delay: d, Retries: o.retries, Logger: a.log, UserAgent: userAgent})
 }
 
 // backfillSummary is what the command prints at the end.
@@ -232,11 +237,18 @@ func (a *app) backfill(ctx context.Context, w *writer, o backfillOpts) error {
 		todo = append(todo, c)
 	}
 
+	report := func(handled int) {
+		if o.progress != nil {
+			o.progress(min(len(disc.Files), len(disc.Files)-len(todo)+handled), len(disc.Files))
+		}
+	}
+	report(0)
 	bar := newProgress(a.stderr, len(todo), o.quiet)
 	for i, c := range todo {
 		if ctx.Err() != nil {
 			break
 		}
+		report(i)
 		bar.step(i, c.Capture.Timestamp+" "+c.Capture.Original)
 		f, err := client.Download(ctx, c.Capture)
 		var rej *wayback.Rejected
@@ -282,6 +294,7 @@ func (a *app) backfill(ctx context.Context, w *writer, o backfillOpts) error {
 	if err != nil {
 		return err
 	}
+	report(len(todo))
 	sum.stats = client.Stats()
 	sum.write(a.stdout, o.url)
 	if len(sum.failed) > 0 {

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -457,5 +459,53 @@ func TestBackfillDates(t *testing.T) {
 				t.Errorf("got\n%s\nwant %q", out, tt.want)
 			}
 		})
+	}
+}
+
+// TestAutoBackfill: on an empty store with backfill: auto, the background
+// backfill fails once (the archive down), tries again, and fills the
+// store, announcing nothing; with backfill: off, or a store that holds
+// snapshots, it does not start.
+func TestAutoBackfill(t *testing.T) {
+	sc := newBFScenario(t)
+	sc.s.Fault("/cdx/", waybacktest.Fault{Status: 503})
+	ctx := t.Context()
+	open := func(t *testing.T, cfgYAML string) (*app, *writer) {
+		t.Helper()
+		a := &app{db: filepath.Join(t.TempDir(), "a.db"), configPath: writeConfig(t, cfgYAML),
+			stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.DiscardHandler), now: time.Now, cmd: "serve"}
+		w, err := a.openWriter(cmdServe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { w.st.Close() })
+		return a, w
+	}
+	tune := func(o *backfillOpts) { o.delay, o.retries = 0, -1 }
+
+	a, w := open(t, fmt.Sprintf("wayback_url: %q\nsmtp: {host: 127.0.0.1, port: 1}\nsubscribers:\n  - {email: all@example.org}\n", sc.s.URL()))
+	st, err := a.startAutoBackfill(ctx, w, time.Millisecond, tune)
+	if err != nil || st == nil {
+		t.Fatalf("got %v, %v, want a running backfill", st, err)
+	}
+	<-st.Finished()
+	done, total, running := st.Progress()
+	if done != 8 || total != 8 || running || st.attempts != 2 {
+		t.Errorf("got %d of %d files, running %v, after %d attempts; want 8 of 8, finished, after 2 (one failed)", done, total, running, st.attempts)
+	}
+	snaps, err := w.st.Snapshots(ctx)
+	if err != nil || len(snaps) != 6 {
+		t.Errorf("got %d snapshots (%v), want 6", len(snaps), err)
+	}
+	if ds, err := w.st.Deliveries(ctx, ""); err != nil || len(ds) != 0 {
+		t.Errorf("got %d deliveries (%v), want none", len(ds), err)
+	}
+	// Not again on a store that holds snapshots, nor with backfill: off.
+	if st, err := a.startAutoBackfill(ctx, w, time.Millisecond, tune); st != nil || err != nil {
+		t.Errorf("on a filled store: got %v, %v, want no backfill", st, err)
+	}
+	a, w = open(t, fmt.Sprintf("wayback_url: %q\nbackfill: \"off\"\n", sc.s.URL()))
+	if st, err := a.startAutoBackfill(ctx, w, time.Millisecond, tune); st != nil || err != nil {
+		t.Errorf("backfill off: got %v, %v, want no backfill", st, err)
 	}
 }
