@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 )
@@ -25,3 +26,25 @@ func benchPath(b *testing.B, path string) {
 
 func BenchmarkChanges(b *testing.B)  { benchPath(b, "/api/v1/changes?limit=50") }
 func BenchmarkOverview(b *testing.B) { benchPath(b, "/") }
+
+// BenchmarkColdOverview256 is the moment after a poll: a new store version
+// and 256 readers asking for / at once. One render serves them all.
+func BenchmarkColdOverview256(b *testing.B) {
+	fx := newFixture(b)
+	srv := New(Options{Store: fx.st, Now: func() time.Time { return fx.at }})
+	b.ReportAllocs()
+	for b.Loop() {
+		srv.health.Attempt(fx.at) // a new version: the cache is cold
+		var wg sync.WaitGroup
+		for range 256 {
+			wg.Go(func() {
+				rec := httptest.NewRecorder()
+				srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+				if rec.Code != http.StatusOK {
+					b.Errorf("GET /: got %d, want 200", rec.Code)
+				}
+			})
+		}
+		wg.Wait()
+	}
+}
