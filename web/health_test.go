@@ -90,7 +90,7 @@ func TestMetrics(t *testing.T) {
 	m.ObserveFetch(3*time.Second, "error")
 	m.ObserveFetch(time.Second, "ok")
 	if _, err := fx.st.EnqueueAlert(context.Background(), "email:ops@example.org",
-		store.Alert{Kind: "stale", Subject: "s", Body: "b"}, fx.at); err != nil {
+		store.Alert{Kind: store.AlertStale, Subject: "s", Body: "b"}, fx.at); err != nil {
 		t.Fatalf("enqueue alert: %v", err)
 	}
 
