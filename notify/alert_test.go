@@ -75,7 +75,7 @@ func TestAlertWords(t *testing.T) {
 				t.Errorf("a credential reached the alert:\n%s\n%s", subject, body)
 			}
 			// Email and webhook carry the same words.
-			d := store.Delivery{ID: 5, Recipient: PrefixOperatorWebhook + "https://ops.example/h", Alert: &tc.alert, CreatedAt: now}
+			d := store.Delivery{ID: 5, Recipient: store.RecipientID(store.RecipientOperatorWebhook, "https://ops.example/h"), Alert: &tc.alert, CreatedAt: now}
 			msg := alertMessage(d)
 			if msg.Subject != "[watch287g] "+subject || !strings.Contains(msg.Text, strings.TrimSpace(body)) {
 				t.Errorf("email: got %q / %q", msg.Subject, msg.Text)

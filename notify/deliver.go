@@ -86,8 +86,8 @@ func (n *Notifier) Deliver(ctx context.Context, now time.Time) error {
 		if len(changes) == 0 {
 			continue
 		}
-		switch {
-		case strings.HasPrefix(rec, PrefixWebhook):
+		switch kind, _, _ := store.ParseRecipient(rec); kind {
+		case store.RecipientWebhook:
 			for _, d := range changes {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -96,7 +96,7 @@ func (n *Notifier) Deliver(ctx context.Context, now time.Time) error {
 					return err
 				}
 			}
-		case strings.HasPrefix(rec, PrefixEmail):
+		case store.RecipientEmail:
 			if err := n.deliverEmail(ctx, rec, changes, now); err != nil {
 				return err
 			}
@@ -263,21 +263,21 @@ type alertChannel struct {
 // alertChannel resolves an alert's recipient id against the configuration;
 // false when the recipient is no longer configured.
 func (n *Notifier) alertChannel(rec string) (alertChannel, bool) {
-	switch {
-	case strings.HasPrefix(rec, PrefixOperatorEmail):
-		addr := strings.TrimPrefix(rec, PrefixOperatorEmail)
+	kind, addr, _ := store.ParseRecipient(rec)
+	switch kind {
+	case store.RecipientOperatorEmail:
 		if slices.Contains(n.opt.Operator.Email, addr) {
 			return alertChannel{to: []string{addr}, maxAge: n.opt.EmailMaxAge}, true
 		}
-	case strings.HasPrefix(rec, PrefixOperatorWebhook):
-		if u := strings.TrimPrefix(rec, PrefixOperatorWebhook); u != "" && u == n.opt.Operator.Webhook {
-			return alertChannel{hookURL: u, maxAge: n.opt.WebhookMaxAge}, true
+	case store.RecipientOperatorWebhook:
+		if addr == n.opt.Operator.Webhook {
+			return alertChannel{hookURL: addr, maxAge: n.opt.WebhookMaxAge}, true
 		}
-	case strings.HasPrefix(rec, PrefixEmail):
+	case store.RecipientEmail:
 		if s, ok := n.subs[rec]; ok {
 			return alertChannel{to: []string{s.Email}, maxAge: n.opt.EmailMaxAge}, true
 		}
-	case strings.HasPrefix(rec, PrefixWebhook):
+	case store.RecipientWebhook:
 		if h, ok := n.hooks[rec]; ok {
 			return alertChannel{hookURL: h.URL, secret: h.Secret, maxAge: n.opt.WebhookMaxAge}, true
 		}
@@ -289,7 +289,7 @@ func (n *Notifier) alertChannel(rec string) (alertChannel, bool) {
 // names. An alert for the operator as a whole is first split into one
 // delivery per channel.
 func (n *Notifier) deliverAlert(ctx context.Context, d store.Delivery, now time.Time) error {
-	if d.Recipient == OperatorRecipient {
+	if d.Recipient == string(store.RecipientOperator) {
 		return n.splitOperatorAlert(ctx, d, now)
 	}
 	ch, ok := n.alertChannel(d.Recipient)
@@ -306,11 +306,12 @@ func (n *Notifier) deliverAlert(ctx context.Context, d store.Delivery, now time.
 	return n.markSent(ctx, []uint64{d.ID}, now)
 }
 
-// splitOperatorAlert turns an alert for OperatorRecipient into one
-// delivery per operator channel, marks the original sent, and sends the
-// new ones. A crash between queueing the copies and marking the original
-// repeats the split, so an operator may then get that alert twice on a
-// channel; never none.
+// splitOperatorAlert turns an alert for the operator as a whole (the one
+// recipient stores before per-channel deliveries used) into one delivery
+// per operator channel, marks the original sent, and sends the new ones.
+// A crash between queueing the copies and marking the original repeats
+// the split, so an operator may then get that alert twice on a channel;
+// never none.
 func (n *Notifier) splitOperatorAlert(ctx context.Context, d store.Delivery, now time.Time) error {
 	recs := n.Operators()
 	if len(recs) == 0 {

@@ -34,25 +34,6 @@ const (
 	TLSImplicit = "tls"
 )
 
-// Outbox recipient ids are a kind prefix and an address.
-const (
-	// PrefixEmail + address: a subscriber.
-	PrefixEmail = "email:"
-	// PrefixWebhook + URL: a webhook endpoint.
-	PrefixWebhook = "webhook:"
-	// PrefixOperatorEmail + address: one operator email address.
-	PrefixOperatorEmail = "operator-email:"
-	// PrefixOperatorWebhook + URL: the operator's webhook.
-	PrefixOperatorWebhook = "operator-webhook:"
-)
-
-// OperatorRecipient is the outbox recipient id of the operator as a
-// whole, for the alerts the store raises in a commit (store.Cycle.Operator
-// takes one id). The drain turns such a delivery into one delivery per
-// operator channel (see Operators) before sending anything, so each
-// channel is retried on its own.
-const OperatorRecipient = "operator"
-
 // Defaults for Options.
 const (
 	DefaultWebhookTimeout    = 10 * time.Second
@@ -80,7 +61,7 @@ type Subscriber struct {
 }
 
 // ID is the subscriber's outbox recipient id.
-func (s Subscriber) ID() string { return PrefixEmail + s.Email }
+func (s Subscriber) ID() string { return store.RecipientID(store.RecipientEmail, s.Email) }
 
 // Webhook is one endpoint that receives each change as a signed POST.
 type Webhook struct {
@@ -90,7 +71,7 @@ type Webhook struct {
 }
 
 // ID is the webhook's outbox recipient id.
-func (w Webhook) ID() string { return PrefixWebhook + w.URL }
+func (w Webhook) ID() string { return store.RecipientID(store.RecipientWebhook, w.URL) }
 
 // SMTP is the mail server email goes through.
 type SMTP struct {
@@ -120,10 +101,10 @@ func (o Operator) Configured() bool { return len(o.Email) > 0 || o.Webhook != ""
 func (o Operator) IDs() []string {
 	var ids []string
 	for _, e := range o.Email {
-		ids = append(ids, PrefixOperatorEmail+e)
+		ids = append(ids, store.RecipientID(store.RecipientOperatorEmail, e))
 	}
 	if o.Webhook != "" {
-		ids = append(ids, PrefixOperatorWebhook+o.Webhook)
+		ids = append(ids, store.RecipientID(store.RecipientOperatorWebhook, o.Webhook))
 	}
 	return ids
 }
@@ -301,22 +282,19 @@ func (n *Notifier) Recipients() []store.Recipient {
 	return out
 }
 
-// Operators returns the recipient ids of the operator's channels.
+// Operators returns the recipient ids of the operator's channels, for
+// store.Cycle.Operators (none when no channel is configured).
 func (n *Notifier) Operators() []string { return n.opt.Operator.IDs() }
 
 // isOperator reports whether rec is the operator or one of its channels:
 // a dead delivery to the operator raises no alert about itself.
 func isOperator(rec string) bool {
-	return rec == OperatorRecipient || strings.HasPrefix(rec, PrefixOperatorEmail) || strings.HasPrefix(rec, PrefixOperatorWebhook)
-}
-
-// Operator returns OperatorRecipient when an operator channel is
-// configured and "" otherwise, for store.Cycle.Operator.
-func (n *Notifier) Operator() string {
-	if n.opt.Operator.Configured() {
-		return OperatorRecipient
+	kind, _, _ := store.ParseRecipient(rec)
+	switch kind {
+	case store.RecipientOperator, store.RecipientOperatorEmail, store.RecipientOperatorWebhook:
+		return true
 	}
-	return ""
+	return false
 }
 
 // parseClock reads "HH:MM".

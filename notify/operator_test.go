@@ -22,8 +22,9 @@ func TestOperatorChannelsRetriedApart(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 2, 13, 15, 0, 0, 0, time.UTC)
 
-	// Four alerts: a failure streak, its recovery, stale data, and a
-	// quarantine the store raises in its commit.
+	// Five alerts: a failure streak, its recovery, stale data, a
+	// quarantine the store raises in its commit, and one an older store
+	// queued for the operator as a whole (split on the drain).
 	for range 3 {
 		if err := n.FetchFailed(ctx, errors.New("connection refused"), now); err != nil {
 			t.Fatal(err)
@@ -37,7 +38,11 @@ func TestOperatorChannelsRetriedApart(t *testing.T) {
 	}
 	in := store.Input{Source: "test", Name: "participatingAgencies.xlsx", Body: []byte("not a workbook"),
 		ParseErr: sheet.ErrNoHeader, SeenAt: now}
-	if _, err := l.st.Commit(ctx, store.Cycle{At: now, Inputs: []store.Input{in}, Operator: n.Operator()}); err != nil {
+	if _, err := l.st.Commit(ctx, store.Cycle{At: now, Inputs: []store.Input{in}, Operators: n.Operators()}); err != nil {
+		t.Fatal(err)
+	}
+	legacy := store.Alert{Kind: store.AlertQuarantine, Subject: "legacy alert", Body: "queued by an older store"}
+	if _, err := l.st.EnqueueAlert(ctx, string(store.RecipientOperator), legacy, now); err != nil {
 		t.Fatal(err)
 	}
 
@@ -54,25 +59,25 @@ func TestOperatorChannelsRetriedApart(t *testing.T) {
 	if p := l.deliveries(t, store.DeliveryPending); len(p) != 0 {
 		t.Fatalf("got %d deliveries still pending after 100 drains", len(p))
 	}
-	mp.waitCount(t, 4)
+	mp.waitCount(t, 5)
 	msgs := mp.byRecipient(t, "ops@example.org")
-	if len(msgs) != 4 {
-		t.Fatalf("got %d emails to the operator, want 4 (one per alert)", len(msgs))
+	if len(msgs) != 5 {
+		t.Fatalf("got %d emails to the operator, want 5 (one per alert)", len(msgs))
 	}
 	kinds := map[string]int{}
 	for _, m := range msgs {
-		for _, k := range []string{"failed 3 times", "work again", "no successful fetch", "held back"} {
+		for _, k := range []string{"failed 3 times", "work again", "no successful fetch", "held back", "legacy alert"} {
 			if strings.Contains(m.Subject, k) {
 				kinds[k]++
 			}
 		}
 	}
-	if len(kinds) != 4 {
+	if len(kinds) != 5 {
 		t.Errorf("got subjects %v, want one of each alert", kinds)
 	}
 	hook.mu.Lock()
 	defer hook.mu.Unlock()
-	if hook.requests < 8 {
-		t.Errorf("the failing webhook got %d requests, want retries of all 4 alerts", hook.requests)
+	if hook.requests < 10 {
+		t.Errorf("the failing webhook got %d requests, want retries of all 5 alerts", hook.requests)
 	}
 }

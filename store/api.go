@@ -192,10 +192,12 @@ type Cycle struct {
 	// Recipients receive one outbox delivery per matching change.
 	Recipients []Recipient
 	Guard      Guard
-	// Operator, when set, is the outbox recipient id that receives an
-	// Alert for each snapshot quarantined in this cycle, written in the
-	// same transaction.
-	Operator string
+	// Operators are the outbox recipient ids of the operator's channels
+	// (one per email address and webhook, see RecipientOperatorEmail);
+	// each receives its own Alert delivery for each snapshot quarantined
+	// in this cycle, written in the same transaction, so a failing
+	// channel is retried without repeating the others.
+	Operators []string
 }
 
 // Outcome is what Commit did with one Input.

@@ -180,10 +180,18 @@ func (s *Store) Retry(ctx context.Context, id uint64, now time.Time) error {
 type RecipientKind string
 
 // Recipient kinds: a recipient id is "kind:address" ("email:metro@example.org",
-// "webhook:https://…"), or the bare operator id.
+// "webhook:https://…", "operator-email:ops@example.org"), or the bare
+// operator id.
 const (
-	RecipientEmail    RecipientKind = "email"
-	RecipientWebhook  RecipientKind = "webhook"
+	RecipientEmail   RecipientKind = "email"
+	RecipientWebhook RecipientKind = "webhook"
+	// RecipientOperatorEmail and RecipientOperatorWebhook are the
+	// operator's channels, one delivery each (see Cycle.Operators).
+	RecipientOperatorEmail   RecipientKind = "operator-email"
+	RecipientOperatorWebhook RecipientKind = "operator-webhook"
+	// RecipientOperator is the operator as a whole, the one id older
+	// stores gave operator alerts; notify splits such a delivery into one
+	// per channel.
 	RecipientOperator RecipientKind = "operator"
 )
 
@@ -203,7 +211,7 @@ func ParseRecipient(id string) (kind RecipientKind, address string, ok bool) {
 	}
 	k, addr, found := strings.Cut(id, ":")
 	switch RecipientKind(k) {
-	case RecipientEmail, RecipientWebhook:
+	case RecipientEmail, RecipientWebhook, RecipientOperatorEmail, RecipientOperatorWebhook:
 		if found && addr != "" {
 			return RecipientKind(k), addr, true
 		}

@@ -393,7 +393,7 @@ func TestQuarantineAndAccept(t *testing.T) {
 	commit(t, s, Cycle{Inputs: []Input{input(t, sheet.Participating, "2025-06-01", span(0, 60))}})
 	res := commit(t, s, Cycle{
 		Inputs:     []Input{input(t, sheet.Participating, "2025-06-02", span(0, 30))},
-		Recipients: []Recipient{all}, Operator: "email:ops@example.org",
+		Recipients: []Recipient{all}, Operators: []string{"email:ops@example.org"},
 	})
 	o := res.Outcomes[0]
 	if o.Snapshot.Status != Quarantined || o.Dropped != 30 || !strings.Contains(o.Snapshot.Reason, "30 of the 60") {
@@ -552,7 +552,7 @@ func TestUnrecognisedHeaderIsQuarantined(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			s := openTemp(t)
-			res := commit(t, s, Cycle{Inputs: []Input{tt.in}, Operator: "email:ops@example.org"})
+			res := commit(t, s, Cycle{Inputs: []Input{tt.in}, Operators: []string{"email:ops@example.org"}})
 			snap := res.Outcomes[0].Snapshot
 			if snap.Status != Quarantined || snap.Readable() || !strings.Contains(snap.Reason, "header") {
 				t.Errorf("snapshot: got %+v, want quarantined, unreadable, reason about the header", snap)
@@ -892,7 +892,7 @@ func TestGuardParticipatingReadAsPending(t *testing.T) {
 	for i := range 60 {
 		misread = append(misread, pendingRec(i))
 	}
-	res = commit(t, s, Cycle{Operator: "operator", Inputs: []Input{input(t, sheet.Pending, "2025-06-03", misread)}})
+	res = commit(t, s, Cycle{Operators: []string{"operator"}, Inputs: []Input{input(t, sheet.Pending, "2025-06-03", misread)}})
 	snap := res.Outcomes[0].Snapshot
 	if snap.Status != Quarantined || !strings.Contains(snap.Reason, "SIGNED") {
 		t.Fatalf("participating rows read as pending: got %s (%q), want quarantined naming the SIGNED column", snap.Status, snap.Reason)

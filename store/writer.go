@@ -162,9 +162,11 @@ func (w *writer) input(ctx context.Context, p *prepared, c Cycle) (*Outcome, []d
 	if err := putJSON(w.snapshots, be64(id), &snap); err != nil {
 		return nil, nil, err
 	}
-	if snap.Status == Quarantined && c.Operator != "" {
-		if _, err := w.enqueue(Delivery{Recipient: c.Operator, Alert: quarantineAlert(&snap, prev)}, c.At); err != nil {
-			return nil, nil, err
+	if snap.Status == Quarantined {
+		for _, op := range c.Operators {
+			if _, err := w.enqueue(Delivery{Recipient: op, Alert: quarantineAlert(&snap, prev)}, c.At); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
 	out.Snapshot = snap

@@ -68,11 +68,12 @@ type Tracker struct {
 	Notifier Notifier
 	Observer Observer
 	Guard    store.Guard
-	// Operator is the outbox recipient id for quarantine alerts ("" for none).
-	Operator string
-	PageURL  string
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Operators are the outbox recipient ids of the operator's channels,
+	// for quarantine alerts (none: no alert).
+	Operators []string
+	PageURL   string
+	Log       *slog.Logger
+	Now       func() time.Time
 }
 
 // Report is what one cycle did.
@@ -111,7 +112,7 @@ func (t *Tracker) cycle(ctx, drainCtx context.Context) (*Report, error) {
 		At:         start.UTC(),
 		Recipients: t.Notifier.Recipients(),
 		Guard:      t.Guard,
-		Operator:   t.Operator,
+		Operators:  t.Operators,
 	}
 	for _, f := range res.Files {
 		if f.NotModified {

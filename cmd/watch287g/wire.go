@@ -67,15 +67,15 @@ func (a *app) newTracker(cfg *config.Config, st *store.Store, n *notify.Notifier
 	sopt := cfg.ScraperOptions()
 	sopt.Logger = a.log // the scraper names its own component
 	return &tracker.Tracker{
-		Fetcher:  scraper.New(sopt),
-		Store:    st,
-		Notifier: n,
-		Observer: obs,
-		Guard:    cfg.Guard,
-		Operator: n.Operator(),
-		PageURL:  cfg.PageURL,
-		Log:      a.log.With(slog.String("component", "tracker")),
-		Now:      a.now,
+		Fetcher:   scraper.New(sopt),
+		Store:     st,
+		Notifier:  n,
+		Observer:  obs,
+		Guard:     cfg.Guard,
+		Operators: n.Operators(),
+		PageURL:   cfg.PageURL,
+		Log:       a.log.With(slog.String("component", "tracker")),
+		Now:       a.now,
 	}
 }
 
