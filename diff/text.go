@@ -1,7 +1,6 @@
 package diff
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strings"
@@ -118,46 +117,6 @@ func MarkChanges(before, after string) string {
 		}
 	}
 	return b.String()
-}
-
-// CSVHeader is the header row of WriteCSV.
-var CSVHeader = []string{"kind", "list", "agreement_id", "state", "agency", "model", "signed",
-	"moa_url", "fields", "before", "after", "match", "was_pending_since", "promoted_to"}
-
-// CSVRows returns one row per change: added, then removed, then changed.
-// For a changed agreement, fields lists the changed fields separated by
-// "|", and before/after hold "field=value" pairs for them, separated by
-// "; "; the identifying columns come from the new record.
-func CSVRows(r *Result) [][]string {
-	var rows [][]string
-	for _, cs := range [][]Change{r.Added, r.Removed, r.Changed} {
-		for i := range cs {
-			c := &cs[i]
-			rec := c.Record()
-			var before, after []string
-			for _, f := range c.Fields {
-				before = append(before, f+"="+c.Before.Field(f))
-				after = append(after, f+"="+c.After.Field(f))
-			}
-			rows = append(rows, []string{string(c.Kind), string(c.List), c.AgreementID, rec.State,
-				rec.Agency, rec.Model, rec.Signed, rec.MOAURL, strings.Join(c.Fields, "|"),
-				strings.Join(before, "; "), strings.Join(after, "; "), c.Match,
-				c.WasPendingSince, c.PromotedTo})
-		}
-	}
-	return rows
-}
-
-// WriteCSV writes CSVHeader and CSVRows(r).
-func WriteCSV(w io.Writer, r *Result) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(CSVHeader); err != nil {
-		return fmt.Errorf("write csv: %w", err)
-	}
-	if err := cw.WriteAll(CSVRows(r)); err != nil {
-		return fmt.Errorf("write csv: %w", err)
-	}
-	return nil
 }
 
 // errWriter keeps the first write error so rendering reads straight.

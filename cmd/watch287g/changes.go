@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/watch287g/watch287g/diff"
@@ -88,20 +87,11 @@ func writeChanges(w io.Writer, format string, changes []diff.Change) error {
 	return nil
 }
 
-var changeCSVHeader = []string{"id", "kind", "list", "agreement_id", "published", "previous_published", "state",
-	"agency", "type", "model", "signed", "moa_url", "fields", "before_agency", "before_signed", "was_pending_since",
-	"promoted_to", "detected_at"}
+// changeCSVHeader and changeCSVRow are diff's one CSV layout of a
+// change, shared with diff --format csv and the web.
+var changeCSVHeader = diff.ChangeCSVHeader()
 
-func changeCSVRow(c diff.Change) []string {
-	r := c.Record()
-	var ba, bs string
-	if c.Before != nil {
-		ba, bs = c.Before.Agency, c.Before.Signed
-	}
-	return []string{strconv.FormatUint(c.ID, 10), string(c.Kind), string(c.List), c.AgreementID, c.AfterPublished,
-		c.BeforePublished, r.State, r.Agency, r.Type, r.Model, r.Signed, r.MOAURL, strings.Join(c.Fields, ";"), ba, bs,
-		c.WasPendingSince, c.PromotedTo, c.DetectedAt.UTC().Format("2006-01-02T15:04:05Z")}
-}
+func changeCSVRow(c diff.Change) []string { return diff.ChangeCSVRow(&c) }
 
 // changeLine is one change on one line, for a reporter's terminal.
 func changeLine(c diff.Change) string {

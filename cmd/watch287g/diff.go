@@ -64,7 +64,10 @@ func runDiff(ctx context.Context, a *app, args []string) error {
 	for i := range oldAggs {
 		oldAggs[i].ID = "old-" + strconv.Itoa(i+1)
 	}
-	res := diff.Compare(newSide.List, oldAggs, newSide.parsed.Records, diff.Options{})
+	res, err := diff.CompareContext(ctx, newSide.List, oldAggs, newSide.parsed.Records, diff.Options{})
+	if err != nil {
+		return err
+	}
 	oldSide.Agreements = len(oldAggs)
 	newSide.Agreements = len(res.Agreements)
 
@@ -74,7 +77,7 @@ func runDiff(ctx context.Context, a *app, args []string) error {
 			Changed: nonNil(res.Changed), Warnings: append(append([]sheet.Warning{}, newSide.parsed.Warnings...), res.Warnings...)}
 		return writeJSON(a.stdout, out)
 	case formatCSV:
-		return writeCSV(a.stdout, diff.CSVHeader, diff.CSVRows(res))
+		return writeCSV(a.stdout, diff.ChangeCSVHeader(), diff.CSVRows(res))
 	}
 	// The text names agencies and files from outside: each line goes to
 	// the terminal through escape.Terminal.

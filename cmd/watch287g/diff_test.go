@@ -109,7 +109,7 @@ func TestDiffCommand(t *testing.T) {
 			t.Fatalf("got error %v, want none", err)
 		}
 		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-		if len(lines) != 5 || !strings.HasPrefix(lines[0], "kind,list,agreement_id") {
+		if len(lines) != 5 || lines[0] != strings.Join(changeCSVHeader, ",") {
 			t.Errorf("csv: got %d lines starting %q, want 5 with a header", len(lines), lines[0])
 		}
 	})

@@ -88,6 +88,8 @@ func TestCommandMatrix(t *testing.T) {
 		}{
 			{[]string{"--state", "tx"}, diff.Filter{States: []string{"TX"}}},
 			{[]string{"--model", "task_force"}, diff.Filter{Models: []string{"task_force"}}},
+			{[]string{"--model", "Task Force"}, diff.Filter{Models: []string{"task_force"}}},
+			{[]string{"--state", "texas"}, diff.Filter{States: []string{"TX"}}},
 			{[]string{"--kind", "added,changed"}, diff.Filter{Kinds: []diff.Kind{diff.Added, diff.Changed}}},
 			{[]string{"--list", "pending"}, diff.Filter{Lists: []string{"pending"}}},
 			{[]string{"--limit", "2"}, diff.Filter{}},
@@ -177,7 +179,7 @@ func TestCommandMatrix(t *testing.T) {
 			if lenOf(doc, "added") != 2 {
 				t.Errorf("diff %s: got %d added, want 2", args, lenOf(doc, "added"))
 			}
-			readCSV(t, fx.mustRun(t, append([]string{"diff", "--format", "csv"}, args...)...), diff.CSVHeader)
+			readCSV(t, fx.mustRun(t, append([]string{"diff", "--format", "csv"}, args...)...), diff.ChangeCSVHeader())
 			if out := fx.mustRun(t, append([]string{"diff"}, args...)...); out == "" {
 				t.Errorf("diff %s text: got nothing", args)
 			}
