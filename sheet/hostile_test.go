@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -166,5 +167,52 @@ func TestParseContextCancelled(t *testing.T) {
 	cancel()
 	if _, err := ParseContext(ctx, fixture(t, "participating_quirks.xlsx")); !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want context.Canceled", err)
+	}
+}
+
+// TestWarningsBounded reads a sheet at the rows cap in which every row
+// earns three warnings (unknown state, unknown model, bad date): the file
+// lists MaxWarnings of them and says how many it left out, and the whole
+// parse allocates under 256 MB (TotalAlloc bounds the peak heap from
+// above). Under the race detector a smaller sheet keeps the test quick.
+func TestWarningsBounded(t *testing.T) {
+	rows := int(DefaultMaxRows)
+	if raceEnabled {
+		rows = 5000
+	}
+	var b strings.Builder
+	b.WriteString(`<worksheet><sheetData>`)
+	hdr, _ := inlineRow(1, "STATE", "AGENCY", "TYPE", "SUPPORT TYPE", "SIGNED", "MOA", "COUNTY", "NOTES")
+	b.WriteString(hdr)
+	for r := 2; r <= rows; r++ {
+		fmt.Fprintf(&b, `<row r="%d"><c r="A%[1]d" t="str"><v>NARNIA%[1]d</v></c><c r="B%[1]d" t="str"><v>Agency number %[1]d of many</v></c>`+
+			`<c r="C%[1]d" t="str"><v>County</v></c><c r="D%[1]d" t="str"><v>Dragon%[1]d</v></c><c r="E%[1]d" t="str"><v>not a date %[1]d</v></c>`+
+			`<c r="F%[1]d" t="str"><v>www.example.org/%[1]d</v></c><c r="G%[1]d" t="str"><v>County %[1]d</v></c><c r="H%[1]d" t="str"><v>note %[1]d</v></c></row>`, r)
+	}
+	b.WriteString(`</sheetData></worksheet>`)
+	book := bookOf(t, b.String())
+	b = strings.Builder{}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f, err := Parse(book)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	if len(f.Records) != rows-1 {
+		t.Errorf("got %d records, want %d", len(f.Records), rows-1)
+	}
+	if len(f.Warnings) != MaxWarnings+1 {
+		t.Fatalf("got %d warnings, want %d and one saying how many more", len(f.Warnings), MaxWarnings)
+	}
+	last := f.Warnings[MaxWarnings]
+	if want := fmt.Sprintf("%d more warnings not listed", 3*(rows-1)-MaxWarnings); !strings.Contains(last.Message, want) {
+		t.Errorf("got last warning %q, want it to contain %q", last.Message, want)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("%d rows, %d-byte file: allocated %d MB", rows, len(book), alloc>>20)
+	if alloc > 256<<20 {
+		t.Errorf("got %d MB allocated, want under 256 MB", alloc>>20)
 	}
 }

@@ -177,9 +177,18 @@ func EditDistance(a, b string, limit int) int {
 	if d := len(a) - len(b); d > limit || -d > limit {
 		return limit + 1
 	}
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	// Three rows of the table; on the stack for names (the common case),
+	// so matching a name against every state allocates nothing.
+	var stack [3 * 64]int
+	n := len(b) + 1
+	buf := stack[:0]
+	if 3*n <= len(stack) {
+		buf = stack[:3*n]
+	} else {
+		buf = make([]int, 3*n)
+	}
+	prev2, prev, cur := buf[:n:n], buf[n:2*n:2*n], buf[2*n:]
+	clear(prev2)
 	for j := range prev {
 		prev[j] = j
 	}

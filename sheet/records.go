@@ -9,6 +9,12 @@ import (
 	"github.com/watch287g/watch287g/xlsx"
 )
 
+// MaxWarnings is how many warnings a File lists. ICE's files have had at
+// most five; a file with a warning on every row of a hundred thousand would
+// otherwise cost tens of megabytes to hold and to store. One more warning
+// says how many were left out.
+const MaxWarnings = 1000
+
 // ctxRows is how many rows readRecords reads between checks of its context.
 const ctxRows = 1024
 
@@ -32,7 +38,12 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 	}
 	errCells := map[string]int{} // extra column → cells holding an Excel error
 	f.Records = make([]Record, 0, len(sh.Rows)-hdrIdx)
+	dropped := 0
 	warn := func(row int, fl field, format string, args ...any) {
+		if len(f.Warnings) >= MaxWarnings {
+			dropped++
+			return
+		}
 		f.Warnings = append(f.Warnings, Warning{Row: row, Column: names[fl], Message: fmt.Sprintf(format, args...)})
 	}
 	for n, row := range sh.Rows[hdrIdx+1:] {
@@ -162,6 +173,9 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 			}
 		}
 		f.Records = append(f.Records, rec)
+	}
+	if dropped > 0 {
+		f.Warnings = append(f.Warnings, Warning{Message: fmt.Sprintf("%d more warnings not listed (at most %d are)", dropped, MaxWarnings)})
 	}
 	for _, c := range cols {
 		if n := errCells[c.name]; n > 0 {
