@@ -111,7 +111,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad duration", "stale_after: 26 hours\n", nil, `stale_after: "26 hours" is not a duration`},
 		{"time zone", base + "subscribers:\n  - {email: a@example.org, timezone: America/Chicago}\n  - {email: b@example.org, timezone: America/Chicgo}\n", nil,
 			`subscribers[1].timezone: unknown time zone "America/Chicgo"`},
-		{"state", base + "subscribers: [{email: a@example.org, states: [TX, XX]}]\n", nil, `subscribers[0].states[1]: unknown state code "XX"`},
+		{"state", base + "subscribers: [{email: a@example.org, states: [TX, XX]}]\n", nil, `subscribers[0].states[1]: unknown state "XX"`},
 		{"model", base + "subscribers: [{email: a@example.org, models: [task_farce]}]\n", nil, `subscribers[0].models[0]: unknown model "task_farce"`},
 		{"kind", base + "subscribers: [{email: a@example.org, kinds: [deleted]}]\n", nil, `subscribers[0].kinds[0]: unknown kind "deleted"`},
 		{"list", base + "subscribers: [{email: a@example.org, lists: [signed]}]\n", nil, `subscribers[0].lists[0]: unknown list "signed"`},

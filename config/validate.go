@@ -15,7 +15,6 @@ import (
 	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/notify"
 	"github.com/watch287g/watch287g/scraper"
-	"github.com/watch287g/watch287g/sheet"
 )
 
 // CronParser is the parser serve schedules with: five fields, or a
@@ -130,7 +129,7 @@ func (c *Config) Validate() error {
 			bad(key+".email", "%q is listed twice", s.Email)
 		}
 		seen[strings.ToLower(s.Email)] = true
-		checkFilter(key, s.Filter, bad)
+		c.Subscribers[i].Filter = checkFilter(key, s.Filter, bad)
 		switch s.Mode {
 		case notify.ModeImmediate, notify.ModeDigest:
 		default:
@@ -154,7 +153,7 @@ func (c *Config) Validate() error {
 		if w.Secret == "" {
 			bad(key+".secret", "required: the key of the X-Watch287g-Signature HMAC (use ${VAR} to keep it out of the file)")
 		}
-		checkFilter(key, w.Filter, bad)
+		c.Webhooks[i].Filter = checkFilter(key, w.Filter, bad)
 	}
 	if len(errs) == 0 {
 		return nil
@@ -174,27 +173,20 @@ func checkAddress(s string) error {
 	return nil
 }
 
-func checkFilter(key string, f diff.Filter, bad func(key, format string, args ...any)) {
-	for j, s := range f.States {
-		if !sheet.ValidState(s) {
-			bad(fmt.Sprintf("%s.states[%d]", key, j), "unknown state code %q (use USPS codes such as TX)", s)
+// checkFilter reports each bad value of f under its key and returns f
+// normalised by diff's rules (state names, model labels, any case), the
+// form the notifier matches.
+func checkFilter(key string, f diff.Filter, bad func(key, format string, args ...any)) diff.Filter {
+	out, err := f.Normalize()
+	if err == nil {
+		return out
+	}
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		if fe, ok := e.(*diff.FilterError); ok {
+			bad(fmt.Sprintf("%s.%ss[%d]", key, fe.Field, fe.Index), "%v", fe)
 		}
 	}
-	for j, m := range f.Models {
-		if !sheet.ValidModel(m) {
-			bad(fmt.Sprintf("%s.models[%d]", key, j), "unknown model %q (one of %s)", m, strings.Join(sheet.ModelIDs(), ", "))
-		}
-	}
-	for j, k := range f.Kinds {
-		if k != diff.Added && k != diff.Removed && k != diff.Changed {
-			bad(fmt.Sprintf("%s.kinds[%d]", key, j), "unknown kind %q (one of added, removed, changed)", k)
-		}
-	}
-	for j, l := range f.Lists {
-		if l != string(sheet.Participating) && l != string(sheet.Pending) {
-			bad(fmt.Sprintf("%s.lists[%d]", key, j), "unknown list %q (participating or pending)", l)
-		}
-	}
+	return f
 }
 
 // NotifyOptions is the notifier's part of the configuration.

@@ -8,13 +8,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/watch287g/watch287g/diff"
-	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
 )
 
@@ -106,31 +104,16 @@ func (s *Server) apiFallback(w http.ResponseWriter, r *http.Request) {
 }
 
 // changeFilter reads state, model, kind and list, each repeatable or
-// comma-separated.
+// comma-separated, by diff.ParseFilter's rules (codes or names, model
+// labels, any case).
 func changeFilter(q url.Values, withKind bool) (diff.Filter, error) {
-	var f diff.Filter
-	for _, st := range multi(q, "state") {
-		st = strings.ToUpper(st)
-		if len(st) != 2 {
-			return f, badRequest("state takes two-letter codes like TX, not %q", st)
-		}
-		f.States = append(f.States, st)
-	}
-	f.Models = multi(q, "model")
+	var kinds []string
 	if withKind {
-		for _, k := range multi(q, "kind") {
-			kind := diff.Kind(k)
-			if !slices.Contains([]diff.Kind{diff.Added, diff.Removed, diff.Changed}, kind) {
-				return f, badRequest("kind takes added, removed or changed, not %q", k)
-			}
-			f.Kinds = append(f.Kinds, kind)
-		}
+		kinds = multi(q, "kind")
 	}
-	for _, l := range multi(q, "list") {
-		if l != string(sheet.Participating) && l != string(sheet.Pending) {
-			return f, badRequest("list takes participating or pending, not %q", l)
-		}
-		f.Lists = append(f.Lists, l)
+	f, err := diff.ParseFilter(multi(q, "state"), multi(q, "model"), kinds, multi(q, "list"))
+	if err != nil {
+		return diff.Filter{}, badRequest("%v", err)
 	}
 	return f, nil
 }

@@ -262,7 +262,8 @@ func TestAPIErrors(t *testing.T) {
 	}{
 		"bad kind":             {http.MethodGet, "/api/v1/changes?kind=signed", http.StatusBadRequest},
 		"bad list":             {http.MethodGet, "/api/v1/changes?list=both", http.StatusBadRequest},
-		"bad state":            {http.MethodGet, "/api/v1/changes?state=Texas", http.StatusBadRequest},
+		"bad state":            {http.MethodGet, "/api/v1/changes?state=Narnia", http.StatusBadRequest},
+		"bad model":            {http.MethodGet, "/api/v1/changes?model=task-farce", http.StatusBadRequest},
 		"bad since":            {http.MethodGet, "/api/v1/changes?since=2025-13-01", http.StatusBadRequest},
 		"bad until":            {http.MethodGet, "/api/v1/changes?until=yesterday", http.StatusBadRequest},
 		"zero limit":           {http.MethodGet, "/api/v1/changes?limit=0", http.StatusBadRequest},

@@ -31,7 +31,7 @@ func TestPages(t *testing.T) {
 			`href="/agreements/` + harrisID + `"`}},
 		"changes":          {"/changes", 200, []string{"Removed", "Alachua County", "Atom feed of these changes"}},
 		"changes filtered": {"/changes?state=FL&kind=", 200, []string{"Alachua County", `value="FL"`}},
-		"changes bad":      {"/changes?kind=signed", 400, []string{"kind takes added"}},
+		"changes bad":      {"/changes?kind=signed", 400, []string{"unknown kind"}},
 		"agreement": {"/agreements/" + url.PathEscape(harrisID), 200, []string{"<h1>Harris County Sheriff&#39;s Office</h1>",
 			"2025-01-05", "2025-01-06", `href="https://www.ice.gov/doclib/287g/harrisCountyTX.pdf"`, "Every published version"}},
 		"state":            {"/states/tx", 200, []string{"287(g) agreements in Texas", "Travis County", `<svg class="chart"`}},
