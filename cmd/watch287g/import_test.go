@@ -171,7 +171,7 @@ func TestImportCorpus(t *testing.T) {
 
 	t.Run("verify", func(t *testing.T) {
 		out := mustRun(t, "--db", db, "verify")
-		if wantOut := fmt.Sprintf("ok: every archived file matches its sha256 (%d snapshots)", len(want)); !strings.Contains(out, wantOut) {
+		if wantOut := fmt.Sprintf("ok: every archived file matches its sha256 and every record reads (%d snapshots)", len(want)); !strings.Contains(out, wantOut) {
 			t.Errorf("verify: got %q, want %q", out, wantOut)
 		}
 	})

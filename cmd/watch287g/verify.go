@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 func runVerify(ctx context.Context, a *app, args []string) error {
@@ -37,8 +38,23 @@ func runVerify(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintf(a.stdout, "BAD RECORD %s %s: %s\n", r.Bucket, r.Key, r.Error)
 	}
 	if !rep.OK() {
-		return fmt.Errorf("%d archived files do not match their sha256, %d records do not read", len(rep.Files), len(rep.Records))
+		var what []string
+		if n := len(rep.Files); n > 0 {
+			what = append(what, plural(n, "archived file does", "archived files do")+" not match their sha256")
+		}
+		if n := len(rep.Records); n > 0 {
+			what = append(what, plural(n, "record does", "records do")+" not read")
+		}
+		return fmt.Errorf("%s (listed above)", strings.Join(what, ", "))
 	}
 	fmt.Fprintf(a.stdout, "ok: every archived file matches its sha256 and every record reads (%d snapshots)\n", len(snaps))
 	return nil
+}
+
+// plural is "1 record does" or "2 records do".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
