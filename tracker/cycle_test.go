@@ -213,3 +213,58 @@ func TestCommitFailuresAlertOperator(t *testing.T) {
 		t.Errorf("got event %q, want alert.fetch_failing", got[0])
 	}
 }
+
+// staleFunc adapts a function to Stale.
+type staleFunc func(ctx context.Context, lastSuccess, now time.Time) error
+
+func (f staleFunc) Stale(ctx context.Context, lastSuccess, now time.Time) error {
+	return f(ctx, lastSuccess, now)
+}
+
+// TestSchedulerTellsStaleTheLastSuccess: each delivery tick passes the
+// time of the newest successful check to Stale (failures after it do not
+// count as successes).
+func TestSchedulerTellsStaleTheLastSuccess(t *testing.T) {
+	st := openStore(t)
+	ok := time.Date(2026, 2, 10, 12, 0, 0, 0, time.UTC)
+	checks := []store.Check{
+		{At: ok.Add(-time.Hour), URL: "https://ice.example/", Outcome: store.CheckDownloaded},
+		{At: ok, URL: "https://ice.example/", Outcome: store.CheckNotModified},
+		{At: ok.Add(time.Hour), URL: "https://ice.example/", Outcome: store.CheckError, Error: "timeout"},
+	}
+	if err := st.RecordChecks(context.Background(), checks, nil); err != nil {
+		t.Fatal(err)
+	}
+	n, err := notify.New(st, notify.Options{Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan time.Time, 1)
+	sched := &Scheduler{
+		Tracker: &Tracker{Fetcher: noFiles, Store: st, Notifier: n, Log: quietLogger()},
+		Spec:    "@every 1h", NoFetch: true, DeliverInterval: time.Millisecond, Log: quietLogger(),
+		Stale: staleFunc(func(_ context.Context, last, _ time.Time) error {
+			select {
+			case got <- last:
+			default:
+			}
+			return nil
+		}),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- sched.Run(ctx) }()
+	select {
+	case last := <-got:
+		if !last.Equal(ok) {
+			t.Errorf("got last success %s, want %s", last, ok)
+		}
+	case <-time.After(guard):
+		t.Fatal("Stale was not called")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}

@@ -161,7 +161,7 @@ func (s *Scheduler) cycle(workCtx, sigCtx context.Context) {
 	if err != nil {
 		s.Log.Error("cycle failed", slog.Any("error", err))
 	} else {
-		s.Log.Info("cycle done", slog.String("outcome", rep.Outcome))
+		s.Log.Info("cycle done", slog.String("outcome", string(rep.Outcome)))
 	}
 	if s.Cycles != nil {
 		select {
@@ -179,17 +179,12 @@ func (s *Scheduler) deliver(ctx context.Context) {
 	if s.Stale == nil {
 		return
 	}
-	checks, err := s.Tracker.Store.Checks(ctx, 0)
+	// One key, written with each successful check: not a scan of every
+	// check ever recorded, once a minute.
+	last, err := s.Tracker.Store.LastSuccess(ctx)
 	if err != nil {
-		s.Log.Error("read checks", slog.Any("error", err))
+		s.Log.Error("read last success", slog.Any("error", err))
 		return
-	}
-	var last time.Time
-	for _, c := range checks {
-		if c.Outcome != OutcomeError {
-			last = c.At
-			break
-		}
 	}
 	if err := s.Stale.Stale(ctx, last, now); err != nil {
 		s.Log.Error("stale alert", slog.Any("error", err))

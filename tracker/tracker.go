@@ -33,30 +33,37 @@ type Notifier interface {
 
 // Observer hears about every cycle (metrics, /healthz); optional.
 type Observer interface {
+	// outcome is an Outcome; a string, so metrics need not import tracker.
 	CycleDone(at time.Time, d time.Duration, outcome string, err error)
 }
 
-// Outcomes of a cycle, as reported (Report.Outcome) and in metrics.
+// Outcome is what a cycle did, as reported (Report.Outcome) and in
+// metrics. It is not a check's outcome (store.CheckOutcome): the check
+// record is written in the same transaction as the files, before their
+// fate is known, so it says what the poll transferred.
+type Outcome string
+
+// Outcomes of a cycle.
 const (
-	OutcomeNew         = "new"         // at least one new snapshot
-	OutcomeUnchanged   = "unchanged"   // files answered 304 or had bytes already archived
-	OutcomeQuarantined = "quarantined" // a new snapshot was quarantined
-	OutcomeError       = "error"       // the cycle failed (partly or wholly)
+	OutcomeNew         Outcome = "new"         // at least one new snapshot
+	OutcomeUnchanged   Outcome = "unchanged"   // files answered 304 or had bytes already archived
+	OutcomeQuarantined Outcome = "quarantined" // a new snapshot was quarantined
+	OutcomeError       Outcome = "error"       // the cycle failed (partly or wholly)
 )
 
-// Outcomes of a poll as its check record keeps it. The record is written
-// in the same transaction as the files, before their fate is known, so it
-// says what the poll transferred; the snapshots say what became of it.
+// Check outcomes, as store defines them (kept here for callers that knew
+// them from the tracker).
 const (
-	CheckDownloaded  = "downloaded"   // at least one file came with a body
-	CheckNotModified = "not_modified" // every file answered 304
+	CheckDownloaded  = store.CheckDownloaded
+	CheckNotModified = store.CheckNotModified
 )
 
 // Store is what a cycle needs from the store; *store.Store implements it.
 type Store interface {
 	Commit(ctx context.Context, c store.Cycle) (*store.CycleResult, error)
 	Validator(ctx context.Context, url string) (store.Validator, error)
-	Checks(ctx context.Context, limit int) ([]store.Check, error)
+	// LastSuccess is when the newest successful check was made.
+	LastSuccess(ctx context.Context) (time.Time, error)
 }
 
 var _ Store = (*store.Store)(nil)
@@ -80,7 +87,7 @@ type Tracker struct {
 type Report struct {
 	Fetch   *scraper.Result
 	Commit  *store.CycleResult
-	Outcome string
+	Outcome Outcome
 	// FetchErr is the fetch's failure, if any; what did succeed was still
 	// committed.
 	FetchErr error
@@ -176,9 +183,9 @@ func (t *Tracker) validator(ctx context.Context) func(string) (string, string) {
 	}
 }
 
-func (t *Tracker) observe(start time.Time, outcome string, err error) {
+func (t *Tracker) observe(start time.Time, outcome Outcome, err error) {
 	if t.Observer != nil {
-		t.Observer.CycleDone(start, t.now().Sub(start), outcome, err)
+		t.Observer.CycleDone(start, t.now().Sub(start), string(outcome), err)
 	}
 }
 
@@ -215,12 +222,12 @@ func summarize(pageURL string, start, end time.Time, res *scraper.Result, downlo
 		c.Bytes += rc.Bytes
 	}
 	if ferr != nil {
-		c.Outcome, c.Error = OutcomeError, ferr.Error()
+		c.Outcome, c.Error = store.CheckError, ferr.Error()
 	}
 	return c
 }
 
-func outcome(cr *store.CycleResult, ferr error) string {
+func outcome(cr *store.CycleResult, ferr error) Outcome {
 	switch {
 	case ferr != nil:
 		return OutcomeError
