@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/watch287g/watch287g/xlsx"
 )
 
 // bookOf builds a one-sheet workbook from a worksheet and its hyperlink
@@ -214,5 +216,53 @@ func TestWarningsBounded(t *testing.T) {
 	t.Logf("%d rows, %d-byte file: allocated %d MB", rows, len(book), alloc>>20)
 	if alloc > 256<<20 {
 		t.Errorf("got %d MB allocated, want under 256 MB", alloc>>20)
+	}
+}
+
+// countingCtx counts calls to Err and, once n reaches zero, reports
+// context.Canceled: a deterministic cancellation in the middle of a parse.
+type countingCtx struct {
+	context.Context
+	calls, n int
+}
+
+func (c *countingCtx) Err() error {
+	c.calls++
+	if c.n > 0 && c.calls >= c.n {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestParseContextMidway cancels the record loop at its second context
+// check: it must check as it goes, not only the reader below it.
+func TestParseContextMidway(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<worksheet><sheetData>`)
+	hdr, _ := inlineRow(1, "STATE", "AGENCY", "TYPE", "SUPPORT TYPE")
+	b.WriteString(hdr)
+	for r := 2; r <= 5000; r++ {
+		row, _ := inlineRow(r, "TEXAS", fmt.Sprintf("Agency %d", r), "County", "Task Force")
+		b.WriteString(row)
+	}
+	b.WriteString(`</sheetData></worksheet>`)
+	wb, err := xlsx.Open(bookOf(t, b.String()), xlsx.Limits{})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	sh, err := wb.Sheet(0)
+	if err != nil {
+		t.Fatalf("sheet: %v", err)
+	}
+	hdrIdx, cols, ok := findHeader(sh)
+	if !ok {
+		t.Fatal("got no header, want row 1")
+	}
+	ctx := &countingCtx{Context: context.Background(), n: 2}
+	if f, err := readRecords(ctx, sh, hdrIdx, cols, false); !errors.Is(err, context.Canceled) || f != nil {
+		t.Errorf("got %v, want context.Canceled and no file", err)
+	}
+	if ctx.calls != 2 {
+		t.Errorf("got %d context checks, want 2 (rows 0 and %d)", ctx.calls, ctxRows)
 	}
 }

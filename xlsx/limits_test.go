@@ -208,3 +208,40 @@ func TestCancelled(t *testing.T) {
 		t.Errorf("SheetContext: got %v, want context.Canceled", err)
 	}
 }
+
+// cancelAfter is a context whose Err reports context.Canceled from its
+// n-th call on: a deterministic stand-in for a cancellation that arrives
+// in the middle of a long read.
+type cancelAfter struct {
+	context.Context
+	n int
+}
+
+func (c *cancelAfter) Err() error {
+	if c.n--; c.n <= 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestCancelledMidway cancels a read of a 200,000-cell sheet and of a
+// 200,000-item shared string table after their first context check: the
+// loops must check again as they go, not only on entry.
+func TestCancelledMidway(t *testing.T) {
+	cells := sheetOf(strings.Repeat("<row>"+strings.Repeat("<c><v>1</v></c>", 100)+"</row>", 2000))
+	many := "<sst>" + strings.Repeat("<si><t>x</t></si>", 200_000) + "</sst>"
+	t.Run("sheet", func(t *testing.T) {
+		wb, err := Open(hostileBook(t, cells, `<sst/>`), Limits{})
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		if _, err := wb.SheetContext(&cancelAfter{context.Background(), 2}, 0); !errors.Is(err, context.Canceled) {
+			t.Errorf("got %v, want context.Canceled", err)
+		}
+	})
+	t.Run("shared strings", func(t *testing.T) {
+		if _, err := OpenContext(&cancelAfter{context.Background(), 2}, hostileBook(t, sheetOf(""), many), Limits{}); !errors.Is(err, context.Canceled) {
+			t.Errorf("got %v, want context.Canceled", err)
+		}
+	})
+}
