@@ -79,6 +79,13 @@ func runExport(ctx context.Context, a *app, args []string) error {
 	if err := writeCSVFile(filepath.Join(*out, "agreements.csv"), agreementCSVHeader, aggRows); err != nil {
 		return err
 	}
+	ever, err := st.FindAgreements(ctx, "")
+	if err != nil {
+		return err
+	}
+	if err := writeCSVFile(filepath.Join(*out, "agreements-ever.csv"), agreementEverHeader, agreementEverRows(ever)); err != nil {
+		return err
+	}
 	changes, err := allChanges(ctx, localSource{st}, store.ChangeQuery{})
 	if err != nil {
 		return err
@@ -92,6 +99,26 @@ func runExport(ctx context.Context, a *app, args []string) error {
 	}
 	fmt.Fprintf(a.stdout, "exported %d files, %d agreements, %d changes to %s\n", len(snaps), len(aggRows), len(chRows), escape.Terminal(*out))
 	return nil
+}
+
+// agreementEverHeader is agreements-ever.csv: every agreement ever listed,
+// with its status (listed, or missing from the latest list) and the first
+// and last lists that carried it.
+var agreementEverHeader = []string{"list", "id", "status", "state", "state_name", "agency", "type", "model", "signed",
+	"moa_url", "first_published", "first_snapshot", "last_published", "last_snapshot"}
+
+func agreementEverRows(infos []store.AgreementInfo) [][]string {
+	rows := make([][]string, 0, len(infos))
+	for _, in := range infos {
+		status := "listed"
+		if !in.Active {
+			status = "missing"
+		}
+		rows = append(rows, []string{string(in.List), in.ID, status, in.State, in.StateName, in.Agency, in.Type, in.Model,
+			in.Signed, in.MOAURL, in.FirstPublished, strconv.FormatUint(in.FirstSnapshot, 10), in.LastPublished,
+			strconv.FormatUint(in.LastSnapshot, 10)})
+	}
+	return rows
 }
 
 // emptyDir accepts a directory that does not exist yet or is empty, so an
