@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -227,6 +228,19 @@ func TestCommandMatrix(t *testing.T) {
 		}
 		if rows := readCSV(t, string(b), agreementCSVHeader); len(rows) != 33+4 {
 			t.Errorf("agreements.csv: got %d rows, want 37 (33 participating, 4 pending)", len(rows))
+		}
+		b, err = os.ReadFile(filepath.Join(out, "agreements-ever.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Every agreement ever: 33 participating and 5 pending towns, the
+		// fifth missing since the list of 2025-09-03.
+		status := map[string]int{}
+		for _, r := range readCSV(t, string(b), agreementEverHeader) {
+			status[r[0]+"/"+r[2]]++
+		}
+		if want := map[string]int{"participating/listed": 33, "pending/listed": 4, "pending/missing": 1}; !maps.Equal(status, want) {
+			t.Errorf("agreements-ever.csv: got %v, want %v", status, want)
 		}
 	})
 
