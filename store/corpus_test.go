@@ -54,6 +54,9 @@ func commitCorpus(t testing.TB, s *Store, cycles []Cycle) {
 	}
 }
 
+// raceCorpusFiles is how much of the corpus TestCorpus reads under -race.
+const raceCorpusFiles = 40
+
 func TestCorpus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the corpus import takes seconds")
@@ -61,6 +64,12 @@ func TestCorpus(t *testing.T) {
 	ctx := context.Background()
 	dir := corpustest.Dir(t)
 	files := readManifest(t, dir)
+	if raceEnabled && len(files) > raceCorpusFiles {
+		// The first months exercise every path (baselines, changes,
+		// promotions, rebuilds) at a tenth of the cost; the whole corpus
+		// runs without -race.
+		files = files[:raceCorpusFiles]
+	}
 	path := filepath.Join(t.TempDir(), "corpus.db")
 	s, err := Open(path, Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -116,7 +125,9 @@ func TestCorpus(t *testing.T) {
 	}
 	t.Logf("corpus: %d files (%d bytes) parsed in %v, committed in %v; statuses %v; %d changes; db %d bytes = %.2f× the files",
 		len(files), total, parsing.Round(time.Millisecond), elapsed.Round(time.Millisecond), status, len(changes), size, float64(size)/float64(total))
-	if float64(size) > 1.5*float64(total) {
+	// The budget holds for the whole corpus; a slice of it is too small
+	// for the file's 1 MiB growth steps.
+	if !raceEnabled && float64(size) > 1.5*float64(total) {
 		t.Errorf("db size: got %d bytes, want at most 1.5 × %d", size, total)
 	}
 
