@@ -172,3 +172,28 @@ func TestHostileNamesPrinted(t *testing.T) {
 		}
 	})
 }
+
+// TestHostileImportNames imports files whose names on disk carry terminal
+// escapes: the --verbose lines, the unreadable line and the error quote
+// them made safe.
+func TestHostileImportNames(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string][]byte{
+		"\x1b[2Jpart\x1b]0;x\x07.xlsx": scrapertest.Sample(t, sheet.Participating, 3),
+		"\x1b[31mjunk\r.xlsx":          []byte("<html>Access Denied</html>"),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := runNoPanic(t, "--db", filepath.Join(t.TempDir(), "w.db"), "import", "--quiet", "--verbose", dir)
+	if r.err == nil {
+		t.Fatalf("import with an unreadable file: got success, want an error")
+	}
+	if !strings.Contains(r.stdout, "unreadable: ") || !strings.Contains(r.stdout, "imported ") {
+		t.Errorf("import: got\n%q\nwant an imported line and an unreadable line", r.stdout)
+	}
+	if c, ok := controlFree(r.stdout); !ok {
+		t.Errorf("import printed %U:\n%q", c, r.stdout)
+	}
+}

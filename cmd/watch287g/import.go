@@ -299,7 +299,7 @@ func (s *importSummary) write(w io.Writer, files int) {
 		files, s.newSnapshots, s.repeats, s.quarantined)
 	fmt.Fprintf(w, "changes: %d added, %d removed, %d changed\n", s.added, s.removed, s.changed)
 	for _, f := range s.failed {
-		fmt.Fprintf(w, "unreadable: %s\n", f)
+		fmt.Fprintf(w, "unreadable: %s\n", escape.Terminal(f))
 	}
 }
 

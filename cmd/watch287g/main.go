@@ -21,6 +21,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/watch287g/watch287g/internal/escape"
 )
 
 // errQuarantined is returned by fetch and import when a snapshot was
@@ -75,15 +77,17 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
+	// The error is one line: names from outside (a file name, an agency)
+	// it quotes cannot break it or reach the terminal as control codes.
 	switch {
 	case err == nil:
 	case errors.Is(err, errQuarantined):
-		fmt.Fprintln(os.Stderr, "watch287g:", err)
+		fmt.Fprintln(os.Stderr, "watch287g:", escape.Terminal(err.Error()))
 		os.Exit(3)
 	case errors.Is(err, flag.ErrHelp):
 		os.Exit(0)
 	default:
-		fmt.Fprintln(os.Stderr, "watch287g:", err)
+		fmt.Fprintln(os.Stderr, "watch287g:", escape.Terminal(err.Error()))
 		os.Exit(1)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/watch287g/watch287g/internal/escape"
 )
 
 func runVerify(ctx context.Context, a *app, args []string) error {
@@ -35,7 +37,7 @@ func runVerify(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintf(a.stdout, "MISMATCH %s: bytes now hash to %s\n", m.SHA256, m.Got)
 	}
 	for _, r := range rep.Records {
-		fmt.Fprintf(a.stdout, "BAD RECORD %s %s: %s\n", r.Bucket, r.Key, r.Error)
+		fmt.Fprintf(a.stdout, "BAD RECORD %s %s: %s\n", r.Bucket, escape.Terminal(r.Key), escape.Terminal(r.Error))
 	}
 	if !rep.OK() {
 		var what []string
