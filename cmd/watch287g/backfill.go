@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -14,7 +15,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/watch287g/watch287g/internal/escape"
@@ -216,14 +216,11 @@ func (a *app) backfill(ctx context.Context, w *writer, o backfillOpts) error {
 		sum.failed = append(sum.failed, derr.Error())
 	}
 
-	spool := a.spoolDir()
-	if err := os.MkdirAll(spool, 0o700); err != nil {
-		return fmt.Errorf("spool: %w", err)
-	}
-	waiting, err := readSpool(spool)
+	spool, waiting, err := openSpool(a.spoolDir())
 	if err != nil {
 		return err
 	}
+	defer spool.close()
 	sum.spooled = len(waiting)
 	var todo []wayback.Candidate
 	for _, c := range disc.Files {
@@ -268,7 +265,7 @@ func (a *app) backfill(ctx context.Context, w *writer, o backfillOpts) error {
 		sum.downloaded++
 		sp := &spooled{Digest: c.Capture.Digest, Original: c.Capture.Original, Timestamp: f.Timestamp, PlaybackURL: f.PlaybackURL,
 			Name: f.Name, Published: f.Published, Slot: f.Slot, body: f.Body, file: f}
-		if err := writeSpool(spool, sp); err != nil {
+		if err := spool.add(sp); err != nil {
 			return err
 		}
 		waiting[sp.Digest] = sp
@@ -280,16 +277,22 @@ func (a *app) backfill(ctx context.Context, w *writer, o backfillOpts) error {
 	}
 	bar.done()
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("interrupted after %d downloads (they wait in %s; run backfill again): %w", sum.downloaded, spool, err)
+		return fmt.Errorf("interrupted after %d downloads (they wait in %s; run backfill again): %w", sum.downloaded, spool.dir, err)
 	}
 
-	committed, err := a.commitBackfill(ctx, w, waiting, digests, sum, o)
+	committed, err := a.commitBackfill(ctx, w, spool, waiting, digests, sum, o)
 	dirty = dirty || len(committed) > 0
 	if serr := saveDigests(); serr != nil {
 		return errors.Join(err, serr)
 	}
-	for _, d := range committed {
-		removeSpool(spool, d)
+	if len(committed) == len(waiting) {
+		if cerr := spool.clear(); cerr != nil {
+			a.log.Warn("spool not removed", slog.String("dir", spool.dir), slog.String("err", cerr.Error()))
+		}
+	} else {
+		for _, d := range committed {
+			spool.drop(d)
+		}
 	}
 	if err != nil {
 		return err
@@ -311,7 +314,7 @@ func (a *app) backfill(ctx context.Context, w *writer, o backfillOpts) error {
 // is recorded, never announced. It records each committed file in digests
 // and returns their digests, whose spool files the caller removes once
 // digests is saved.
-func (a *app) commitBackfill(ctx context.Context, w *writer, waiting map[string]*spooled, digests map[string]string, sum *backfillSummary, o backfillOpts) (committed []string, err error) {
+func (a *app) commitBackfill(ctx context.Context, w *writer, spool *spool, waiting map[string]*spooled, digests map[string]string, sum *backfillSummary, o backfillOpts) (committed []string, err error) {
 	st, cfg := w.st, w.cfg
 	all := make([]*spooled, 0, len(waiting))
 	for _, sp := range waiting {
@@ -372,9 +375,9 @@ func (a *app) commitBackfill(ctx context.Context, w *writer, waiting map[string]
 			done++
 			sp := byPath[f.path]
 			if sp.body == nil {
-				b, err := os.ReadFile(spoolPath(a.spoolDir(), sp.Digest, ".xlsx"))
+				b, err := spool.body(sp.Digest)
 				if err != nil {
-					return committed, fmt.Errorf("spool: %w", err)
+					return committed, err
 				}
 				sp.body = b
 			}
@@ -393,7 +396,7 @@ func (a *app) commitBackfill(ctx context.Context, w *writer, waiting map[string]
 				var rerr error
 				in.Parsed, in.ParseErr, rerr = scraper.CheckWorkbook(sp.body)
 				if rerr != nil { // the spool was damaged: fetch it again
-					removeSpool(a.spoolDir(), sp.Digest)
+					spool.drop(sp.Digest)
 					sum.failed = append(sum.failed, fmt.Sprintf("spooled %s: %v", sp.Name, rerr))
 					continue
 				}
@@ -480,63 +483,78 @@ func hashHex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func spoolPath(dir, digest, ext string) string {
-	return filepath.Join(dir, escape.FileName(digest)+ext)
+// spool holds downloads until they are committed: one file per body
+// (named by its digest) and one index of JSON lines describing them,
+// appended after each body is written, so a description is only ever
+// beside a whole body. Nothing is synced: the spool is a cache, and what
+// is read back from it is checked again (a body torn by a crash no longer
+// opens as a workbook, and is fetched again).
+type spool struct {
+	dir   string
+	index *os.File
 }
 
-// writeSpool writes the body, then its description: a description is
-// only ever beside a whole body. Neither is synced: the spool is a cache of
-// downloads, and what is read back from it is checked again (a workbook
-// torn by a crash no longer opens, and is fetched again).
-func writeSpool(dir string, sp *spooled) error {
-	if err := writeFileAtomic(spoolPath(dir, sp.Digest, ".xlsx"), sp.body); err != nil {
+const spoolIndex = "index.jsonl"
+
+// openSpool opens (creating) the spool and returns what an interrupted run
+// left in it.
+func openSpool(dir string) (*spool, map[string]*spooled, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("spool: %w", err)
+	}
+	left := map[string]*spooled{}
+	b, err := os.ReadFile(filepath.Join(dir, spoolIndex))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, nil, fmt.Errorf("spool: %w", err)
+	}
+	for line := range bytes.Lines(b) {
+		var sp spooled
+		if json.Unmarshal(line, &sp) != nil || sp.Digest == "" {
+			continue // torn by a crash
+		}
+		if _, err := os.Stat(spoolBody(dir, sp.Digest)); err == nil {
+			left[sp.Digest] = &sp
+		}
+	}
+	f, err := os.OpenFile(filepath.Join(dir, spoolIndex), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("spool: %w", err)
+	}
+	return &spool{dir: dir, index: f}, left, nil
+}
+
+func spoolBody(dir, digest string) string { return filepath.Join(dir, escape.FileName(digest)+".xlsx") }
+
+// add writes a body, then its description.
+func (s *spool) add(sp *spooled) error {
+	if err := os.WriteFile(spoolBody(s.dir, sp.Digest), sp.body, 0o600); err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
 	b, err := json.Marshal(sp)
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(spoolPath(dir, sp.Digest, ".json"), b); err != nil {
+	if _, err := s.index.Write(append(b, '\n')); err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
 	return nil
 }
 
-// writeFileAtomic writes a file whole under a temporary name, then renames it.
-func writeFileAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
-func removeSpool(dir, digest string) {
-	os.Remove(spoolPath(dir, digest, ".json"))
-	os.Remove(spoolPath(dir, digest, ".xlsx"))
-}
-
-// readSpool reads the descriptions an interrupted run left.
-func readSpool(dir string) (map[string]*spooled, error) {
-	out := map[string]*spooled{}
-	entries, err := os.ReadDir(dir)
+func (s *spool) body(digest string) ([]byte, error) {
+	b, err := os.ReadFile(spoolBody(s.dir, digest))
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
-	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".json") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			return nil, fmt.Errorf("spool: %w", err)
-		}
-		var sp spooled
-		if json.Unmarshal(b, &sp) != nil || sp.Digest == "" {
-			os.Remove(filepath.Join(dir, e.Name())) // half-written: fetch again
-			continue
-		}
-		out[sp.Digest] = &sp
-	}
-	return out, nil
+	return b, nil
+}
+
+// drop forgets one body; its index line is skipped from then on.
+func (s *spool) drop(digest string) { os.Remove(spoolBody(s.dir, digest)) }
+
+func (s *spool) close() { s.index.Close() }
+
+// clear removes the spool once everything in it is committed.
+func (s *spool) clear() error {
+	s.index.Close()
+	return os.RemoveAll(s.dir)
 }
