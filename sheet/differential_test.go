@@ -236,8 +236,13 @@ func differentialCorpus(t *testing.T, every int) {
 	}
 }
 
+// mainNS is SpreadsheetML's namespace. excelize decodes parts by
+// namespace and reads a worksheet or shared string table in any other as
+// empty; our reader goes by local names.
+const mainNS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
 // wellFormed reports whether every XML part under xl/ parses with
-// encoding/xml.
+// encoding/xml, and worksheets and shared strings are in mainNS.
 func wellFormed(b []byte) bool {
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
@@ -251,15 +256,23 @@ func wellFormed(b []byte) bool {
 		if err != nil {
 			return false
 		}
+		checkNS := strings.HasPrefix(f.Name, "xl/worksheets/") && strings.HasSuffix(f.Name, ".xml") || f.Name == "xl/sharedStrings.xml"
 		d := xml.NewDecoder(io.LimitReader(rc, 64<<20))
 		for {
-			_, err := d.Token()
+			tok, err := d.Token()
 			if err == io.EOF {
 				break
 			}
 			if err != nil {
 				rc.Close()
 				return false
+			}
+			if se, ok := tok.(xml.StartElement); ok && checkNS {
+				if se.Name.Space != mainNS {
+					rc.Close()
+					return false
+				}
+				checkNS = false
 			}
 		}
 		rc.Close()

@@ -67,7 +67,15 @@ func TestFixturesMatchExcelize(t *testing.T) {
 }
 
 // FuzzSheetXML fuzzes the worksheet and shared-string XML inside a valid
-// zip, where FuzzParse's mutations mostly break the zip's checksums.
+// zip, where FuzzParse's mutations mostly break the zip's checksums. Run it
+// with a short minimisation time:
+//
+//	go test -run '^$' -fuzz '^FuzzSheetXML$' -fuzzminimizetime 2s ./sheet/
+//
+// Each execution runs excelize too, and Go minimises every input that
+// finds new coverage for up to a minute by default, reporting no
+// executions meanwhile: that, not the readers, is what made the fuzzer
+// look like it ran ten inputs a minute (11,000 a minute with 2s).
 func FuzzSheetXML(f *testing.F) {
 	f.Add(`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheetData>`+
 		`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c></row>`+
