@@ -36,6 +36,7 @@ func TestEveryRoute(t *testing.T) {
 		{"GET", "/api/v1/agreements", 200, jsonType, `"agreements":[`},
 		{"GET", "/api/v1/agreements?list=pending&state=ok", 200, jsonType, "Tulsa"},
 		{"GET", "/api/v1/agreements?list=all", 400, jsonType, "list takes participating or pending"},
+		{"GET", "/api/v1/agreements?model=ghost", 400, jsonType, `unknown model \"ghost\"`},
 		{"POST", "/api/v1/agreements", 405, jsonType, "method not allowed"},
 		{"GET", "/api/v1/agreements/" + harrisID, 200, jsonType, `"agreement":`},
 		{"GET", "/api/v1/agreements/no-such-id", 404, jsonType, `"error":"not found"`},
