@@ -1,6 +1,7 @@
 package tracker
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -266,5 +268,40 @@ func TestSchedulerTellsStaleTheLastSuccess(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
+	}
+}
+
+// TestCycleRedactsCredentials: a fetch error quoting a URL with
+// credentials reaches neither the log nor the stored check.
+func TestCycleRedactsCredentials(t *testing.T) {
+	const pass, token = "pa55w0rd-xyz", "t0ken-abc"
+	st := openStore(t)
+	n, err := notify.New(st, notify.Options{Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	failing := fetchFunc(func(context.Context, func(string) (string, string)) (*scraper.Result, error) {
+		return &scraper.Result{}, fmt.Errorf(`get "https://watch:%s@ice.example/287g?token=%s": %w`, pass, token, io.ErrUnexpectedEOF)
+	})
+	tr := &Tracker{Fetcher: failing, Store: st, Notifier: n, PageURL: "https://watch:" + pass + "@ice.example/287g",
+		Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	if _, err := tr.Cycle(context.Background()); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("got %v, want the fetch error", err)
+	}
+	checks, err := st.Checks(context.Background(), 1)
+	if err != nil || len(checks) != 1 {
+		t.Fatalf("got checks %+v (%v), want one", checks, err)
+	}
+	if !strings.Contains(logs.String(), "***") || checks[0].Error == "" {
+		t.Fatalf("got log %q and check error %q, want both to quote the redacted URL", logs.String(), checks[0].Error)
+	}
+	for _, secret := range []string{pass, token} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("the log holds %q: %s", secret, logs.String())
+		}
+		if strings.Contains(checks[0].Error, secret) {
+			t.Errorf("the stored check holds %q: %s", secret, checks[0].Error)
+		}
 	}
 }

@@ -159,7 +159,7 @@ func (s *Scheduler) cycle(workCtx, sigCtx context.Context) {
 	defer stop()
 	rep, err := s.Tracker.cycle(ctx, drainCtx)
 	if err != nil {
-		s.Log.Error("cycle failed", slog.Any("error", err))
+		s.Log.Error("cycle failed", errAttr(err))
 	} else {
 		s.Log.Info("cycle done", slog.String("outcome", string(rep.Outcome)))
 	}
@@ -174,7 +174,7 @@ func (s *Scheduler) cycle(workCtx, sigCtx context.Context) {
 func (s *Scheduler) deliver(ctx context.Context) {
 	now := s.Tracker.now()
 	if err := s.Tracker.Notifier.Deliver(ctx, now); err != nil {
-		s.Log.Warn("deliveries will be retried", slog.Any("error", err))
+		s.Log.Warn("deliveries will be retried", errAttr(err))
 	}
 	if s.Stale == nil {
 		return
@@ -183,11 +183,11 @@ func (s *Scheduler) deliver(ctx context.Context) {
 	// check ever recorded, once a minute.
 	last, err := s.Tracker.Store.LastSuccess(ctx)
 	if err != nil {
-		s.Log.Error("read last success", slog.Any("error", err))
+		s.Log.Error("read last success", errAttr(err))
 		return
 	}
 	if err := s.Stale.Stale(ctx, last, now); err != nil {
-		s.Log.Error("stale alert", slog.Any("error", err))
+		s.Log.Error("stale alert", errAttr(err))
 	}
 }
 
@@ -197,5 +197,5 @@ type cronLogger struct{ log *slog.Logger }
 
 func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
 func (l cronLogger) Error(err error, msg string, kv ...any) {
-	l.log.Error("cron: "+msg, append(kv, slog.Any("error", err))...)
+	l.log.Error("cron: "+msg, append(kv, errAttr(err))...)
 }

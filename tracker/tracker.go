@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/scraper"
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
@@ -151,17 +152,17 @@ func (t *Tracker) cycle(ctx, drainCtx context.Context) (*Report, error) {
 	// the operator would never hear of it.
 	now := t.now()
 	if failure := errors.Join(ferr, cerr); failure != nil {
-		t.Log.Error("cycle failed", slog.Any("error", failure))
+		t.Log.Error("cycle failed", errAttr(failure))
 		if err := t.Notifier.FetchFailed(ctx, failure, now); err != nil {
-			t.Log.Error("operator alert", slog.Any("error", err))
+			t.Log.Error("operator alert", errAttr(err))
 		}
 	} else if err := t.Notifier.FetchSucceeded(ctx, now); err != nil {
-		t.Log.Error("operator recovery alert", slog.Any("error", err))
+		t.Log.Error("operator recovery alert", errAttr(err))
 	}
 	// Drained even after a failed commit: what is already in the outbox
 	// (an alert about this very failure included) still goes out.
 	if err := t.Notifier.Deliver(drainCtx, now); err != nil {
-		t.Log.Warn("deliveries will be retried", slog.Any("error", err))
+		t.Log.Warn("deliveries will be retried", errAttr(err))
 	}
 	if cerr != nil {
 		return rep, cerr
@@ -176,7 +177,7 @@ func (t *Tracker) validator(ctx context.Context) func(string) (string, string) {
 	return func(url string) (string, string) {
 		v, err := t.Store.Validator(ctx, url)
 		if err != nil {
-			t.Log.Warn("read validator", slog.String("url", url), slog.Any("error", err))
+			t.Log.Warn("read validator", slog.String("url", escape.RedactURL(url)), errAttr(err))
 			return "", ""
 		}
 		return v.LastModified, v.ETag
@@ -222,7 +223,7 @@ func summarize(pageURL string, start, end time.Time, res *scraper.Result, downlo
 		c.Bytes += rc.Bytes
 	}
 	if ferr != nil {
-		c.Outcome, c.Error = store.CheckError, ferr.Error()
+		c.Outcome, c.Error = store.CheckError, escape.RedactURL(ferr.Error())
 	}
 	return c
 }
@@ -242,6 +243,9 @@ func outcome(cr *store.CycleResult, ferr error) Outcome {
 	return OutcomeUnchanged
 }
 
-// ErrCycleRunning is logged when a scheduled cycle is skipped because the
-// previous one is still running.
-var ErrCycleRunning = errors.New("previous cycle still running")
+// errAttr logs an error with any credentials in the URLs it quotes
+// redacted: the page URL, a file's link or a webhook may carry user:pass@
+// or ?token=.
+func errAttr(err error) slog.Attr {
+	return slog.String("error", escape.RedactURL(err.Error()))
+}
