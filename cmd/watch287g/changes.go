@@ -29,6 +29,9 @@ func runChanges(ctx context.Context, a *app, args []string) error {
 	if err := checkFormat(*format); err != nil {
 		return err
 	}
+	if *limit < 0 {
+		return fmt.Errorf("%w: --limit takes a number of changes, 0 for all; not %d", errUsage, *limit)
+	}
 	q := store.ChangeQuery{Limit: *limit}
 	var err error
 	if q.Filter, err = ff.filter(); err != nil {

@@ -248,6 +248,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"changes", "--list", "bogus"}, "bogus"},
 		{[]string{"changes", "--format", "xml"}, "xml"},
 		{[]string{"changes", "TX"}, "argument"},
+		{[]string{"changes", "--limit", "-1"}, "--limit"},
+		{[]string{"changes", "--limit", "many"}, "limit"},
 		{[]string{"agreements", "--list", "bogus"}, "bogus"},
 		{[]string{"agreements", "--at", "someday"}, "--at"},
 		{[]string{"agreements", "--at", "999"}, "999"},
