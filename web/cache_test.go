@@ -2,8 +2,10 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -253,6 +255,48 @@ func TestCacheIgnoresUnreadParameters(t *testing.T) {
 		}
 		if tc.sameETag && len(slices.Compact(etags)) != 1 {
 			t.Errorf("%v: got ETags %q, want one", tc.paths, etags)
+		}
+	}
+}
+
+// TestGzipSharedOnce: concurrent readers that accept gzip get the same
+// compressed bytes of one cached answer, which decompress to the page.
+func TestGzipSharedOnce(t *testing.T) {
+	fx := newFixture(t)
+	_, ts := newTestServer(t, fx.st, fx.at)
+	_, plain := get(t, ts, http.MethodGet, "/", nil)
+	const n = 16
+	bodies := make([][]byte, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, ts.URL+"/", nil)
+			req.Header.Set("Accept-Encoding", "gzip")
+			resp, err := ts.Client().Do(req)
+			if err != nil {
+				t.Errorf("GET /: %v", err)
+				return
+			}
+			defer resp.Body.Close()
+			if resp.Header.Get("Content-Encoding") != "gzip" {
+				t.Errorf("got Content-Encoding %q, want gzip", resp.Header.Get("Content-Encoding"))
+			}
+			zr, err := gzip.NewReader(resp.Body)
+			if err != nil {
+				t.Errorf("gunzip: %v", err)
+				return
+			}
+			b, err := io.ReadAll(zr)
+			if err != nil {
+				t.Errorf("gunzip: %v", err)
+			}
+			bodies[i] = b
+		})
+	}
+	wg.Wait()
+	for i, b := range bodies {
+		if !bytes.Equal(b, plain) {
+			t.Errorf("reader %d: got %d bytes after gunzip, want the %d of the page", i, len(b), len(plain))
 		}
 	}
 }
