@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/watch287g/watch287g/diff"
@@ -425,13 +424,7 @@ func randomJitter(d time.Duration) time.Duration {
 
 // shownRecipient is a recipient id as logs and alerts show it: a webhook's
 // id holds its URL, whose credentials are redacted.
-func shownRecipient(id string) string {
-	kind, rest, ok := strings.Cut(id, ":")
-	if !ok {
-		return id
-	}
-	return kind + ":" + escape.RedactURL(rest)
-}
+func shownRecipient(id string) string { return escape.RedactURL(id) }
 
 // meta reads a small operator-state value; "" when unset.
 func (n *Notifier) meta(ctx context.Context, key string) (string, error) {

@@ -172,7 +172,9 @@ func secretKey(k string) bool {
 // holding a URL is safe to pass in.
 func RedactURL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.Scheme == "" || strings.ContainsAny(s, " \t\n") {
+	// An opaque URL can hold another one: "webhook:https://u:p@host/" (an
+	// outbox recipient id) parses with the inner URL as its Opaque part.
+	if err != nil || u.Scheme == "" || u.Opaque != "" || strings.ContainsAny(s, " \t\n") {
 		return redactEmbedded(s)
 	}
 	if u.User != nil {

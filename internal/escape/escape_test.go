@@ -108,6 +108,7 @@ func TestRedactURL(t *testing.T) {
 		"url then colon": {"webhook http://127.0.0.1:8080: status 500", "webhook http://127.0.0.1:8080: status 500"},
 		"userinfo then colon": {"webhook https://u:pa55@example.org/h?token=s3cret: status 500",
 			"webhook https://***@example.org/h?token=***: status 500"},
+		"recipient id":              {"webhook:https://u:pa55@example.org/h?token=s3cret", "webhook:https://***@example.org/h?token=***"},
 		"unparseable with userinfo": {"dial http://u:pa55@exa mple", "dial http://***@exa mple"},
 		"bad port with userinfo":    {"get http://u:pa55@host:80:81/x failed", "get http://***@host:80:81/x failed"},
 	}
