@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -137,6 +138,9 @@ func Open(path string, opt Options) (*Store, error) {
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("store: open %s: another watch287g (probably `serve`) holds the file; stop it or use --server URL: %w", path, ErrLocked)
 	}
+	if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch) {
+		return nil, fmt.Errorf("store: open %s: %w: %w", path, ErrCorrupt, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -149,7 +153,8 @@ func Open(path string, opt Options) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) migrate(readOnly bool) error {
+func (s *Store) migrate(readOnly bool) (rerr error) {
+	defer s.damaged("open "+s.path, &rerr)()
 	var have int
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketMeta)
@@ -316,7 +321,8 @@ func decodeJSON(raw []byte, v any) error {
 }
 
 // view runs fn in a read transaction, wrapping its error with op.
-func (s *Store) view(op string, fn func(tx *bolt.Tx) error) error {
+func (s *Store) view(op string, fn func(tx *bolt.Tx) error) (err error) {
+	defer s.damaged(op, &err)()
 	if err := s.db.View(fn); err != nil {
 		return fmt.Errorf("store: %s: %w", op, err)
 	}
@@ -324,9 +330,28 @@ func (s *Store) view(op string, fn func(tx *bolt.Tx) error) error {
 }
 
 // update runs fn in a write transaction, wrapping its error with op.
-func (s *Store) update(op string, fn func(tx *bolt.Tx) error) error {
+func (s *Store) update(op string, fn func(tx *bolt.Tx) error) (err error) {
+	defer s.damaged(op, &err)()
 	if err := s.db.Update(fn); err != nil {
 		return fmt.Errorf("store: %s: %w", op, err)
 	}
 	return nil
+}
+
+// damaged turns a fault or panic inside a transaction into ErrCorrupt.
+// bbolt trusts the pages it maps: a page damaged on disk (or a file cut
+// short under a running process) makes it read out of bounds or panic on
+// an unexpected page type. Open checks the file's shape; this catches
+// what only reading finds, so `verify` reports a damaged file instead of
+// dying with SIGSEGV. bbolt's View and Update roll back on a panic. The
+// stack is logged: the same path would catch a bug of ours.
+func (s *Store) damaged(op string, err *error) func() {
+	old := debug.SetPanicOnFault(true)
+	return func() {
+		debug.SetPanicOnFault(old)
+		if r := recover(); r != nil {
+			s.log.Error("store: transaction panicked", slog.String("op", op), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+			*err = fmt.Errorf("store: %s: %w (bbolt: %v)", op, ErrCorrupt, r)
+		}
+	}
 }
