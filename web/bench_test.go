@@ -12,7 +12,7 @@ import (
 // the first request, each costs a version read and a copy of cached bytes.
 func benchPath(b *testing.B, path string) {
 	fx := newFixture(b)
-	srv := New(Options{Store: fx.st, Now: func() time.Time { return fx.at }})
+	srv := New(Options{Store: fx.st, PublicURL: testPublicURL, Now: func() time.Time { return fx.at }})
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -31,7 +31,7 @@ func BenchmarkOverview(b *testing.B) { benchPath(b, "/") }
 // and 256 readers asking for / at once. One render serves them all.
 func BenchmarkColdOverview256(b *testing.B) {
 	fx := newFixture(b)
-	srv := New(Options{Store: fx.st, Now: func() time.Time { return fx.at }})
+	srv := New(Options{Store: fx.st, PublicURL: testPublicURL, Now: func() time.Time { return fx.at }})
 	b.ReportAllocs()
 	for b.Loop() {
 		srv.health.Attempt(fx.at) // a new version: the cache is cold

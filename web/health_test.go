@@ -47,7 +47,7 @@ func TestHealthz(t *testing.T) {
 			c := &clock{t: t0}
 			h := NewHealth(t0)
 			fake := &fakeStore{lastSuccess: func(context.Context) (time.Time, error) { return tc.stored, nil }}
-			srv := New(Options{Store: fake, StaleAfter: 26 * time.Hour, Now: c.now, Health: h})
+			srv := New(Options{Store: fake, PublicURL: testPublicURL, StaleAfter: 26 * time.Hour, Now: c.now, Health: h})
 			if tc.success != 0 {
 				h.Attempt(t0.Add(tc.success))
 				h.Success(t0.Add(tc.success))
@@ -85,7 +85,7 @@ func TestMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatalf("new metrics: %v", err)
 	}
-	srv := New(Options{Store: fx.st, Registry: reg, Now: func() time.Time { return fx.at }})
+	srv := New(Options{Store: fx.st, PublicURL: testPublicURL, Registry: reg, Now: func() time.Time { return fx.at }})
 	m.ObserveFetch(1500*time.Millisecond, "ok")
 	m.ObserveFetch(3*time.Second, "error")
 	m.ObserveFetch(time.Second, "ok")
@@ -169,7 +169,7 @@ func TestHealthzAfterRestart(t *testing.T) {
 		}
 	}
 	restart := at.Add(time.Minute)
-	srv := New(Options{Store: fx.st, StaleAfter: 26 * time.Hour, Now: func() time.Time { return restart },
+	srv := New(Options{Store: fx.st, PublicURL: testPublicURL, StaleAfter: 26 * time.Hour, Now: func() time.Time { return restart },
 		Health: NewHealth(restart)})
 	rec := recorder(t, srv, "/healthz")
 	if rec.Code != http.StatusOK {
