@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/mail"
@@ -181,10 +182,19 @@ func checkFilter(key string, f diff.Filter, bad func(key, format string, args ..
 	if err == nil {
 		return out
 	}
-	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
-		if fe, ok := e.(*diff.FilterError); ok {
+	// Normalize joins one *FilterError per bad value; anything else is
+	// still reported, never dropped (nor a panic on a changed contract).
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		var fe *diff.FilterError
+		if errors.As(e, &fe) {
 			bad(fmt.Sprintf("%s.%ss[%d]", key, fe.Field, fe.Index), "%v", fe)
+			continue
 		}
+		bad(key, "%v", e)
 	}
 	return f
 }
