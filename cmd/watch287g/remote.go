@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
 	"github.com/watch287g/watch287g/web"
@@ -61,6 +62,7 @@ func (r *remote) get(ctx context.Context, path string, q url.Values, v any) erro
 	if resp.StatusCode != http.StatusOK {
 		var e web.ErrorResponse
 		_ = json.Unmarshal(body, &e) // best effort: the status says enough without it
+		e.Error = escape.Terminal(e.Error)
 		if resp.StatusCode == http.StatusNotFound {
 			return fmt.Errorf("server: %s: %w", e.Error, store.ErrNotFound)
 		}
@@ -96,7 +98,7 @@ func (r *remote) Changes(ctx context.Context, cq store.ChangeQuery) ([]diff.Chan
 	if cq.Limit > 0 {
 		q.Set("limit", strconv.Itoa(cq.Limit))
 	} else {
-		q.Set("limit", "500") // the server's maximum page; allChanges follows cursors
+		q.Set("limit", strconv.Itoa(web.MaxLimit)) // allChanges follows cursors
 	}
 	if cq.Cursor > 0 {
 		q.Set("cursor", strconv.FormatUint(cq.Cursor, 10))
