@@ -140,7 +140,8 @@ type Options struct {
 	// RetryBase and RetryCap shape the exponential backoff.
 	RetryBase time.Duration
 	RetryCap  time.Duration
-	// FailureAlertAfter consecutive fetch failures alert the operator.
+	// FailureAlertAfter consecutive failed cycles (the fetch failed, or
+	// its commit did) alert the operator.
 	FailureAlertAfter int
 	// StaleAfter is how old the last successful fetch may be before the
 	// operator is told.

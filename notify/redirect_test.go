@@ -57,10 +57,10 @@ func TestWebhookRedirectNotFollowed(t *testing.T) {
 			if want := "redirect to \"" + other.URL + "/steal\" not followed"; !strings.Contains(p[0].LastError, want) {
 				t.Errorf("got last error %q, want it to say %s", p[0].LastError, want)
 			}
+			if tc.client != nil && tc.client.CheckRedirect != nil {
+				t.Errorf("New changed the caller's client")
+			}
 		})
-	}
-	if tc := (&http.Client{}); tc.CheckRedirect != nil {
-		t.Errorf("New changed the caller's client")
 	}
 }
 
