@@ -432,15 +432,9 @@ func (c *Config) fillDefaults() {
 		if s.Timezone == "" {
 			s.Timezone = DefaultTimezone
 		}
-		for j, st := range s.Filter.States {
-			s.Filter.States[j] = strings.ToUpper(strings.TrimSpace(st))
-		}
 	}
-	for i := range c.Webhooks {
-		for j, st := range c.Webhooks[i].Filter.States {
-			c.Webhooks[i].Filter.States[j] = strings.ToUpper(strings.TrimSpace(st))
-		}
-	}
+	// Filters are normalised (case, state names, model labels) by
+	// diff's rules in Validate, the one place that knows them.
 	if c.Operator.Email == nil {
 		c.Operator.Email = []string{}
 	}
