@@ -330,6 +330,17 @@ func (l *lockedWriter) String() string {
 func TestServeInProcess(t *testing.T) {
 	fx := newFixture(t)
 	wantOn := len(fx.changes(t, "--on", fxDay3))
+	// The other read commands' answers, locally, to compare with the
+	// server's.
+	local := map[string]string{}
+	reads := [][]string{
+		{"history", "Sample", "--format", "json"},
+		{"agreements", "--format", "json", "--at", fxDay2, "--list", "pending"},
+		{"snapshots", "--format", "csv"},
+	}
+	for _, args := range reads {
+		local[strings.Join(args, " ")] = fx.mustRun(t, args...)
+	}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	stdout := newLineWriter()
@@ -371,6 +382,12 @@ func TestServeInProcess(t *testing.T) {
 	decodeJSON(t, fx.mustRun(t, "changes", "--server", base, "--format", "json", "--on", fxDay3), &doc)
 	if len(doc.Changes) != wantOn {
 		t.Errorf("changes --server --on %s: got %d, want %d (the local answer)", fxDay3, len(doc.Changes), wantOn)
+	}
+	for _, args := range reads {
+		key := strings.Join(args, " ")
+		if got := fx.mustRun(t, append(args, "--server", base)...); got != local[key] {
+			t.Errorf("%s --server: got\n%.1000s\nwant the local answer\n%.1000s", key, got, local[key])
+		}
 	}
 	cancel()
 	if err := <-done; err != nil {
