@@ -28,6 +28,8 @@ func DerivePublicURL(listen, hostname string) string {
 			host = "127.0.0.1"
 		}
 	}
+	// A zone (fe80::1%eth0) is written %25 in a URL.
+	host = strings.ReplaceAll(host, "%", "%25")
 	if port == "80" {
 		return "http://" + bracket(host)
 	}

@@ -16,6 +16,7 @@ func TestDerivePublicURL(t *testing.T) {
 		{"192.0.2.7:9000", "box", "http://192.0.2.7:9000"},
 		{"watch.example.org:80", "box", "http://watch.example.org"},
 		{"[::1]:9000", "box", "http://[::1]:9000"},
+		{"[fe80::1%eth0]:9000", "box", "http://[fe80::1%25eth0]:9000"},
 		{"[2001:db8::7]:80", "box", "http://[2001:db8::7]"},
 		{"0.0.0.0:9000", "box.example.org", "http://box.example.org:9000"},
 		{":9000", "box", "http://box:9000"},
@@ -137,6 +138,21 @@ func TestWarnings(t *testing.T) {
 			}
 			if strings.Contains(joined, "hunter2") {
 				t.Errorf("got warnings %q, want the password masked", got)
+			}
+		})
+	}
+}
+
+// Every derived public_url is one Validate accepts.
+func TestDerivedPublicURLValid(t *testing.T) {
+	for _, listen := range []string{"127.0.0.1:9000", "[fe80::1%eth0]:9000", "[::]:80", ":9000", "localhost:80"} {
+		t.Run(listen, func(t *testing.T) {
+			cfg, err := Load(writeFile(t, "listen: \""+listen+"\"\n"), env(nil))
+			if err != nil {
+				t.Fatalf("Load: got %v, want none", err)
+			}
+			if !strings.HasPrefix(cfg.PublicURL, "http://") {
+				t.Errorf("got public_url %q, want an http URL", cfg.PublicURL)
 			}
 		})
 	}
