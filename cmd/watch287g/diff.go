@@ -44,6 +44,7 @@ type diffOutput struct {
 func runDiff(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlagSet("diff", "OLD NEW   (two xlsx files of one list, or two snapshot ids)")
 	format := formatFlag(fs)
+	serverFlag(fs, a) // for snapshot ids; files need no database
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}

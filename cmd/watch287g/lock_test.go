@@ -33,7 +33,7 @@ func TestLockMessage(t *testing.T) {
 		{[]string{"export", "--out", out}, localRead, []string{"pass --server"}},
 		{[]string{"verify"}, localRead, []string{"pass --server"}},
 		{[]string{"outbox"}, localRead, []string{"pass --server"}},
-		{[]string{"diff", "1", "3"}, localRead, []string{"pass --server"}},
+		{[]string{"diff", "1", "3"}, serverRead, nil},
 		{[]string{"import", "--quiet", fx.dir}, []string{"stop serve, run import"}, []string{"--server"}},
 		{[]string{"accept", "1"}, []string{"stop serve, run accept"}, []string{"--server"}},
 		{[]string{"outbox", "retry", "1"}, []string{"stop serve, run outbox retry"}, []string{"--server"}},

@@ -337,6 +337,7 @@ func TestServeInProcess(t *testing.T) {
 		{"history", "Sample", "--format", "json"},
 		{"agreements", "--format", "json", "--at", fxDay2, "--list", "pending"},
 		{"snapshots", "--format", "csv"},
+		{"diff", "1", "3", "--format", "json"},
 	}
 	for _, args := range reads {
 		local[strings.Join(args, " ")] = fx.mustRun(t, args...)

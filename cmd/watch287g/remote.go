@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -40,38 +42,67 @@ func (r *remote) Close() error { return nil }
 // get fetches path+query into v. A 404 maps to store.ErrNotFound so the
 // commands report it the same way locally and remotely.
 func (r *remote) get(ctx context.Context, path string, q url.Values, v any) error {
+	body, u, err := r.fetch(ctx, path, q)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("server: decode %s: %w", u, err)
+	}
+	return nil
+}
+
+// fetch returns the body of a 200 answer to path+query, and the URL asked.
+func (r *remote) fetch(ctx context.Context, path string, q url.Values) ([]byte, string, error) {
 	u := r.base + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return fmt.Errorf("server: %w", err)
+		return nil, u, fmt.Errorf("server: %w", err)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "watch287g-cli")
 	resp, err := r.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("server: %w", err)
+		return nil, u, fmt.Errorf("server: %w", err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, remoteMaxBody))
 	if err != nil {
-		return fmt.Errorf("server: read %s: %w", u, err)
+		return nil, u, fmt.Errorf("server: read %s: %w", u, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		var e web.ErrorResponse
 		_ = json.Unmarshal(body, &e) // best effort: the status says enough without it
 		e.Error = escape.Terminal(e.Error)
 		if resp.StatusCode == http.StatusNotFound {
-			return fmt.Errorf("server: %s: %w", e.Error, store.ErrNotFound)
+			return nil, u, fmt.Errorf("server: %s: %w", e.Error, store.ErrNotFound)
 		}
-		return fmt.Errorf("server: %s answered %s: %s", u, resp.Status, e.Error)
+		return nil, u, fmt.Errorf("server: %s answered %s: %s", u, resp.Status, e.Error)
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("server: decode %s: %w", u, err)
+	return body, u, nil
+}
+
+// Snapshot returns one snapshot's record.
+func (r *remote) Snapshot(ctx context.Context, id uint64) (store.Snapshot, error) {
+	var snap store.Snapshot
+	err := r.get(ctx, fmt.Sprintf("/api/v1/snapshots/%d", id), nil, &snap)
+	return snap, err
+}
+
+// SnapshotFile returns a snapshot's archived bytes, checked against its
+// sha256.
+func (r *remote) SnapshotFile(ctx context.Context, snap store.Snapshot) ([]byte, error) {
+	body, u, err := r.fetch(ctx, fmt.Sprintf("/api/v1/snapshots/%d/file", snap.ID), nil)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != snap.SHA256 {
+		return nil, fmt.Errorf("server: %s: the bytes do not hash to the snapshot's sha256 %s", u, snap.SHA256)
+	}
+	return body, nil
 }
 
 func (r *remote) Snapshots(ctx context.Context) ([]store.Snapshot, error) {

@@ -16,10 +16,11 @@ type access int
 
 const (
 	// cmdReadServable commands read, and can ask a running serve through
-	// --server instead: snapshots, changes, agreements, history.
+	// --server instead: snapshots, changes, agreements, history, diff of
+	// snapshot ids.
 	cmdReadServable access = iota
 	// cmdReadLocal commands read the file itself and have no server route:
-	// export, verify, outbox, diff of snapshot ids.
+	// export, verify, outbox.
 	cmdReadLocal
 	// cmdWrite commands change the database: import, accept, outbox retry.
 	cmdWrite
@@ -37,7 +38,7 @@ func (a *app) lockAdvice(how access) string {
 	case cmdReadServable:
 		return "pass --server URL (or set WATCH287G_SERVER) to ask the running serve instead"
 	case cmdReadLocal:
-		return fmt.Sprintf("%s reads the database file itself and cannot go through a server: stop serve, run %s, then start serve again (snapshots, changes, agreements and history work through --server URL)", a.cmd, a.cmd)
+		return fmt.Sprintf("%s reads the database file itself and cannot go through a server: stop serve, run %s, then start serve again (snapshots, changes, agreements, history and diff work through --server URL)", a.cmd, a.cmd)
 	case cmdFetch:
 		return "serve already fetches on its schedule and delivers the outbox; to fetch by hand, stop serve first"
 	case cmdServe:
