@@ -14,7 +14,6 @@ import (
 
 	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/scraper"
-	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
 )
 
@@ -132,7 +131,6 @@ func (t *Tracker) cycle(ctx, drainCtx context.Context) (*Report, error) {
 			Published: f.Published, LastModified: f.LastModified, ETag: f.ETag, SeenAt: f.FetchedAt.UTC(),
 		})
 	}
-	orderInputs(cycle.Inputs)
 	check := summarize(t.PageURL, start, t.now(), res, len(cycle.Inputs), ferr)
 	cycle.Checks = []store.Check{check}
 
@@ -195,22 +193,6 @@ func (t *Tracker) now() time.Time {
 		return t.Now()
 	}
 	return time.Now()
-}
-
-// orderInputs puts participating before pending so that pending agencies
-// that were signed are seen as promoted, not dropped.
-func orderInputs(in []store.Input) {
-	rank := func(x store.Input) int {
-		if x.Parsed != nil && x.Parsed.List == sheet.Participating {
-			return 0
-		}
-		return 1
-	}
-	for i := 1; i < len(in); i++ {
-		for j := i; j > 0 && rank(in[j]) < rank(in[j-1]); j-- {
-			in[j], in[j-1] = in[j-1], in[j]
-		}
-	}
 }
 
 // summarize turns one cycle into the single small check record the store keeps per poll.
