@@ -348,3 +348,18 @@ func TestStoreFixtureCounts(t *testing.T) {
 		t.Errorf("changes by kind: got %v, want %v", kinds, want)
 	}
 }
+
+// TestServerCredentialsMasked checks that a --server URL's credentials do
+// not reach the error line when the server cannot be reached.
+func TestServerCredentialsMasked(t *testing.T) {
+	for _, args := range [][]string{
+		{"snapshots", "--server", "http://ops:hunter2@127.0.0.1:1/?token=s3cr3t"},
+		{"changes", "--server", "http://ops:hunter2@127.0.0.1:1/?token=s3cr3t"},
+	} {
+		r := runNoPanic(t, args...)
+		checkBad(t, r, "server")
+		if msg := r.err.Error(); strings.Contains(msg, "hunter2") || strings.Contains(msg, "s3cr3t") {
+			t.Errorf("%s: got %q, want credentials masked", args[0], msg)
+		}
+	}
+}

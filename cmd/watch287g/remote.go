@@ -52,21 +52,24 @@ func (r *remote) get(ctx context.Context, path string, q url.Values, v any) erro
 	return nil
 }
 
-// fetch returns the body of a 200 answer to path+query, and the URL asked.
+// fetch returns the body of a 200 answer to path+query, and the URL asked
+// as messages may show it: credentials in --server URL never reach an
+// error line (escape.RedactURL).
 func (r *remote) fetch(ctx context.Context, path string, q url.Values) ([]byte, string, error) {
-	u := r.base + path
+	raw := r.base + path
 	if len(q) > 0 {
-		u += "?" + q.Encode()
+		raw += "?" + q.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	u := escape.RedactURL(raw)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
 	if err != nil {
-		return nil, u, fmt.Errorf("server: %w", err)
+		return nil, u, fmt.Errorf("server: %w", redacted{err})
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "watch287g-cli")
 	resp, err := r.client.Do(req)
 	if err != nil {
-		return nil, u, fmt.Errorf("server: %w", err)
+		return nil, u, fmt.Errorf("server: %w", redacted{err})
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, remoteMaxBody))
@@ -189,3 +192,10 @@ func setList(q url.Values, key string, vals []string) {
 		q.Set(key, strings.Join(vals, ","))
 	}
 }
+
+// redacted is an error whose message has its URL credentials masked; it
+// still unwraps to the original (a cancelled context stays one).
+type redacted struct{ err error }
+
+func (e redacted) Error() string { return escape.RedactURL(e.err.Error()) }
+func (e redacted) Unwrap() error { return e.err }
