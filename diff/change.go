@@ -9,11 +9,16 @@ import (
 // Kind is what happened to an agreement between two snapshots.
 type Kind string
 
-// The three kinds of change.
+// The kinds of change. Added, Removed and Changed come from comparing two
+// lists; Ended and Restored from an agreement's lifecycle across lists
+// (see lifecycle.go): Removed means "missing from this list", Ended that
+// the absence was confirmed, Restored that an absent agreement is back.
 const (
-	Added   Kind = "added"
-	Removed Kind = "removed"
-	Changed Kind = "changed"
+	Added    Kind = "added"
+	Removed  Kind = "removed"
+	Changed  Kind = "changed"
+	Ended    Kind = "ended"
+	Restored Kind = "restored"
 )
 
 // Agreement is one agreement as it stands in one snapshot: a record plus the

@@ -45,7 +45,7 @@ func (e *FilterError) Error() string {
 		}
 		valid = "one of " + strings.Join(sheet.ModelIDs(), ", ") + ", or a label: " + strings.Join(labels, ", ")
 	case "kind":
-		valid = "one of added, removed, changed"
+		valid = "one of added, removed, changed, ended, restored"
 	case "list":
 		valid = "one of participating, pending"
 	}
@@ -115,7 +115,7 @@ func (f Filter) normalize() (Filter, []*FilterError) {
 	for i, v := range f.Kinds {
 		k := Kind(strings.ToLower(strings.TrimSpace(string(v))))
 		switch k {
-		case Added, Removed, Changed:
+		case Added, Removed, Changed, Ended, Restored:
 			if !slices.Contains(out.Kinds, k) {
 				out.Kinds = append(out.Kinds, k)
 			}

@@ -1,0 +1,119 @@
+package diff
+
+// This file recognises duplicate rows: ICE sometimes lists one agreement
+// twice under near-identical names ("City of Zephyrhills Police Department"
+// and "Zephyrhills Police Department", same date; "FL Dept of
+// Environmental Protection" and "…, Division of Law Enforcement", same
+// date and MOA; St. Cloud Police Department signed 04-15 and 04-14), and
+// later cleans the repeat away. Fold merges rows whose canonical names are
+// equal; these are not, so Compare reports the repeat's arrival as a
+// signing and its clean-up as a termination. Neither is one.
+
+// Duplicate is an added or removed agreement that repeats an agreement
+// listed both before and after the list.
+type Duplicate struct {
+	// Kind is Added when the repeat appeared beside Of, Removed when it
+	// left while Of stayed.
+	Kind Kind `json:"kind"`
+	// AgreementID is the repeat's id.
+	AgreementID string `json:"agreement_id"`
+	// Of is the id of the agreement it repeats.
+	Of string `json:"of"`
+}
+
+// maxDuplicateDays is how far apart two rows' signing dates may be and
+// still be one agreement: ICE's repeats differ by a day at most (St. Cloud
+// 04-15 / 04-14), a typed date and its time-zone shifted copy.
+const maxDuplicateDays = 1
+
+// FindDuplicates returns the added and removed agreements of res that
+// repeat an agreement carried from the old list to the new one (matched by
+// Compare, so listed throughout): the same state and model, signing dates
+// at most a day apart or the same MOA document, and names the strict name
+// rule accepts (sameAgency). An added repeat is not a signing; a removed
+// one is not a termination. Added repeats come first, each group in the
+// order of res.Added and res.Removed.
+func FindDuplicates(res *Result) []Duplicate {
+	if len(res.Added) == 0 && len(res.Removed) == 0 {
+		return nil
+	}
+	isAdded := make(map[string]bool, len(res.Added))
+	for _, c := range res.Added {
+		isAdded[c.AgreementID] = true
+	}
+	var carried, added []Agreement
+	for _, a := range res.Agreements {
+		if isAdded[a.ID] {
+			added = append(added, a)
+		} else {
+			carried = append(carried, a)
+		}
+	}
+	removed := make([]Agreement, 0, len(res.Removed))
+	for _, c := range res.Removed {
+		if c.Before != nil {
+			removed = append(removed, Agreement{ID: c.AgreementID, Record: *c.Before})
+		}
+	}
+	// Keep the order of res.Added (sorted), not of the list.
+	byID := make(map[string]Agreement, len(added))
+	for _, a := range added {
+		byID[a.ID] = a
+	}
+	added = added[:0]
+	for _, c := range res.Added {
+		if a, ok := byID[c.AgreementID]; ok {
+			added = append(added, a)
+		}
+	}
+	return duplicates(carried, added, removed)
+}
+
+// duplicates finds the agreements of added and removed that repeat one of
+// carried. The carried agreements are indexed once (agencyIndex), so the
+// cost is near-linear.
+func duplicates(carried, added, removed []Agreement) []Duplicate {
+	if len(carried) == 0 || len(added)+len(removed) == 0 {
+		return nil
+	}
+	ai := newAgencyIndex(carried)
+	var out []Duplicate
+	find := func(kind Kind, list []Agreement) {
+		for i := range list {
+			a := &list[i]
+			e := entry{rec: &a.Record}
+			e.full()
+			for _, k := range ai.candidates(&e) {
+				c := &carried[k]
+				if sameRow(&e, &ai.entries[k]) {
+					out = append(out, Duplicate{Kind: kind, AgreementID: a.ID, Of: c.ID})
+					break
+				}
+			}
+		}
+	}
+	find(Added, added)
+	find(Removed, removed)
+	return out
+}
+
+// sameRow reports whether two rows are one agreement listed twice: same
+// state and model, signing dates at most maxDuplicateDays apart (both
+// known) or the same MOA document, and the same agency by sameAgency.
+func sameRow(a, b *entry) bool {
+	ra, rb := a.rec, b.rec
+	if ra.State != rb.State || ra.Model != rb.Model {
+		return false
+	}
+	moaSame := moaKey(ra.MOAURL) != "" && moaKey(ra.MOAURL) == moaKey(rb.MOAURL)
+	near := false
+	if ra.Signed != "" && rb.Signed != "" {
+		if d, ok := daysBetween(ra.Signed, rb.Signed); ok && d >= -maxDuplicateDays && d <= maxDuplicateDays {
+			near = true
+		}
+	}
+	if !near && !moaSame {
+		return false
+	}
+	return sameAgency(a, b)
+}
