@@ -32,6 +32,7 @@ package store
 //	(*Store) LastSuccess(ctx) (time.Time, error)               // zero when none
 //	(*Store) LastError(ctx) (time.Time, string, error)
 //	(*Store) Series(ctx) ([]Series, error)                     // accepted snapshots, oldest first
+//	(*Store) SnapshotChanges(ctx, id uint64) ([]diff.Change, error) // the changes one snapshot brought, oldest first (snapshot_changes.go)
 //	(*Store) Verify(ctx) (*VerifyReport, error)                // file mismatches and records that do not read
 //
 //	// Functions

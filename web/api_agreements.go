@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -125,6 +126,7 @@ func (s *Server) search(ctx context.Context, sq searchQuery) (SearchResponse, er
 	if err != nil {
 		return SearchResponse{}, err
 	}
+	rankAgreements(found, sq.Q)
 	body := SearchResponse{Total: len(found), Agreements: []store.AgreementInfo{}}
 	if sq.Offset < len(found) {
 		end := min(sq.Offset+sq.Limit, len(found))
@@ -151,4 +153,20 @@ func (s *Server) apiSearch(r *http.Request) *response {
 		return s.apiError(r, err)
 	}
 	return jsonResponse(http.StatusOK, body)
+}
+
+// rankAgreements orders search results as the agency search does: exact
+// name, then names starting with q, then word starts, then substrings,
+// then the rest (an id, or a match in the name as published only); the
+// store's id order within a rank. "Harris" comes before "Harrison".
+func rankAgreements(found []store.AgreementInfo, q string) {
+	rank := make(map[string]int, len(found))
+	for _, a := range found {
+		rk := agencyMatch(&agency{Name: a.Agency, State: a.State, County: county(a.Extra)}, q)
+		if rk < 0 {
+			rk = 4
+		}
+		rank[a.ID] = rk
+	}
+	sort.SliceStable(found, func(i, j int) bool { return rank[found[i].ID] < rank[found[j].ID] })
 }

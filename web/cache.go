@@ -48,7 +48,9 @@ type response struct {
 	csp string
 	// retryAfter is the Retry-After header of a 503.
 	retryAfter string
-	body       []byte
+	// disposition is the Content-Disposition header of a download.
+	disposition string
+	body        []byte
 	// gz is body gzipped, computed once by the first request that accepts it.
 	gzOnce sync.Once
 	gz     []byte
@@ -330,6 +332,9 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, resp *response, e
 	}
 	if resp.retryAfter != "" {
 		h.Set("Retry-After", resp.retryAfter)
+	}
+	if resp.disposition != "" {
+		h.Set("Content-Disposition", resp.disposition)
 	}
 	h.Add("Vary", "Accept-Encoding")
 	body := resp.body

@@ -174,6 +174,12 @@ func (s *Server) feed(r *http.Request) *response {
 			Categories: []atomCat{{Term: string(c.Kind)}, {Term: string(c.List)}},
 			Content:    atomContent{Type: "html", Body: content.String()},
 		}
+		if c.AfterSnapshot != 0 {
+			// The list that brought the change, with everything else it
+			// changed.
+			e.Links = append(e.Links, atomLink{Rel: "related", Type: "text/html",
+				Href: s.absURL("/snapshots/"+strconv.FormatUint(c.AfterSnapshot, 10), nil)})
+		}
 		if rec := c.Record(); rec != nil && rec.State != "" {
 			e.Categories = append(e.Categories, atomCat{Term: rec.State})
 		}

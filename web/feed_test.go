@@ -50,8 +50,9 @@ func TestFeed(t *testing.T) {
 				if !strings.HasPrefix(e.ID, "tag:watch.example.org,2025:change/") {
 					t.Errorf("got entry id %q, want tag:watch.example.org,2025:change/N", e.ID)
 				}
-				if len(e.Links) != 1 || !strings.HasPrefix(e.Links[0].Href, testPublicURL+"/agreements/") {
-					t.Errorf("got links %+v, want one to the agreement page", e.Links)
+				if len(e.Links) != 2 || !strings.HasPrefix(e.Links[0].Href, testPublicURL+"/agreements/") ||
+					e.Links[1].Rel != "related" || !strings.HasPrefix(e.Links[1].Href, testPublicURL+"/snapshots/") {
+					t.Errorf("got links %+v, want the agreement page, then the list page (related)", e.Links)
 				}
 				if e.Updated == "" || e.Title == "" || e.Content.Type != "html" || e.Content.Body == "" {
 					t.Errorf("entry %s: got updated %q title %q content %q/%q, want all set", e.ID, e.Updated, e.Title, e.Content.Type, e.Content.Body)

@@ -22,6 +22,8 @@ var funcs = template.FuncMap{
 	"stateName": stateName,
 	"when":      when,
 	"num":       thousands,
+	"num64":     func(n int64) string { return thousands(int(n)) },
+	"agencyID":  agencyID,
 	"dash":      func(s string) string { return cmp(s, "—") },
 	"shortSHA": func(s string) string {
 		if len(s) > 12 {

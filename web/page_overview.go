@@ -23,6 +23,8 @@ type stateRow struct {
 	Code, Name             string
 	Participating, Pending int
 	Jail, WSO, TaskForce   int
+	// Ended counts participating agreements ended this calendar year.
+	Ended int
 }
 
 type overviewPage struct {
@@ -34,6 +36,9 @@ type overviewPage struct {
 	LastError              string
 	Chart                  template.HTML
 	States                 []stateRow
+	// EndedThisYear counts participating agreements removed in Year and
+	// not listed again.
+	EndedThisYear, Year int
 }
 
 // overview serves GET /.
@@ -79,6 +84,20 @@ func (s *Server) overview(r *http.Request) *response {
 			row(code).Pending = n
 		}
 	}
+	// Every state that ever had an agreement keeps its row, with 0 once
+	// none is left: a state dropping out is news, not a row to hide.
+	d.Year = s.now().UTC().Year()
+	ended, ever, err := s.endings(ctx, nil, d.Year)
+	if err != nil {
+		return s.pageError(r, err)
+	}
+	for code := range ever {
+		row(code)
+	}
+	for _, e := range ended {
+		row(e.A.State).Ended++
+	}
+	d.EndedThisYear = len(ended)
 	for _, sr := range rows {
 		if sr.Code != "" {
 			d.States = append(d.States, *sr)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/watch287g/watch287g/diff"
@@ -19,6 +20,11 @@ type statePage struct {
 	Published                  string
 	Participating, PendingList []diff.Agreement
 	Chart                      template.HTML
+	// Former are the participating agreements that ended, newest ending
+	// first; EndedThisYear counts those ended in Year.
+	Former        []ending
+	EndedThisYear int
+	Year          int
 }
 
 // statePage serves GET /states/{code}.
@@ -48,6 +54,16 @@ func (s *Server) statePage(r *http.Request) *response {
 			d.Participating, d.Published = in, snap.Published
 		} else {
 			d.PendingList = in
+		}
+	}
+	former, _, err := s.endings(ctx, []string{code}, 0)
+	if err != nil {
+		return s.pageError(r, err)
+	}
+	d.Former, d.Year = former, s.now().UTC().Year()
+	for _, e := range former {
+		if len(e.Ended) >= 4 && e.Ended[:4] == strconv.Itoa(d.Year) {
+			d.EndedThisYear++
 		}
 	}
 	series, err := s.store.Series(ctx)

@@ -200,6 +200,9 @@ func (f *fakeStore) Changes(ctx context.Context, q store.ChangeQuery) ([]diff.Ch
 	}
 	return nil, 0, nil
 }
+func (f *fakeStore) SnapshotChanges(ctx context.Context, id uint64) ([]diff.Change, error) {
+	return nil, store.ErrNotFound
+}
 func (f *fakeStore) Checks(ctx context.Context, limit int) ([]store.Check, error) {
 	if f.checks != nil {
 		return f.checks(ctx, limit)

@@ -36,6 +36,8 @@ type Store interface {
 	Agreement(ctx context.Context, id string) (store.AgreementInfo, []diff.Change, error)
 	FindAgreements(ctx context.Context, query string) ([]store.AgreementInfo, error)
 	Changes(ctx context.Context, q store.ChangeQuery) ([]diff.Change, uint64, error)
+	// SnapshotChanges is the changes one snapshot brought, oldest first.
+	SnapshotChanges(ctx context.Context, id uint64) ([]diff.Change, error)
 	Checks(ctx context.Context, limit int) ([]store.Check, error)
 	// LastSuccess and LastError are the newest successful and failed
 	// fetch the store recorded (zero times when none), kept apart from
@@ -185,6 +187,12 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /agreements/{id}", page(s.agreementPage))
 	m.HandleFunc("GET /states/{code}", page(s.statePage))
 	m.HandleFunc("GET /snapshots", page(s.snapshotsPage))
+	m.HandleFunc("GET /snapshots/{id}", page(s.snapshotPage))
+	m.HandleFunc("GET /snapshots/{id}/changes.csv", page(s.snapshotChangesCSV))
+	m.HandleFunc("GET /agencies/{id}", page(s.agencyPage))
+	m.HandleFunc("GET /agencies/{id}/agreements.csv", page(s.agencyCSV))
+	m.HandleFunc("GET /changes.csv", page(s.changesDownload, changeParams...))
+	m.HandleFunc("GET /states/{code}/agreements.csv", page(s.stateDownload))
 	m.HandleFunc("GET /search", s.cached(s.limited(search, s.searchPage), searchParams...))
 	m.Handle("GET /static/", staticHandler())
 	m.HandleFunc("/", s.notFoundPage)

@@ -1,0 +1,178 @@
+package web
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/store"
+)
+
+// An agency is every agreement and pending record that share a state and
+// an agency name, compared folded: lower case, accents and apostrophes
+// dropped, every other run of punctuation or space one hyphen. Its id is
+// that folded form with the state code in front,
+// "tx-harris-county-sheriffs-office": stable while ICE spells the name the
+// same way, readable in a URL, and the same for an agency's task force
+// agreement, its warrant service officer agreement and its pending record.
+// A renamed agency (a new spelling in a later list) keeps its agreements'
+// ids but files them under the new name's agency, which is what the lists
+// say it is now.
+func agencyID(state, agency string) string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(state))
+	if b.Len() == 0 {
+		b.WriteString("xx")
+	}
+	hyphen := true
+	for _, r := range norm.NFD.String(agency) {
+		switch {
+		case unicode.Is(unicode.Mn, r), r == '\'', r == '’', r == '‘':
+			continue
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if hyphen {
+				b.WriteByte('-')
+				hyphen = false
+			}
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			hyphen = true
+		}
+		if b.Len() >= 160 {
+			break
+		}
+	}
+	return b.String()
+}
+
+// agency is one agency's agreements, active first.
+type agency struct {
+	ID, Name, State, County string
+	Agreements              []store.AgreementInfo
+	// Active counts the agreements still listed (either list).
+	Active int
+}
+
+// agencies groups every agreement the store knows by agency, sorted by
+// state then name.
+func (s *Server) agencies(ctx context.Context) ([]*agency, error) {
+	all, err := s.store.FindAgreements(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*agency{}
+	var out []*agency
+	for _, a := range all {
+		id := agencyID(a.State, a.Agency)
+		g := byID[id]
+		if g == nil {
+			g = &agency{ID: id, Name: a.Agency, State: a.State}
+			byID[id] = g
+			out = append(out, g)
+		}
+		if g.County == "" {
+			g.County = county(a.Record.Extra)
+		}
+		if a.Active {
+			g.Active++
+		}
+		g.Agreements = append(g.Agreements, a)
+	}
+	for _, g := range out {
+		sort.SliceStable(g.Agreements, func(i, j int) bool {
+			return g.Agreements[i].Active && !g.Agreements[j].Active
+		})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].State != out[j].State {
+			return out[i].State < out[j].State
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out, nil
+}
+
+// county is the COUNTY column of a record, when the list has one.
+func county(extra map[string]string) string {
+	for k, v := range extra {
+		if strings.EqualFold(strings.TrimSpace(k), "county") {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// agencyMatch ranks an agency for a search: 0 for the agency's name (or
+// name and state) exactly, 1 for a name starting with the query, 2 when
+// every word of the query starts a word of the agency's name, county,
+// state code or state name, 3 when every word is found inside them; -1
+// for no match. "harris county tx" finds Harris County's agencies in Texas
+// (by name or by COUNTY column) and no Georgia sheriff.
+func agencyMatch(g *agency, q string) int {
+	q = foldText(q)
+	words := strings.Fields(q)
+	if len(words) == 0 {
+		return -1
+	}
+	name := foldText(g.Name)
+	st := strings.ToLower(g.State)
+	stName := foldText(stateName(g.State))
+	switch {
+	case name == q, name+" "+st == q, name+" "+stName == q:
+		return 0
+	case strings.HasPrefix(name, q):
+		return 1
+	}
+	hay := strings.Fields(strings.NewReplacer(",", " ", ".", " ", "'", "", "’", "").Replace(
+		name + " " + foldText(g.County) + " county " + st + " " + stName))
+	rank := 2
+	for _, w := range words {
+		w = strings.Trim(w, ",.")
+		starts, inside := false, false
+		for _, h := range hay {
+			starts = starts || strings.HasPrefix(h, w)
+			inside = inside || strings.Contains(h, w)
+		}
+		switch {
+		case starts:
+		case inside:
+			rank = 3
+		default:
+			return -1
+		}
+	}
+	return rank
+}
+
+// foldText lower-cases s, drops accents and apostrophes and collapses
+// space, as the store's search does, so "Doña Ana" matches "dona ana".
+func foldText(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		if unicode.Is(unicode.Mn, r) || r == '\'' || r == '’' {
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// changeTimeline merges agreements' changes into one timeline, oldest
+// first (by the published date of the list that brought each, then id).
+func changeTimeline(lists [][]diff.Change) []diff.Change {
+	var out []diff.Change
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].AfterPublished != out[j].AfterPublished {
+			return out[i].AfterPublished < out[j].AfterPublished
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
