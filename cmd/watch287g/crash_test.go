@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,19 +27,42 @@ import (
 // gives up and kills it: a failure, never a synchronisation delay.
 const procDeadline = 5 * time.Minute
 
+// built is the real watch287g, built once for every test that runs it:
+// a build costs seconds to tens of seconds on a busy machine.
+var built struct {
+	once      sync.Once
+	dir, path string
+	err       error
+	out       []byte
+}
+
+// TestMain removes the built binary after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
 // buildBinary builds the real watch287g (without -race, whatever the test
-// binary has) into a temporary directory.
+// binary has) into a temporary directory, once per test run.
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the real binary; skipped in -short")
 	}
-	bin := filepath.Join(t.TempDir(), "watch287g")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "watch287g-bin-"); built.err != nil {
+			return
+		}
+		built.path = filepath.Join(built.dir, "watch287g")
+		built.out, built.err = exec.Command("go", "build", "-o", built.path, ".").CombinedOutput()
+	})
+	if built.err != nil {
+		t.Fatalf("go build: %v\n%s", built.err, built.out)
 	}
-	return bin
+	return built.path
 }
 
 // childEnv is the environment for a child watch287g, without WATCH287G_*

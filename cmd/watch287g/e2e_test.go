@@ -188,6 +188,8 @@ func TestErrorPrefix(t *testing.T) {
 	if err := os.WriteFile(notDir, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// fetch fails at once against a closed port: no retries.
+	cfg := writeConfig(t, "fetch: {delay: 1ms, timeout: 2s, retries: 0}\n")
 	for _, args := range [][]string{
 		{"import", missing},
 		{"import", "--quiet", notDir},
@@ -199,7 +201,7 @@ func TestErrorPrefix(t *testing.T) {
 		{"agreements", "--at", "999"},
 	} {
 		t.Run(strings.Join(args, "_"), func(t *testing.T) {
-			r := fx.run(t, args...)
+			r := fx.run(t, append([]string{"--config", cfg}, args...)...)
 			if r.err == nil {
 				t.Fatalf("got success, want an error")
 			}
