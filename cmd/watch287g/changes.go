@@ -20,6 +20,7 @@ func runChanges(ctx context.Context, a *app, args []string) error {
 	var dates dateFlags
 	dates.register(fs)
 	limit := fs.Int("limit", 0, "at most `N` changes, newest first (0: all)")
+	snapshot := fs.Uint64("snapshot", 0, "only the changes snapshot `ID` brought against the previous list of its kind")
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
@@ -33,6 +34,11 @@ func runChanges(ctx context.Context, a *app, args []string) error {
 		return fmt.Errorf("%w: --limit takes a number of changes, 0 for all; not %d", errUsage, *limit)
 	}
 	q := store.ChangeQuery{Limit: *limit}
+	if *snapshot != 0 {
+		// The snapshot's changes are picked from all of them (here or on
+		// the server), so the limit counts after that.
+		q.Limit = 0
+	}
 	var err error
 	if q.Filter, err = ff.filter(); err != nil {
 		return err
@@ -49,7 +55,22 @@ func runChanges(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *snapshot != 0 {
+		changes = snapshotChanges(changes, *snapshot, *limit)
+	}
 	return writeChanges(a.stdout, *format, changes)
+}
+
+// snapshotChanges keeps the changes snapshot id brought (newest first, as
+// given), at most limit of them (0: all).
+func snapshotChanges(changes []diff.Change, id uint64, limit int) []diff.Change {
+	out := []diff.Change{}
+	for _, c := range changes {
+		if c.AfterSnapshot == id && (limit == 0 || len(out) < limit) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // allChanges follows cursors until the query's limit (or the end).
