@@ -29,8 +29,8 @@ const maxDuplicateDays = 1
 // FindDuplicates returns the added and removed agreements of res that
 // repeat an agreement carried from the old list to the new one (matched by
 // Compare, so listed throughout): the same state and model, signing dates
-// at most a day apart or the same MOA document, and names the strict name
-// rule accepts (sameAgency). An added repeat is not a signing; a removed
+// at most a day apart or the same MOA document, and names with the same
+// distinctive words (sameWords). An added repeat is not a signing; a removed
 // one is not a termination. Added repeats come first, each group in the
 // order of res.Added and res.Removed.
 func FindDuplicates(res *Result) []Duplicate {
@@ -99,7 +99,7 @@ func duplicates(carried, added, removed []Agreement) []Duplicate {
 
 // sameRow reports whether two rows are one agreement listed twice: same
 // state and model, signing dates at most maxDuplicateDays apart (both
-// known) or the same MOA document, and the same agency by sameAgency.
+// known) or the same MOA document, and the same agency by sameWords.
 func sameRow(a, b *entry) bool {
 	ra, rb := a.rec, b.rec
 	if ra.State != rb.State || ra.Model != rb.Model {
@@ -115,5 +115,38 @@ func sameRow(a, b *entry) bool {
 	if !near && !moaSame {
 		return false
 	}
-	return sameAgency(a, b)
+	return sameWords(a, b)
+}
+
+// sameWords is the name rule for a repeated row, stricter than the rename
+// rule: a repeat adds or drops generic words ("City of", ", Division of
+// Law Enforcement") but never retypes the distinctive ones, while two
+// agencies of one state signed on one day can be one typo apart
+// ("Lakeland" and "Oakland" Police Department, both 2025-04-24). So the
+// distinctive words must be the same set, the kinds of body must agree
+// and half the words be shared; or the canonical names or cores equal.
+func sameWords(a, b *entry) bool {
+	if a.name.key == b.name.key || a.name.core != "" && a.name.core == b.name.core {
+		return true
+	}
+	if a.name.long || b.name.long || len(a.name.distinct) == 0 || len(b.name.distinct) == 0 {
+		return false
+	}
+	set := func(ws []string) map[string]bool {
+		m := make(map[string]bool, len(ws))
+		for _, w := range ws {
+			m[w] = true
+		}
+		return m
+	}
+	sa, sb := set(a.name.distinct), set(b.name.distinct)
+	if len(sa) != len(sb) {
+		return false
+	}
+	for w := range sa {
+		if !sb[w] {
+			return false
+		}
+	}
+	return kindsAgree(a.name.kinds, b.name.kinds) && overlap(a.name.toks, b.name.toks) >= 0.5
 }

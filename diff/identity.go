@@ -43,7 +43,8 @@ func MatchReturns(absent, added []Agreement) []Return {
 // with the rules Compare applies to two consecutive lists: the same state,
 // canonical name and model (any signing date: a re-signing is the same
 // agreement); then the identity rules of pairScore (a word swap, a typo,
-// a fixed state). Each absent and each added agreement is used at most
+// a fixed state), believed only with the same signing date or MOA
+// document (sameEvidence). Each absent and each added agreement is used at most
 // once. The cost is Compare's: near-linear in the two lengths. The result
 // is in the order of added.
 func MatchReturnsContext(ctx context.Context, absent, added []Agreement) ([]Return, error) {
@@ -86,7 +87,22 @@ func MatchReturnsContext(ctx context.Context, absent, added []Agreement) ([]Retu
 		if m == "" {
 			m = MatchExact
 		}
+		if m != MatchExact && !sameEvidence(&absent[i].Record, &added[j].Record) {
+			continue
+		}
 		out = append(out, Return{Absent: i, Added: j, Match: m, Fields: changedFields(&absent[i].Record, &added[j].Record)})
 	}
 	return out, nil
+}
+
+// sameEvidence reports whether two records share their signing date or
+// MOA document. A return under another name must: across a gap of weeks,
+// a reworded name alone ("Oakland" for "Lakeland" is one typo) is too
+// little to give a new row an old agreement's past. Under the same name, a
+// new date is a re-signing of the same agreement.
+func sameEvidence(a, b *sheet.Record) bool {
+	if a.Signed != "" && a.Signed == b.Signed {
+		return true
+	}
+	return moaKey(a.MOAURL) != "" && moaKey(a.MOAURL) == moaKey(b.MOAURL)
 }

@@ -53,7 +53,9 @@ const minPromotionSimilarity = 0.9
 
 // LinkPromotions links pending exits to participating agreements (signings,
 // each with Since the published date it was first listed as participating)
-// that are the same agency, one to one. A signing can be an exit's only
+// that are the same agency: each exit to at most one signing, each signing
+// to one exit first, then to more exits whose names (not only their
+// state fix) match it. A signing can be an exit's only
 // when:
 //   - the models are the same (a pending task force is not a signed jail
 //     agreement);
@@ -149,6 +151,17 @@ func LinkPromotions(exits []PendingExit, signings []Agreement) []Promotion {
 			continue
 		}
 		usedExit[c.exit], usedSig[c.sig] = true, true
+		out = append(out, Promotion{Exit: c.exit, Signing: c.sig, Match: c.how, Days: c.days})
+	}
+	// A pending agency listed twice under two names ("Texas County's
+	// Sheriff's Office", then "Texas County Sheriff's Office") leaves
+	// twice for one signing: an exit left over may share a signing
+	// already taken when its name, not only its state, says so.
+	for _, c := range cands {
+		if usedExit[c.exit] || c.rank < 2 {
+			continue
+		}
+		usedExit[c.exit] = true
 		out = append(out, Promotion{Exit: c.exit, Signing: c.sig, Match: c.how, Days: c.days})
 	}
 	slices.SortFunc(out, func(a, b Promotion) int { return cmp.Compare(a.Exit, b.Exit) })
