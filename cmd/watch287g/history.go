@@ -78,9 +78,11 @@ func runHistory(ctx context.Context, a *app, args []string) error {
 // writeHistory answers "when did X sign, what changed, when did it end" on one screen.
 func writeHistory(a *app, e historyEntry) {
 	ag := e.Agreement
-	status := "active"
+	// A removal is provisional (DESIGN.md: "missing from the list of
+	// <date>"), so an agreement no longer listed is missing, not ended.
+	status := "listed"
 	if !ag.Active {
-		status = "ended (no longer on ICE's list)"
+		status = "missing from ICE's latest list (last listed " + dash(ag.LastPublished) + ")"
 	}
 	fmt.Fprintf(a.stdout, "%s — %s, %s (%s list, agreement %s)\n", dash(ag.Agency), dash(ag.State), dash(sheet.ModelLabel(ag.Model)), ag.List, dash(ag.ID))
 	fmt.Fprintf(a.stdout, "  status: %s\n", status)

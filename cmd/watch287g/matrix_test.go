@@ -162,6 +162,9 @@ func TestCommandMatrix(t *testing.T) {
 		}
 		jsonKeys(t, fx.mustRun(t, "history", "--format", "json", "Sample County 1 Sheriff's Office"), "query", "agreements.agreement", "agreements.changes")
 		readCSV(t, fx.mustRun(t, "history", "Sample County 1 Sheriff's Office", "--format", "csv"), changeCSVHeader)
+		if out := fx.mustRun(t, "history", "Sample Town 5"); !strings.Contains(out, "status: missing from ICE's latest list (last listed "+fxDay1+")") {
+			t.Errorf("history of a town dropped from pending: got\n%s\nwant it missing, last listed %s", out, fxDay1)
+		}
 		if out := fx.mustRun(t, "history", "no such agency"); !strings.Contains(out, "no agreement matches") {
 			t.Errorf("history of nothing: got %q, want it to say no agreement matches", out)
 		}
