@@ -277,6 +277,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"import"}, "FILE or DIR"},
 		{[]string{"import", missing}, "missing.xlsx"},
 		{[]string{"import", "--order", "size", part}, "--order"},
+		{[]string{"import", t.TempDir()}, "no .xlsx files"},
 		{[]string{"export"}, "--out"},
 		{[]string{"export", "--out", full}, "not empty"},
 		{[]string{"verify", "extra"}, "argument"},
