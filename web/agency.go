@@ -106,12 +106,15 @@ func county(extra map[string]string) string {
 	return ""
 }
 
-// agencyMatch ranks an agency for a search: 0 for the agency's name (or
-// name and state) exactly, 1 for a name starting with the query, 2 when
-// every word of the query starts a word of the agency's name, county,
-// state code or state name, 3 when every word is found inside them; -1
-// for no match. "harris county tx" finds Harris County's agencies in Texas
-// (by name or by COUNTY column) and no Georgia sheriff.
+// agencyMatch ranks an agency for a search, lower first: 0 for the
+// agency's name (or name and state) exactly, 1 for a name starting with
+// the query's whole words ("harris" in "Harris County …"), 2 for a name
+// starting with it inside a word ("Harrison County …"), 3 when every word
+// of the query starts a word of the name, county, state code or state
+// name, 4 when every word is found inside them; -1 for no match. So
+// "harris county tx" finds Harris County's agencies in Texas (by name or
+// by COUNTY column) and no Georgia sheriff, and Harris comes before
+// Harrison.
 func agencyMatch(g *agency, q string) int {
 	q = foldText(q)
 	words := strings.Fields(q)
@@ -124,12 +127,14 @@ func agencyMatch(g *agency, q string) int {
 	switch {
 	case name == q, name+" "+st == q, name+" "+stName == q:
 		return 0
-	case strings.HasPrefix(name, q):
+	case strings.HasPrefix(name, q+" "):
 		return 1
+	case strings.HasPrefix(name, q):
+		return 2
 	}
-	hay := strings.Fields(strings.NewReplacer(",", " ", ".", " ", "'", "", "’", "").Replace(
+	hay := strings.Fields(strings.NewReplacer(",", " ", ".", " ").Replace(
 		name + " " + foldText(g.County) + " county " + st + " " + stName))
-	rank := 2
+	rank := 3
 	for _, w := range words {
 		w = strings.Trim(w, ",.")
 		starts, inside := false, false
@@ -140,7 +145,7 @@ func agencyMatch(g *agency, q string) int {
 		switch {
 		case starts:
 		case inside:
-			rank = 3
+			rank = 4
 		default:
 			return -1
 		}

@@ -164,7 +164,7 @@ func rankAgreements(found []store.AgreementInfo, q string) {
 	for _, a := range found {
 		rk := agencyMatch(&agency{Name: a.Agency, State: a.State, County: county(a.Extra)}, q)
 		if rk < 0 {
-			rk = 4
+			rk = 5
 		}
 		rank[a.ID] = rk
 	}
