@@ -287,6 +287,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"outbox", "retry"}, "delivery ID"},
 		{[]string{"outbox", "retry", "abc"}, "abc"},
 		{[]string{"outbox", "retry", "999"}, "999"},
+		{[]string{"outbox", "--server", "http://127.0.0.1:1", "retry", "1"}, "database"},
+		{[]string{"outbox", "--format", "json", "retry", "1"}, "-format"},
 		{[]string{"config"}, "check"},
 		{[]string{"config", "bogus"}, "check"},
 		{[]string{"notify"}, "test"},

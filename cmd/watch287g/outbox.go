@@ -14,13 +14,14 @@ import (
 // runOutbox is `watch287g outbox [--state S] [--format F]` (pending and
 // dead deliveries by default) and `watch287g outbox retry ID`.
 func runOutbox(ctx context.Context, a *app, args []string) error {
-	if len(args) > 0 && args[0] == "retry" {
-		return runOutboxRetry(ctx, a, args[1:])
-	}
 	fs := a.newFlagSet("outbox", "   (or: outbox retry ID)")
 	server := noServerFlag(fs)
 	state := fs.String("state", "", "`state` to list: pending, sent, dead or all (default: pending and dead)")
 	format := formatFlag(fs)
+	// "retry" is the first positional argument wherever the flags stand.
+	if flags, pos := splitArgs(fs, args); len(pos) > 0 && pos[0] == "retry" {
+		return runOutboxRetry(ctx, a, append(flags, pos[1:]...))
+	}
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
