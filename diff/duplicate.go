@@ -1,5 +1,7 @@
 package diff
 
+import "slices"
+
 // This file recognises duplicate rows: ICE sometimes lists one agreement
 // twice under near-identical names ("City of Zephyrhills Police Department"
 // and "Zephyrhills Police Department", same date; "FL Dept of
@@ -120,11 +122,13 @@ func sameRow(a, b *entry) bool {
 
 // sameWords is the name rule for a repeated row, stricter than the rename
 // rule: a repeat adds or drops generic words ("City of", ", Division of
-// Law Enforcement") but never retypes the distinctive ones, while two
-// agencies of one state signed on one day can be one typo apart
-// ("Lakeland" and "Oakland" Police Department, both 2025-04-24). So the
-// distinctive words must be the same set, the kinds of body must agree
-// and half the words be shared; or the canonical names or cores equal.
+// Law Enforcement", "Dept" for "Department") but never retypes the
+// distinctive ones, while two agencies of one state signed on one day can
+// be one typo apart ("Lakeland" and "Oakland" Police Department, both
+// 2025-04-24) or differ in a number ("Polk County Constable District 2"
+// and "… 4"). So the distinctive words and the numbers must be the same
+// sets, and the kinds of body must agree; or the canonical names or cores
+// be equal.
 func sameWords(a, b *entry) bool {
 	if a.name.key == b.name.key || a.name.core != "" && a.name.core == b.name.core {
 		return true
@@ -132,21 +136,33 @@ func sameWords(a, b *entry) bool {
 	if a.name.long || b.name.long || len(a.name.distinct) == 0 || len(b.name.distinct) == 0 {
 		return false
 	}
-	set := func(ws []string) map[string]bool {
-		m := make(map[string]bool, len(ws))
-		for _, w := range ws {
-			m[w] = true
-		}
-		return m
-	}
-	sa, sb := set(a.name.distinct), set(b.name.distinct)
-	if len(sa) != len(sb) {
-		return false
-	}
-	for w := range sa {
-		if !sb[w] {
+	return sameSet(a.name.distinct, b.name.distinct) && sameSet(numbers(a.name.toks), numbers(b.name.toks)) &&
+		kindsAgree(a.name.kinds, b.name.kinds)
+}
+
+// sameSet reports whether two lists hold the same words, ignoring order
+// and repeats.
+func sameSet(a, b []string) bool {
+	for _, w := range a {
+		if !slices.Contains(b, w) {
 			return false
 		}
 	}
-	return kindsAgree(a.name.kinds, b.name.kinds) && overlap(a.name.toks, b.name.toks) >= 0.5
+	for _, w := range b {
+		if !slices.Contains(a, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// numbers returns the words of toks that are numbers.
+func numbers(toks []string) []string {
+	var out []string
+	for _, t := range toks {
+		if isNumber(t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }

@@ -44,7 +44,8 @@ func MatchReturns(absent, added []Agreement) []Return {
 // canonical name and model (any signing date: a re-signing is the same
 // agreement); then the identity rules of pairScore (a word swap, a typo,
 // a fixed state), believed only with the same signing date or MOA
-// document (sameEvidence). Each absent and each added agreement is used at most
+// document (sameEvidence) and, unless the MOA is the same, naming the same
+// kind of body (kindsKept). Each absent and each added agreement is used at most
 // once. The cost is Compare's: near-linear in the two lengths. The result
 // is in the order of added.
 func MatchReturnsContext(ctx context.Context, absent, added []Agreement) ([]Return, error) {
@@ -90,6 +91,9 @@ func MatchReturnsContext(ctx context.Context, absent, added []Agreement) ([]Retu
 		if m != MatchExact && !sameEvidence(&absent[i].Record, &added[j].Record) {
 			continue
 		}
+		if m != MatchExact && !kindsKept(&absent[i].Record, &added[j].Record) {
+			continue
+		}
 		out = append(out, Return{Absent: i, Added: j, Match: m, Fields: changedFields(&absent[i].Record, &added[j].Record)})
 	}
 	return out, nil
@@ -105,4 +109,16 @@ func sameEvidence(a, b *sheet.Record) bool {
 		return true
 	}
 	return moaKey(a.MOAURL) != "" && moaKey(a.MOAURL) == moaKey(b.MOAURL)
+}
+
+// kindsKept is false when both names say what kind of body they are and
+// share no kind, and the MOA document differs: a police department that
+// left is not back as the county's sheriff's office ("Haskell Police
+// Department", "Haskell County Sheriff's Office", signed the same day).
+func kindsKept(a, b *sheet.Record) bool {
+	if moaKey(a.MOAURL) != "" && moaKey(a.MOAURL) == moaKey(b.MOAURL) {
+		return true
+	}
+	na, nb := prepare(a.Agency, a.State, a.StateName), prepare(b.Agency, b.State, b.StateName)
+	return kindsAgree(na.kinds, nb.kinds)
 }
