@@ -36,16 +36,15 @@ var errUsage = errors.New("usage")
 // app is what every subcommand receives: the global flags and the process's
 // streams, so tests can run commands in-process.
 type app struct {
-	db          string
-	configPath  string
-	server      string
-	cmd         string        // the subcommand's name, for messages
-	lockTimeout time.Duration // store.Options.Timeout; 0 is the store's default
-	stdin       io.Reader
-	stdout      io.Writer
-	stderr      io.Writer
-	log         *slog.Logger
-	now         func() time.Time
+	db         string
+	configPath string
+	server     string
+	cmd        string // the subcommand's name, for messages
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
+	log        *slog.Logger
+	now        func() time.Time
 }
 
 type command struct {

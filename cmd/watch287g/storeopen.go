@@ -59,7 +59,7 @@ func (a *app) openStore(how access) (*store.Store, error) {
 			return nil, fmt.Errorf("no database at %s (run `watch287g fetch` or `watch287g import` first, or pass --db)", a.db)
 		}
 	}
-	st, err := store.Open(a.db, store.Options{ReadOnly: readOnly, Logger: a.log, Timeout: a.lockTimeout})
+	st, err := store.Open(a.db, store.Options{ReadOnly: readOnly, Logger: a.log})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("%s is held by another watch287g process (probably serve): %s", a.db, a.lockAdvice(how))
 	}
