@@ -6,7 +6,10 @@
 //
 // Everything it reads is untrusted: it enforces caps on the file, on each
 // part's declared and actual uncompressed size and on the archive's total,
-// so a zip bomb is refused before it is inflated, and it never panics.
+// so a zip bomb is refused before it is inflated; on a worksheet's rows,
+// cells, columns and hyperlinks and on the shared strings, so a small file
+// of millions of empty elements is refused after a few milliseconds (see
+// Limits and LimitError). Its loops honour a context, and it never panics.
 package xlsx
 
 import (
@@ -124,6 +127,7 @@ type LimitError struct {
 	Limit int64
 }
 
+// Error says which cap was hit, and where.
 func (e *LimitError) Error() string {
 	if e.Where == "" {
 		return fmt.Sprintf("xlsx: %s over the cap of %d", e.What, e.Limit)
