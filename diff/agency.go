@@ -80,7 +80,17 @@ type name struct {
 	// Justice" and "Montana Department of Justice" share the core
 	// "department justice". Inside one state, equal cores are one agency.
 	core string
+	// long marks a name of more than maxNameTokens words. No agency is
+	// called that; the word-by-word rules, whose cost is the product of
+	// the two names' lengths, are not applied to it, so a hostile cell
+	// can match only by its whole key, core or MOA. toks then holds
+	// the first maxNameTokens words, for the score.
+	long bool
 }
+
+// maxNameTokens bounds the words of a name compared word by word; ICE's
+// longest names have about 15.
+const maxNameTokens = 48
 
 // prepare builds the comparison form of an agency name. The state's own
 // name and code are not distinctive inside that state: "Office of the
@@ -88,7 +98,10 @@ type name struct {
 // "Arnaudville Police Department, LA" in Louisiana.
 func prepare(agency, state, stateName string) name {
 	toks := tokens(agency)
-	n := name{key: strings.Join(toks, " "), toks: toks}
+	n := name{key: strings.Join(toks, " "), toks: toks, long: len(toks) > maxNameTokens}
+	if n.long {
+		n.toks = toks[:maxNameTokens:maxNameTokens]
+	}
 	skip := map[string]bool{}
 	if state != "" {
 		skip[strings.ToLower(state)] = true
@@ -109,7 +122,7 @@ func prepare(agency, state, stateName string) name {
 			}
 			n.kinds[k] = true
 		}
-		if !generic[t] && !isNumber(t) && !skip[t] {
+		if !generic[t] && !isNumber(t) && !skip[t] && !n.long {
 			n.distinct = append(n.distinct, t)
 		}
 	}
@@ -242,6 +255,9 @@ func tokenClose(a, b string) bool {
 	if a == b {
 		return true
 	}
+	if len(a) > maxWordBytes || len(b) > maxWordBytes {
+		return false
+	}
 	n := max(utf8.RuneCountInString(a), utf8.RuneCountInString(b))
 	limit := 0
 	switch {
@@ -256,10 +272,10 @@ func tokenClose(a, b string) bool {
 	return editWithin(a, b, limit) <= limit
 }
 
-// maxNearBytes: words longer than this are compared by tokenClose alone.
-// The relaxed rule's distance grows with the words, and so would its cost;
-// no real agency name has a word half as long.
-const maxNearBytes = 64
+// maxWordBytes: words longer than this must be equal to correspond. No
+// real agency name has a word a quarter as long; a hostile cell's word of
+// 100 KB would cost 100 KB of edit distance per pair of candidates.
+const maxWordBytes = 64
 
 // tokenNear is the relaxed test used only when strong evidence (same
 // signing date and place) backs the match: "Freedom"→"Freeborn". The words
@@ -268,10 +284,7 @@ func tokenNear(a, b string) bool {
 	if tokenClose(a, b) {
 		return true
 	}
-	if len(a) < 5 || len(b) < 5 || a[:2] != b[:2] {
-		return false
-	}
-	if len(a) > maxNearBytes || len(b) > maxNearBytes {
+	if len(a) < 5 || len(b) < 5 || len(a) > maxWordBytes || len(b) > maxWordBytes || a[:2] != b[:2] {
 		return false
 	}
 	n := max(len(a), len(b))

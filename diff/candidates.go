@@ -264,9 +264,11 @@ func pairIndex(news []entry, ln []int) sigIndex {
 		if r.Signed != "" {
 			x.add(keyHash(sigSigned, r.State, r.Model, r.Signed), j)
 		}
-		if len(e.name.distinct) > 0 {
+		switch {
+		case e.name.long: // compared by keys only
+		case len(e.name.distinct) > 0:
 			x.addWords(keyHash(sigWord, r.State, r.Model), e.name.distinct, j)
-		} else {
+		default:
 			x.addWords(keyHash(sigGeneric, r.State, r.Model), e.name.toks, j)
 		}
 	}
@@ -295,9 +297,11 @@ func pairCandidates(c *collector, o *entry) []int32 {
 	if r.Signed != "" {
 		c.key(keyHash(sigSigned, r.State, r.Model, r.Signed), weightSigned)
 	}
-	if len(o.name.distinct) > 0 {
+	switch {
+	case o.name.long:
+	case len(o.name.distinct) > 0:
 		c.words(keyHash(sigWord, r.State, r.Model), o.name.distinct, weightWord)
-	} else {
+	default:
 		c.words(keyHash(sigGeneric, r.State, r.Model), o.name.toks, weightWord)
 	}
 	return c.result()
@@ -319,9 +323,11 @@ func newAgencyIndex(list []Agreement) *agencyIndex {
 		*e = entry{rec: &list[i].Record}
 		e.full()
 		x.add(keyHash(sigName, e.rec.State, e.name.key), i)
-		if len(e.name.distinct) > 0 {
+		switch {
+		case e.name.long:
+		case len(e.name.distinct) > 0:
 			x.addWords(keyHash(sigWord, e.rec.State), e.name.distinct, i)
-		} else {
+		default:
 			x.addWords(keyHash(sigGeneric, e.rec.State), e.name.toks, i)
 		}
 	}
@@ -335,9 +341,11 @@ func (ai *agencyIndex) candidates(e *entry) []int32 {
 	c := ai.col
 	c.start()
 	c.key(keyHash(sigName, e.rec.State, e.name.key), weightKey)
-	if len(e.name.distinct) > 0 {
+	switch {
+	case e.name.long:
+	case len(e.name.distinct) > 0:
 		c.words(keyHash(sigWord, e.rec.State), e.name.distinct, weightWord)
-	} else {
+	default:
 		c.words(keyHash(sigGeneric, e.rec.State), e.name.toks, weightWord)
 	}
 	return c.result()

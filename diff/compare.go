@@ -389,20 +389,21 @@ func pairScore(o, n *entry) (float64, string, bool) {
 		}
 		return score(), how, true
 	}
-	if moaSame && (len(o.name.distinct) == 0 && len(n.name.distinct) == 0 || correspondNear(o, n)) {
+	wordwise := !o.name.long && !n.name.long
+	if moaSame && wordwise && (len(o.name.distinct) == 0 && len(n.name.distinct) == 0 || correspondNear(o, n)) {
 		// The same MOA document, and a word of the name in common: ICE
 		// has pasted one agency's link on another's row, so the link
 		// alone does not carry identity.
 		return score(), MatchMOA, true
 	}
-	if correspondAll(o.name.distinct, n.name.distinct) && kindsAgree(o.name.kinds, n.name.kinds) && overlapOnce() >= minOverlap(o, n) {
+	if wordwise && correspondAll(o.name.distinct, n.name.distinct) && kindsAgree(o.name.kinds, n.name.kinds) && overlapOnce() >= minOverlap(o, n) {
 		return score(), MatchName, true
 	}
 	if o.name.core != "" && o.name.core == n.name.core {
 		// The names differ only in the state's own code or name.
 		return score(), MatchName, true
 	}
-	if signedSame && correspondNear(o, n) {
+	if wordwise && signedSame && correspondNear(o, n) {
 		return score(), MatchSigned, true
 	}
 	return 0, "", false
@@ -525,6 +526,9 @@ func sameAgency(a, b *entry) bool {
 	}
 	if a.name.key == b.name.key {
 		return true
+	}
+	if a.name.long || b.name.long {
+		return false
 	}
 	return correspondAll(a.name.distinct, b.name.distinct) && kindsAgree(a.name.kinds, b.name.kinds) && overlap(a.name.toks, b.name.toks) >= minOverlap(a, b)
 }
