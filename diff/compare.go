@@ -325,6 +325,10 @@ func knownModel(m string) bool {
 //     distinctive words may be a little further apart ("Freedom"→"Freeborn")
 //     and the kind of body may differ ("Pinal County Sheriff's Office" →
 //     "Pinal County Attorney's Office").
+//
+// The word-by-word rules are not applied to a name past maxNameTokens
+// words (see name.long). Every pair accepted here carries evidence
+// pairCandidates looks up; a new rule needs its evidence indexed there.
 func pairScore(o, n *entry) (float64, string, bool) {
 	ro, rn := o.rec, n.rec
 	how := ""
