@@ -25,13 +25,14 @@ const maxAnnots = 200
 // fields, reading b through the guard. A panic inside the parser is
 // recovered and returned as ErrMalformed; a refusal by the guard is
 // returned as its own typed error.
-func extract(ctx context.Context, b []byte, lim Limits) (pages []string, form []formField, err error) {
+func extract(ctx context.Context, b []byte, lim Limits, c *Cost) (pages []string, form []formField, err error) {
 	streams, err := prescan(b, lim)
 	if err != nil {
 		return nil, nil, err
 	}
 	g := &guard{ctx: ctx, b: b, lim: lim, streams: streams}
 	defer func() {
+		c.ReadBytes, c.DecodedBytes = g.read, g.decoded
 		r := recover()
 		if g.stop != nil {
 			pages, form, err = nil, nil, g.stop

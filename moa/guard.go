@@ -58,8 +58,8 @@ func (g *guard) ReadAt(p []byte, off int64) (int, error) {
 		return 0, io.EOF
 	}
 	g.read += int64(len(p))
-	if g.read > g.lim.MaxReadBytes {
-		g.stop = fmt.Errorf("%w: the parser read more than %d bytes (a reference cycle or repeated objects)", ErrTooComplex, g.lim.MaxReadBytes)
+	if g.read > g.readBudget() {
+		g.stop = fmt.Errorf("%w: the parser read more than %d bytes of a %d-byte file (a reference cycle or an object referenced over and over)", ErrTooComplex, g.readBudget(), len(g.b))
 		return 0, g.stop
 	}
 	if s, ok := g.streams[off]; ok {
@@ -73,6 +73,14 @@ func (g *guard) ReadAt(p []byte, off int64) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
+}
+
+// readBudget is what the parser may read: the parser rereads an object
+// each time it follows a reference to it (the shared sample needs at most
+// 4 times the file), so 32 times the file and 4 MiB of slack, within
+// Limits.MaxReadBytes.
+func (g *guard) readBudget() int64 {
+	return min(g.lim.MaxReadBytes, 32*int64(len(g.b))+4<<20)
 }
 
 // charge measures s once and adds its decoded size to the document's

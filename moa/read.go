@@ -55,14 +55,15 @@ type Limits struct {
 	Timeout         time.Duration // 0: none beyond ctx
 }
 
-// DefaultLimits fit every MOA ICE has published (the largest in the shared
-// sample is 1.5 MB, 15 pages) with wide room, and stop a hostile file in
+// DefaultLimits fit every MOA in the shared sample with wide room (the
+// largest is 1.5 MB and 15 pages; the parser reads at most 4 times a
+// file and decodes at most 2.6 MB of streams), and stop a hostile file in
 // well under a second and a few tens of megabytes.
 var DefaultLimits = Limits{
 	MaxBytes:        32 << 20,
 	MaxStreamBytes:  16 << 20,
-	MaxDecodedBytes: 256 << 20,
-	MaxReadBytes:    512 << 20,
+	MaxDecodedBytes: 64 << 20,
+	MaxReadBytes:    256 << 20,
 	MaxObjects:      200_000,
 	MaxDepth:        1000,
 	MaxPages:        2000,
@@ -87,6 +88,14 @@ type Document struct {
 	// Text is each page's extracted text, whitespace collapsed (page 1 is
 	// Text[0]), for search.
 	Text []string `json:"-"`
+	// Cost is what reading took, for measuring the limits against.
+	Cost Cost `json:"-"`
+}
+
+// Cost is what the parser read from the file and decoded from its streams.
+type Cost struct {
+	ReadBytes    int64
+	DecodedBytes int64
 }
 
 // ReadFile reads the PDF at path with DefaultLimits, refusing a file over
@@ -146,7 +155,7 @@ func Read(ctx context.Context, b []byte, lim Limits) (*Document, error) {
 	}
 	sum := sha256.Sum256(b)
 	doc := &Document{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(b)), Warnings: []string{}}
-	pages, form, err := extract(ctx, b, lim)
+	pages, form, err := extract(ctx, b, lim, &doc.Cost)
 	if err != nil {
 		return nil, err
 	}
