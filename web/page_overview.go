@@ -35,7 +35,9 @@ type overviewPage struct {
 	LastAttempt            time.Time
 	LastError              string
 	Chart                  template.HTML
-	States                 []stateRow
+	// Weekly is signings and endings per week.
+	Weekly template.HTML
+	States []stateRow
 	// EndedThisYear counts participating agreements removed in Year and
 	// not listed again.
 	EndedThisYear, Year int
@@ -118,6 +120,16 @@ func (s *Server) overview(r *http.Request) *response {
 		return s.pageError(r, err)
 	}
 	d.Chart = modelChart(series)
+	all, err := s.store.FindAgreements(ctx, "")
+	if err != nil {
+		return s.pageError(r, err)
+	}
+	allEnded, _, err := s.endings(ctx, nil, 0)
+	if err != nil {
+		return s.pageError(r, err)
+	}
+	weeks, signed, endedN := weeklyCounts(s.now(), all, allEnded)
+	d.Weekly = weeklyChart("weekly", weeks, signed, endedN)
 	if d.Changes, _, err = s.store.Changes(ctx, store.ChangeQuery{Limit: 15}); err != nil {
 		return s.pageError(r, err)
 	}

@@ -70,27 +70,11 @@ func (s *Server) statePage(r *http.Request) *response {
 	if err != nil {
 		return s.pageError(r, err)
 	}
-	d.Chart = stateChart(series, code, d.Name)
+	if d.Chart, err = s.stateModelChart(ctx, series, code, d.Name); err != nil {
+		return s.pageError(r, err)
+	}
 	if d.Changes, _, err = s.store.Changes(ctx, store.ChangeQuery{Filter: diff.Filter{States: []string{code}}, Limit: 25}); err != nil {
 		return s.pageError(r, err)
 	}
 	return s.render(http.StatusOK, "state", d)
-}
-
-// stateChart draws one state's participating and pending counts over time.
-func stateChart(series []store.Series, code, name string) template.HTML {
-	var byList = map[sheet.List][]store.Series{}
-	for _, p := range series {
-		byList[p.List] = append(byList[p.List], p)
-	}
-	dates, part := seriesDates(byList[sheet.Participating])
-	if len(part) == 0 {
-		return ""
-	}
-	line := chartLine{Name: "Participating", Color: "#0b5394"}
-	for _, p := range part {
-		line.Values = append(line.Values, p.ByState[code])
-	}
-	return lineChart("state-"+strings.ToLower(code), "Participating 287(g) agreements in "+name+" over time",
-		dates, []chartLine{line})
 }
