@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -61,10 +62,19 @@ var (
 	replayErr  error
 )
 
-// replayCorpus runs the replay once per test binary.
+// lifecycleCommand runs the corpus replay; CI runs it without -race in a
+// step of its own.
+const lifecycleCommand = "go test -count=1 -run TestCorpusLifecycle ./diff/"
+
+// replayCorpus runs the replay once per test binary. Under -race it skips:
+// the replay takes about a minute there on a busy machine, and the rules
+// it runs are covered under -race by the table tests.
 func replayCorpus(t *testing.T) *lifecycleReplay {
 	t.Helper()
 	dir := corpustest.Dir(t)
+	if underRace {
+		t.Skipf("the corpus replay of the lifecycle is too slow under -race; it runs without -race in its own CI step: %s", lifecycleCommand)
+	}
 	files := corpustest.Manifest(t, dir)
 	replayOnce.Do(func() { replayOut, replayErr = runReplay(dir, files) })
 	if replayErr != nil {
@@ -273,4 +283,114 @@ func TestCorpusLifecycleFigures(t *testing.T) {
 	}
 	t.Logf("pending: %d exits; before %d linked (%d wrong: other model or listed before the pending entry); after %d linked (%d new, %d dropped)",
 		len(r.exits), oldLinked, oldWrong, newLinked, gained, lost)
+}
+
+// TestCorpusLifecycleCases names the real cases of issue 11 that fall in
+// the corpus: each omission comes back restored under its old id (never
+// ended and then added), the duplicate rows' clean-ups are no removals,
+// the constable's relabelling is a hand-off and the pending renames link.
+func TestCorpusLifecycleCases(t *testing.T) {
+	r := replayCorpus(t)
+	returns := []struct {
+		state, agency string
+		was           Status
+		days          int
+		field         string // a field that must have changed, "" for any
+	}{
+		{"PA", "East Donegal Township Constables Office", StatusMissing, 5, ""},
+		{"WY", "Wyoming Highway State Patrol", StatusMissing, 6, "agency"}, // left as "Wyoming State Highway Patrol"
+		{"FL", "Florida Fish & Wildlife Conservation Commission", StatusMissing, 8, ""},
+		{"KS", "Rooks County Sheriff's Office", StatusMissing, 1, "signed"},
+		{"FL", "Fort Walton Beach Police Department", StatusMissing, 3, "signed"},
+		// Back after 227 days, across the corpus's four-month gap: ended
+		// by then under any sensible rule, and restored under its id.
+		{"TX", "Southside Place Police Department", StatusEnded, 227, ""},
+	}
+	for _, c := range returns {
+		t.Run("restored "+c.agency, func(t *testing.T) {
+			var ret *replayEvent
+			for i, e := range r.events {
+				if e.kind == Restored && e.state == c.state && e.agency == c.agency {
+					ret = &r.events[i]
+					break
+				}
+			}
+			if ret == nil {
+				t.Fatalf("got no restoration of %s %q, want one", c.state, c.agency)
+			}
+			if ret.was != c.was || ret.days != c.days || c.field != "" && !slices.Contains(ret.fields, c.field) {
+				t.Errorf("got was %s after %d days, fields %v; want was %s after %d days, %q among the fields", ret.was, ret.days, ret.fields, c.was, c.days, c.field)
+			}
+			left := ""
+			for _, e := range r.events {
+				if e.id == ret.id && e.kind == Removed {
+					left = e.published
+					break
+				}
+			}
+			if left == "" {
+				t.Fatalf("got no removal of %s before its return, want one", ret.id)
+			}
+			for _, e := range r.events {
+				if e.kind == Added && e.state == c.state && agencyKey(e.agency) == agencyKey(c.agency) && e.published >= left {
+					t.Errorf("got %q added on %s under %s, want no new agreement after it left on %s", e.agency, e.published, e.id, left)
+				}
+			}
+		})
+	}
+
+	t.Run("duplicate clean-ups are no removals", func(t *testing.T) {
+		names := []string{"Zephyrhills Police Department", "St. Cloud Police Department", "Florida Department of Environmental Protection"}
+		for _, n := range names {
+			found := false
+			for _, d := range r.duplicates {
+				if d.kind == Removed && agencyKey(d.agency) == agencyKey(n) || d.kind == Removed && agencyKey(d.agency) == agencyKey("City of "+n) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("got no duplicate clean-up of %q, want one", n)
+			}
+		}
+		for _, e := range r.events {
+			if e.kind != Removed || e.state != "FL" {
+				continue
+			}
+			for _, n := range names {
+				if agencyKey(e.agency) == agencyKey(n) || agencyKey(e.agency) == agencyKey("City of "+n) ||
+					agencyKey(e.agency) == agencyKey(n+", Division of Law Enforcement") {
+					t.Errorf("got %q removed on %s, want a duplicate clean-up", e.agency, e.published)
+				}
+			}
+		}
+	})
+
+	t.Run("constable relabelled is a hand-off", func(t *testing.T) {
+		for _, e := range r.events {
+			if e.kind == Changed && e.match == MatchHandoff && e.state == "TN" && e.agency == "Polk County Constable District 4" {
+				return
+			}
+		}
+		t.Errorf("got no hand-off to TN \"Polk County Constable District 4\", want one")
+	})
+
+	t.Run("pending renames link", func(t *testing.T) {
+		links := LinkPromotions(r.exits, r.signings)
+		want := []struct{ exitState, exit, sigState, sig string }{
+			{"OK", "Texas County's Sheriff's Office", "OK", "Texas County Sheriff's Office"},
+			{"SC", "Kershaw County Sheriff's Office", "SC", "Kershaw County Sheriff's Office"},
+		}
+		for _, w := range want {
+			found := false
+			for _, p := range links {
+				x, s := r.exits[p.Exit], r.signings[p.Signing]
+				if x.State == w.exitState && x.Agency == w.exit && s.State == w.sigState && s.Agency == w.sig {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("got no link from pending %s %q to %s %q, want one", w.exitState, w.exit, w.sigState, w.sig)
+			}
+		}
+	})
 }
