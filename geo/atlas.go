@@ -198,6 +198,9 @@ func Counties(state string) []County {
 		return nil
 	}
 	t := a.table[strings.ToUpper(state)]
+	if len(t) == 0 {
+		return nil
+	}
 	out := make([]County, len(t))
 	for i, e := range t {
 		out[i] = e.County

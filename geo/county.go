@@ -40,31 +40,48 @@ func RecordCounty(r *sheet.Record) (County, bool) {
 	return CountyOf(r.State, r.Agency, col)
 }
 
-// CountyOf finds the county of an agreement in state (a USPS code): from
-// the list's COUNTY column when it names a county of that state, else from
-// the agency's own name ("Harris County Sheriff's Office", "Sheriff of
-// Harris County", "Calcasieu Parish Sheriff's Office", "City of Richmond"
-// for Virginia's independent cities, "Virginia Beach Sheriff's Office"),
-// else, in a state or territory with a single county equivalent (DC,
-// Guam), that one. Names are matched without case, punctuation or
-// accents, "Saint" as "St", and a misspelling of one letter (two in a
-// long name) when only one county is that close: ICE's lists have
-// "Calacasieu Parish", "Somervill" and "Spaulding County". ok is false
-// when nothing names a county: a city police department without a COUNTY
-// value, a state agency, a regional jail of several counties.
+// CountyOf finds the county of an agreement in state (a USPS code), in
+// this order: a county spelled out in the agency's own name ("Harris
+// County Sheriff's Office", "Sheriff of Harris County", "Calcasieu Parish
+// …", "City of Richmond" for Virginia's independent cities); the list's
+// COUNTY column; a misspelled county in the name; the words before
+// "Sheriff" ("Virginia Beach Sheriff's Office") and a few aliases
+// ("Jacksonville Sheriff's Office" is Duval County); in a state or
+// territory with one county equivalent (DC, Guam), that one. Only
+// counties of state match. Names are matched without case, punctuation or
+// accents, "Saint" as "St", and within one edit (two in a name of seven
+// letters or more) when only one county is that close: ICE's lists have
+// "Calacasieu Parish", "Somervill" and "Flagere County". ok is false when
+// nothing names a county: a city police department without a COUNTY
+// value, a state agency, a regional jail of several counties, a county
+// of another state (a typo in the state).
 func CountyOf(state, agency, countyColumn string) (County, bool) {
 	a, err := loadAtlas()
 	if err != nil {
 		return County{}, false
 	}
-	table := a.table[strings.ToUpper(strings.TrimSpace(state))]
+	state = strings.ToUpper(strings.TrimSpace(state))
+	table := a.table[state]
 	if len(table) == 0 {
 		return County{}, false
+	}
+	ws := words(agency)
+	if len(ws) > 40 {
+		ws = ws[:40] // a name, not a document: the county is near the start
+	}
+	// A county spelled out in the agency's own name is its jurisdiction,
+	// and outranks the column: ICE's lists have "Bradford County
+	// Sheriff's Office" with COUNTY "Bedford County".
+	if e, ok := fromKeywords(table, state, ws, false); ok {
+		return e.County, true
 	}
 	if e, ok := fromColumn(table, countyColumn); ok {
 		return e.County, true
 	}
-	if e, ok := fromName(table, state, agency); ok {
+	if e, ok := fromKeywords(table, state, ws, true); ok {
+		return e.County, true
+	}
+	if e, ok := fromSheriff(table, state, ws); ok {
 		return e.County, true
 	}
 	if len(table) == 1 {
@@ -102,6 +119,13 @@ func fromColumn(table []entry, col string) (entry, bool) {
 	name, cl := trimKind(ws)
 	if len(name) == 0 {
 		return entry{}, false
+	}
+	// The whole name, then its last words ("Sparta-White County" is White
+	// County), exactly; then the whole name within an edit or two.
+	for k := min(maxNameWords, len(name)); k >= 1; k-- {
+		if e, ok := lookup(table, strings.Join(name[len(name)-k:], ""), cl, false); ok {
+			return e, true
+		}
 	}
 	return lookup(table, strings.Join(name, ""), cl, true)
 }
@@ -148,30 +172,53 @@ func keyword(ws []string, i int, state string) (class, bool) {
 	return anyClass, false
 }
 
-// fromName finds a county named in an agency's name: the words before a
-// keyword ("Harris County"), or after it and "of" ("County of Harris",
-// "City of Richmond"); failing that, the words before "Sheriff" (Virginia's
-// city sheriffs: "Virginia Beach Sheriff's Office").
-func fromName(table []entry, state, agency string) (entry, bool) {
-	ws := words(agency)
-	if len(ws) > 40 {
-		ws = ws[:40] // a name, not a document: the county is near the start
+// fromKeywords finds a county named in an agency's name: the words
+// before a keyword ("Harris County"), or after it and "of" ("County of
+// Harris", "City of Richmond"). fuzzy allows a misspelling in the one or
+// two words before the keyword.
+func fromKeywords(table []entry, state string, ws []string, fuzzy bool) (entry, bool) {
+	for i := range ws {
+		cl, ok := keyword(ws, i, state)
+		if !ok {
+			continue
+		}
+		if e, ok := before(table, ws, i, cl, fuzzy); ok {
+			return e, true
+		}
+		if i+2 < len(ws) && ws[i+1] == "of" && !fuzzy {
+			for k := min(maxNameWords, len(ws)-i-2); k >= 1; k-- {
+				if e, ok := lookup(table, strings.Join(ws[i+2:i+2+k], ""), cl, false); ok {
+					return e, true
+				}
+			}
+		}
 	}
-	state = strings.ToUpper(strings.TrimSpace(state))
-	for _, fuzzy := range []bool{false, true} {
-		for i := range ws {
-			cl, ok := keyword(ws, i, state)
-			if !ok {
-				continue
-			}
-			if e, ok := before(table, ws, i, cl, fuzzy); ok {
-				return e, true
-			}
-			if i+2 < len(ws) && ws[i+1] == "of" && !fuzzy {
-				for k := min(maxNameWords, len(ws)-i-2); k >= 1; k-- {
-					if e, ok := lookup(table, strings.Join(ws[i+2:i+2+k], ""), cl, false); ok {
-						return e, true
-					}
+	return entry{}, false
+}
+
+// aliases are names of a county that are not its name, found as
+// consecutive words of an agency's name: consolidated city-counties whose
+// sheriff goes by the city, a county whose hyphen goes missing.
+var aliases = map[string][]struct {
+	words []string
+	fips  string
+}{
+	"FL": {
+		{[]string{"jacksonville", "sheriffs"}, "12031"}, // Duval
+		{[]string{"jacksonville", "sheriff"}, "12031"},
+		{[]string{"miami", "dade"}, "12086"},
+	},
+}
+
+// fromSheriff finds a county from the words before (or after "of")
+// "Sheriff" without a keyword: Virginia's city sheriffs ("Virginia Beach
+// Sheriff's Office"), and the aliases.
+func fromSheriff(table []entry, state string, ws []string) (entry, bool) {
+	for _, al := range aliases[state] {
+		if containsRun(ws, al.words) {
+			for _, e := range table {
+				if e.FIPS == al.fips {
+					return e, true
 				}
 			}
 		}
@@ -194,6 +241,23 @@ func fromName(table []entry, state, agency string) (entry, bool) {
 		}
 	}
 	return entry{}, false
+}
+
+// containsRun reports whether run occurs as consecutive words of ws.
+func containsRun(ws, run []string) bool {
+	for i := 0; i+len(run) <= len(ws); i++ {
+		match := true
+		for j, w := range run {
+			if ws[i+j] != w {
+				match = false
+				break
+			}
+		}
+		if match {
+			return true
+		}
+	}
+	return false
 }
 
 // before looks up the words before ws[i], longest first. A city keyword
@@ -224,9 +288,10 @@ func before(table []entry, ws []string, i int, cl class, fuzzy bool) (entry, boo
 
 // lookup finds the one entry whose key is key, preferring the class asked
 // for (Richmond County and Richmond city are both in Virginia) but taking
-// a single match of the other class (ICE's "Hopewell County" is the city).
+// a single city when a county was asked for (ICE's "Hopewell County" is
+// the city).
 // With fuzzy, and no exact match, the one entry within one edit (two for
-// a key of eight letters or more) of key, when no other is as close.
+// a key of seven letters or more) of key, when no other is as close.
 func lookup(table []entry, key string, cl class, fuzzy bool) (entry, bool) {
 	if key == "" {
 		return entry{}, false
@@ -258,7 +323,8 @@ func lookup(table []entry, key string, cl class, fuzzy bool) (entry, bool) {
 			return counties[0], true
 		}
 		return entry{}, false
-	case len(same) == 0 && len(other) == 1:
+	case len(same) == 0 && len(other) == 1 && cl == countyClass:
+		// Never the other way: Lake City, Florida, is not in Lake County.
 		return other[0], true
 	case len(same)+len(other) > 0:
 		return entry{}, false
@@ -267,7 +333,7 @@ func lookup(table []entry, key string, cl class, fuzzy bool) (entry, bool) {
 		return entry{}, false
 	}
 	limit := 1
-	if len(key) >= 8 {
+	if len(key) >= 7 {
 		limit = 2
 	}
 	best, bestD, ties := entry{}, limit+1, 0
