@@ -164,12 +164,11 @@ type collector struct {
 	cands  []int32
 	q, u   int32
 	visits int
-	seen   map[uint64]bool // signatures of the current word already read
 }
 
 func newCollector(idx sigIndex, n int) *collector {
 	return &collector{idx: idx, query: make([]int32, n), unit: make([]int32, n),
-		weight: make([]int32, n), seen: map[uint64]bool{}}
+		weight: make([]int32, n)}
 }
 
 // start begins a new query.
@@ -190,13 +189,9 @@ func (c *collector) key(h uint64, w int32) {
 func (c *collector) words(base uint64, words []string, w int32) {
 	for _, word := range words {
 		c.u++
-		clear(c.seen)
-		wordSigs(base, word, func(h uint64) {
-			if !c.seen[h] {
-				c.seen[h] = true
-				c.read(h, w)
-			}
-		})
+		// A signature met twice (a word with a doubled letter) is read
+		// twice; the unit stamp counts its entries once.
+		wordSigs(base, word, func(h uint64) { c.read(h, w) })
 	}
 }
 
