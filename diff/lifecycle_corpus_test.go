@@ -159,12 +159,21 @@ func runReplay(dir string, files []corpustest.File) (*lifecycleReplay, error) {
 			}
 		}
 		if list == sheet.Participating && !first {
+			// Signings: agreements first listed, and returns with a new
+			// signing date (a re-signing), each dated by this list.
+			signed := map[string]bool{}
 			for _, c := range o.Added {
-				for _, a := range o.Agreements {
-					if a.ID == c.AgreementID {
-						out.signings = append(out.signings, a)
-						break
-					}
+				signed[c.AgreementID] = true
+			}
+			for _, r := range o.Restored {
+				if slices.Contains(r.Change.Fields, "signed") {
+					signed[r.Change.AgreementID] = true
+				}
+			}
+			for _, a := range o.Agreements {
+				if signed[a.ID] {
+					a.Since = published
+					out.signings = append(out.signings, a)
 				}
 			}
 			ev := func(kind Kind, c *Change) replayEvent {
@@ -283,6 +292,19 @@ func TestCorpusLifecycleFigures(t *testing.T) {
 	}
 	t.Logf("pending: %d exits; before %d linked (%d wrong: other model or listed before the pending entry); after %d linked (%d new, %d dropped)",
 		len(r.exits), oldLinked, oldWrong, newLinked, gained, lost)
+	why := map[string]int{}
+	for _, w := range r.oldWrong {
+		if w != "" {
+			why[w]++
+		}
+	}
+	days := map[int]int{}
+	how := map[string]int{}
+	for _, p := range links {
+		days[p.Days]++
+		how[p.Match]++
+	}
+	t.Logf("before, wrong links by reason: %v; after, links by days from exit to listing: %v, by match: %v", why, days, how)
 }
 
 // TestCorpusLifecycleCases names the real cases of issue 11 that fall in
