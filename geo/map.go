@@ -194,7 +194,7 @@ func StateMap(counts map[string]int, opts Options) template.HTML {
 			})
 		}
 	}
-	legend := legendItems(breaks)
+	legend := legendItems(o, breaks)
 	legendRows := flow(legend)
 	terrRows := flow(terr)
 	height := ViewHeight + bandPad + rowHeight*(len(legendRows)+len(terrRows))
@@ -258,7 +258,7 @@ func CountyMap(state string, counts map[string]int, opts Options) template.HTML 
 	}
 
 	fit, mapHeight := fitView(shapes, state == "")
-	legendRows := flow(legendItems(breaks))
+	legendRows := flow(legendItems(o, breaks))
 	height := mapHeight + bandPad + rowHeight*len(legendRows)
 
 	var b strings.Builder
@@ -462,10 +462,15 @@ func appendTenths(buf []byte, v int64) []byte {
 type bandItem struct {
 	key, label, fill, title string
 	count                   int
+	heading                 bool // a label without a swatch
 }
 
-func legendItems(breaks []int) []bandItem {
-	items := []bandItem{{key: "0", label: "0", fill: ZeroColor, title: "none"}}
+func legendItems(o Options, breaks []int) []bandItem {
+	heading := o.Plural
+	if heading != "" {
+		heading = strings.ToUpper(heading[:1]) + heading[1:]
+	}
+	items := []bandItem{{label: heading + ":", heading: true}, {key: "0", label: "0", fill: ZeroColor, title: "none"}}
 	for i := range breaks {
 		l := bucketLabel(i, breaks)
 		items = append(items, bandItem{key: strconv.Itoa(breaks[i]), label: l, fill: Color(breaks[i], breaks), title: l})
@@ -476,7 +481,11 @@ func legendItems(breaks []int) []bandItem {
 // itemWidth estimates an item's width in view units: a swatch, a gap and
 // the label at about 0.6 em a character, then a space before the next.
 func itemWidth(it bandItem) int {
-	return swatch + 10 + int(float64(len([]rune(it.label)))*fontSize*0.6) + 28
+	w := int(float64(len([]rune(it.label)))*fontSize*0.6) + 28
+	if !it.heading {
+		w += swatch + 10
+	}
+	return w
 }
 
 // flow breaks items into rows that fit the view's width.
@@ -505,13 +514,26 @@ func drawRows(b *strings.Builder, o Options, rows [][]bandItem, y int, class str
 	for _, row := range rows {
 		x := 8
 		for _, it := range row {
+			baseline := y + rowHeight/2 + fontSize*7/20
+			if it.heading {
+				fmt.Fprintf(b, `<text x="%d" y="%d">%s</text>`, x, baseline, esc(it.label))
+				x += itemWidth(it)
+				continue
+			}
+			href := ""
 			if class == "map-territories" {
+				if href = o.link(it.key); href != "" {
+					fmt.Fprintf(b, `<a href="%s">`, esc(href))
+				}
 				fmt.Fprintf(b, `<g id="%s-%s" data-state="%s" data-count="%d"><title>%s</title>`, o.ID, it.key, it.key, it.count, esc(it.title))
 			} else {
 				b.WriteString(`<g>`)
 			}
 			fmt.Fprintf(b, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s" stroke="#555555" stroke-width="1"/>`, x, y+(rowHeight-swatch)/2, swatch, swatch, it.fill)
-			fmt.Fprintf(b, `<text x="%d" y="%d">%s</text></g>`, x+swatch+10, y+rowHeight/2+fontSize*7/20, esc(it.label))
+			fmt.Fprintf(b, `<text x="%d" y="%d">%s</text></g>`, x+swatch+10, baseline, esc(it.label))
+			if href != "" {
+				b.WriteString(`</a>`)
+			}
 			x += itemWidth(it)
 		}
 		y += rowHeight

@@ -1,0 +1,355 @@
+package geo
+
+import (
+	"encoding/xml"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/watch287g/watch287g/sheet"
+)
+
+// svgNode is any element of a map, parsed back with encoding/xml.
+type svgNode struct {
+	XMLName xml.Name
+	Attrs   []xml.Attr `xml:",any,attr"`
+	Text    string     `xml:",chardata"`
+	Nodes   []svgNode  `xml:",any"`
+}
+
+func (n svgNode) attr(name string) string {
+	for _, a := range n.Attrs {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+func (n svgNode) walk(f func(svgNode)) {
+	f(n)
+	for _, c := range n.Nodes {
+		c.walk(f)
+	}
+}
+
+// child returns the first direct child element named local.
+func (n svgNode) child(local string) (svgNode, bool) {
+	for _, c := range n.Nodes {
+		if c.XMLName.Local == local {
+			return c, true
+		}
+	}
+	return svgNode{}, false
+}
+
+func parseSVG(t *testing.T, s string) svgNode {
+	t.Helper()
+	var root svgNode
+	if err := xml.Unmarshal([]byte(s), &root); err != nil {
+		t.Fatalf("map is not well-formed XML: %v", err)
+	}
+	if root.XMLName.Local != "svg" {
+		t.Fatalf("got root %q, want svg", root.XMLName.Local)
+	}
+	return root
+}
+
+func TestStateMap(t *testing.T) {
+	counts := map[string]int{"TX": 312, "FL": 290, "GA": 40, "NC": 12, "VA": 7, "MD": 3, "AK": 1, "GU": 2, "MP": 1}
+	breaks := []int{1, 5, 10, 25, 100}
+	root := parseSVG(t, string(StateMap(counts, Options{ID: "us", Breaks: breaks})))
+
+	if got := root.attr("role"); got != "img" {
+		t.Errorf("got role %q, want img", got)
+	}
+	if got := root.attr("aria-labelledby"); got != "us-title us-desc" {
+		t.Errorf("got aria-labelledby %q, want the title and desc ids", got)
+	}
+	if title, ok := root.child("title"); !ok || title.Text == "" {
+		t.Errorf("got no title")
+	}
+	if desc, ok := root.child("desc"); !ok || !strings.Contains(desc.Text, "Texas 312") {
+		t.Errorf("got desc %q, want it to name the largest count", desc.Text)
+	}
+
+	paths := map[string]svgNode{}
+	root.walk(func(n svgNode) {
+		if n.XMLName.Local == "path" && n.attr("data-state") != "" {
+			code := n.attr("data-state")
+			if _, dup := paths[code]; dup {
+				t.Errorf("state %s drawn twice", code)
+			}
+			paths[code] = n
+		}
+	})
+	for _, s := range sheet.States() {
+		p, ok := paths[s.Code]
+		if isTerritory(s.Code) {
+			if ok {
+				t.Errorf("territory %s drawn as a path, want a box", s.Code)
+			}
+			continue
+		}
+		if !ok {
+			t.Errorf("no path for %s", s.Code)
+			continue
+		}
+		n := counts[s.Code]
+		if got := p.attr("data-count"); got != strconv.Itoa(n) {
+			t.Errorf("%s: got data-count %q, want %d", s.Code, got, n)
+		}
+		if got, want := p.attr("fill"), Color(n, breaks); got != want {
+			t.Errorf("%s: got fill %s, want %s for %d", s.Code, got, want, n)
+		}
+		if !strings.HasPrefix(p.attr("d"), "M") {
+			t.Errorf("%s: got path data %.20q, want it to start with M", s.Code, p.attr("d"))
+		}
+		title, _ := p.child("title")
+		if want := fmt.Sprintf("%s: %s", s.Name, plural(n)); title.Text != want {
+			t.Errorf("%s: got title %q, want %q", s.Code, title.Text, want)
+		}
+	}
+	if len(paths) != 51 {
+		t.Errorf("got %d state paths, want 51 (50 states and DC)", len(paths))
+	}
+	// The colours by hand, so a wrong Color cannot agree with itself.
+	for code, want := range map[string]string{
+		"TX": Palette[4], "FL": Palette[4], "GA": Palette[3], "NC": Palette[2], "VA": Palette[1],
+		"MD": Palette[0], "AK": Palette[0], "OH": ZeroColor,
+	} {
+		if got := paths[code].attr("fill"); got != want {
+			t.Errorf("%s: got fill %s, want %s", code, got, want)
+		}
+	}
+
+	// Guam and the Northern Mariana Islands are boxes coloured by count.
+	boxes := map[string]svgNode{}
+	root.walk(func(n svgNode) {
+		if n.XMLName.Local == "g" && n.attr("data-state") != "" {
+			boxes[n.attr("data-state")] = n
+		}
+	})
+	for code, want := range map[string]string{"GU": "Guam: 2", "MP": "N. Mariana Islands: 1"} {
+		box, ok := boxes[code]
+		if !ok {
+			t.Errorf("no box for %s", code)
+			continue
+		}
+		rect, _ := box.child("rect")
+		if got := rect.attr("fill"); got != Color(counts[code], breaks) || got != Palette[0] {
+			t.Errorf("%s: got box fill %s, want %s", code, got, Palette[0])
+		}
+		text, _ := box.child("text")
+		if text.Text != want {
+			t.Errorf("%s: got label %q, want %q", code, text.Text, want)
+		}
+		title, _ := box.child("title")
+		if wantTitle := sheet.StateName(code) + ": " + plural(counts[code]); title.Text != wantTitle {
+			t.Errorf("%s: got title %q, want %q", code, title.Text, wantTitle)
+		}
+	}
+	if len(boxes) != 2 {
+		t.Errorf("got %d territory boxes, want 2 (only the counted ones)", len(boxes))
+	}
+
+	// The legend names each bucket.
+	var labels []string
+	root.walk(func(n svgNode) {
+		if n.XMLName.Local == "g" && n.attr("class") == "map-legend" {
+			n.walk(func(c svgNode) {
+				if c.XMLName.Local == "text" {
+					labels = append(labels, c.Text)
+				}
+			})
+		}
+	})
+	if got, want := strings.Join(labels, "|"), "Agreements:|0|1–4|5–9|10–24|25–99|100+"; got != want {
+		t.Errorf("got legend %q, want %q", got, want)
+	}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return "1 agreement"
+	}
+	return strconv.Itoa(n) + " agreements"
+}
+
+func TestStateMapWithoutTerritories(t *testing.T) {
+	root := parseSVG(t, string(StateMap(map[string]int{"TX": 3}, Options{})))
+	root.walk(func(n svgNode) {
+		if n.XMLName.Local == "g" && n.attr("class") == "map-territories" {
+			t.Errorf("got a territory row with no territory counted")
+		}
+	})
+	if got := root.attr("viewBox"); got != "0 0 975 668" {
+		t.Errorf("got viewBox %q, want the map and one legend row", got)
+	}
+}
+
+// TestStateMapZeroTerritory: a territory with a count of zero (a former
+// agreement) is still shown.
+func TestStateMapZeroTerritory(t *testing.T) {
+	out := string(StateMap(map[string]int{"GU": 0}, Options{ID: "z"}))
+	if !strings.Contains(out, `id="z-GU" data-state="GU" data-count="0"`) {
+		t.Errorf("got no Guam box for a zero count")
+	}
+	if !strings.Contains(out, "No agreements.") {
+		t.Errorf("got no 'No agreements.' description")
+	}
+}
+
+func TestMapEscapesAndLinks(t *testing.T) {
+	opts := Options{
+		ID:    `x"><script>`,
+		Title: `Agreements <b>& "more"</b>`,
+		Href: func(code string) string {
+			switch code {
+			case "TX":
+				return "/states/TX"
+			case "FL":
+				return "javascript:alert(1)"
+			case "GU":
+				return "https://example.org/gu?a=1&b=2"
+			}
+			return ""
+		},
+	}
+	out := string(StateMap(map[string]int{"TX": 1, "FL": 2, "GU": 1}, opts))
+	root := parseSVG(t, out)
+	if strings.Contains(out, "<script") || strings.Contains(out, "javascript:") {
+		t.Errorf("got unescaped input in the map")
+	}
+	if title, _ := root.child("title"); title.Text != opts.Title {
+		t.Errorf("got title %q, want %q", title.Text, opts.Title)
+	}
+	links := map[string]bool{}
+	root.walk(func(n svgNode) {
+		if n.XMLName.Local == "a" {
+			links[n.attr("href")] = true
+		}
+	})
+	if !links["/states/TX"] || !links["https://example.org/gu?a=1&b=2"] || len(links) != 2 {
+		t.Errorf("got links %v, want Texas's and Guam's only", links)
+	}
+	if got := root.attr("role"); got != "group" {
+		t.Errorf("got role %q for a map of links, want group", got)
+	}
+}
+
+func TestCountyMap(t *testing.T) {
+	counts := map[string]int{"48201": 12, "48029": 3, "48113": 1}
+	root := parseSVG(t, string(CountyMap("TX", counts, Options{ID: "tx", Breaks: []int{1, 10}})))
+	n := 0
+	root.walk(func(p svgNode) {
+		if p.XMLName.Local != "path" || p.attr("data-fips") == "" {
+			return
+		}
+		n++
+		fips := p.attr("data-fips")
+		if StateOfFIPS(fips) != "TX" {
+			t.Errorf("got county %s in the Texas map", fips)
+		}
+		if got, want := p.attr("fill"), Color(counts[fips], []int{1, 10}); got != want {
+			t.Errorf("%s: got fill %s, want %s", fips, got, want)
+		}
+	})
+	if n != 254 {
+		t.Errorf("got %d county paths, want Texas's 254", n)
+	}
+	var harris svgNode
+	root.walk(func(p svgNode) {
+		if p.attr("id") == "tx-48201" {
+			harris = p
+		}
+	})
+	if title, _ := harris.child("title"); title.Text != "Harris County: 12 agreements" {
+		t.Errorf("got Harris title %q", title.Text)
+	}
+	if harris.attr("fill") != Palette[len(Palette)-1] {
+		t.Errorf("got Harris fill %s, want the darkest", harris.attr("fill"))
+	}
+	// The state is fitted to the 975-wide view.
+	vb := strings.Fields(root.attr("viewBox"))
+	if len(vb) != 4 || vb[2] != "975" {
+		t.Errorf("got viewBox %v, want 975 wide", vb)
+	}
+
+	if got := CountyMap("GU", map[string]int{"66010": 1}, Options{}); got != "" {
+		t.Errorf("got a county map for Guam, want none (no shapes)")
+	}
+	if got := CountyMap("ZZ", nil, Options{}); got != "" {
+		t.Errorf("got a county map for an unknown state")
+	}
+}
+
+func TestCountyMapAll(t *testing.T) {
+	root := parseSVG(t, string(CountyMap("", map[string]int{"48201": 2}, Options{})))
+	n := 0
+	root.walk(func(p svgNode) {
+		if p.XMLName.Local == "path" && p.attr("data-fips") != "" {
+			n++
+		}
+	})
+	if n != 3142 {
+		t.Errorf("got %d county paths, want 3142", n)
+	}
+}
+
+func TestDefaultBreaks(t *testing.T) {
+	tests := []struct {
+		name   string
+		counts map[string]int
+		want   []int
+	}{
+		{"none", map[string]int{"TX": 0}, nil},
+		{"one value", map[string]int{"TX": 4, "FL": 4}, []int{1, 4}},
+		{"spread", map[string]int{"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7, "h": 8, "i": 9, "j": 10}, []int{1, 3, 5, 7, 9}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := DefaultBreaks(tt.counts)
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestColor(t *testing.T) {
+	tests := []struct {
+		n      int
+		breaks []int
+		want   string
+	}{
+		{0, []int{1, 5}, ZeroColor},
+		{1, []int{1, 5}, Palette[0]},
+		{4, []int{1, 5}, Palette[0]},
+		{5, []int{1, 5}, Palette[len(Palette)-1]},
+		{3, []int{1}, Palette[len(Palette)/2]},
+		{3, nil, ZeroColor},
+	}
+	for _, tt := range tests {
+		if got := Color(tt.n, tt.breaks); got != tt.want {
+			t.Errorf("Color(%d, %v): got %s, want %s", tt.n, tt.breaks, got, tt.want)
+		}
+	}
+}
+
+func BenchmarkStateMap(b *testing.B) {
+	counts := map[string]int{"TX": 312, "FL": 290, "GU": 2}
+	StateMap(counts, Options{})
+	for b.Loop() {
+		StateMap(counts, Options{})
+	}
+}
+
+func BenchmarkCountyMapTexas(b *testing.B) {
+	counts := map[string]int{"48201": 12}
+	CountyMap("TX", counts, Options{})
+	for b.Loop() {
+		CountyMap("TX", counts, Options{})
+	}
+}
