@@ -127,7 +127,7 @@ func TestLimits(t *testing.T) {
 func TestHostileWorkbooksBounded(t *testing.T) {
 	emptyCells, emptyStrings := 15_500_000, 12_000_000
 	if raceEnabled {
-		emptyCells, emptyStrings = 1_200_000, 1_200_000
+		emptyCells, emptyStrings = 600_000, 1_200_000
 	}
 	const perRow = 1000
 	row := "<row>" + strings.Repeat("<c/>", perRow) + "</row>"
@@ -136,7 +136,7 @@ func TestHostileWorkbooksBounded(t *testing.T) {
 		what       string
 	}{
 		"empty cells": {sheet: sheetOf(strings.Repeat(row, emptyCells/perRow)), sst: `<sst/>`, what: "cells"},
-		"cells with values": {sheet: sheetOf(strings.Repeat("<row>"+strings.Repeat("<c><v>1</v></c>", perRow)+"</row>", 1_100_000/perRow)),
+		"cells with values": {sheet: sheetOf(strings.Repeat("<row>"+strings.Repeat("<c><v>1</v></c>", perRow)+"</row>", 600_000/perRow)),
 			sst: `<sst/>`, what: "cells"},
 		"empty shared strings": {sheet: sheetOf(`<row><c t="s"><v>1</v></c></row>`),
 			sst: "<sst>" + strings.Repeat("<si/>", emptyStrings) + "</sst>", what: "shared strings"},

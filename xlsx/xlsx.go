@@ -36,9 +36,11 @@ var (
 // Default caps. ICE's largest file is 0.4 MB compressed and 1.4 MB
 // uncompressed, with one worksheet of 1,510 rows, 13 columns, 12,080 cell
 // elements and 1,965 shared strings (90 KB). The caps leave room for years
-// of growth (50-100×) while keeping a hostile file from costing more than
+// of growth (30-500×) while keeping a hostile file from costing more than
 // 256 MB and a few seconds: the file and one inflated part are held in
-// memory, and every stored cell costs about 60 bytes.
+// memory, every stored cell costs about 60 bytes and every record read
+// from a row a few hundred (a sheet at both the rows and the cells cap,
+// every row with warnings, peaks at about 110 MB in sheet.Parse).
 const (
 	// DefaultMaxFileSize caps the compressed file.
 	DefaultMaxFileSize int64 = 32 << 20
@@ -51,12 +53,13 @@ const (
 	// about 5-20×, zip bombs hundreds of times.
 	DefaultMaxRatio int64 = 100
 	// DefaultMaxRows caps the rows of one worksheet, empty ones included:
-	// each costs time to read even when it stores nothing.
-	DefaultMaxRows int64 = 100_000
+	// each costs time to read even when it stores nothing, and each row
+	// with a value becomes a record downstream.
+	DefaultMaxRows int64 = 50_000
 	// DefaultMaxCells caps the cell elements of one worksheet, empty
 	// (styled) ones included. A four-byte <c/> costs nothing to store but
-	// time to read; the cap bounds both, at 80× ICE's largest sheet.
-	DefaultMaxCells int64 = 1_000_000
+	// time to read; the cap bounds both, at 40× ICE's largest sheet.
+	DefaultMaxCells int64 = 500_000
 	// DefaultMaxColumns caps the highest column a cell may name (ICE uses
 	// 13; Excel allows 16,384). Readers downstream lay rows out by column.
 	DefaultMaxColumns int64 = 1024
