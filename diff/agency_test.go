@@ -105,7 +105,7 @@ func TestWordSigsCoverTokenClose(t *testing.T) {
 		return string(b)
 	}
 	n := 0
-	for range 200000 {
+	for range 60000 {
 		a, b := word(), word()
 		if rng.IntN(2) == 0 {
 			bb := []byte(a)
@@ -127,7 +127,7 @@ func TestWordSigsCoverTokenClose(t *testing.T) {
 			t.Fatalf("tokenClose(%q, %q) but no signature in common", a, b)
 		}
 	}
-	if n < 1000 {
-		t.Fatalf("got %d close pairs, want at least 1000 (the generator is broken)", n)
+	if n < 300 {
+		t.Fatalf("got %d close pairs, want at least 300 (the generator is broken)", n)
 	}
 }

@@ -26,15 +26,15 @@ func TestCompareHostileNames(t *testing.T) {
 		added, removed, changed int
 		unchanged               int
 	}{
-		"2,000-word names, unchanged": {n: 100, old: func(i int) string { return words(i, 2000) }, cur: func(i int) string { return words(i, 2000) }, unchanged: 100},
+		"2,000-word names, unchanged": {n: 40, old: func(i int) string { return words(i, 2000) }, cur: func(i int) string { return words(i, 2000) }, unchanged: 40},
 		// Past maxNameTokens words, a name matches by its whole key only.
-		"2,000-word names, one word changed": {n: 100, old: func(i int) string { return words(i, 2000) },
-			cur: func(i int) string { return words(i, 1999) + " changed" }, added: 100, removed: 100},
+		"2,000-word names, one word changed": {n: 40, old: func(i int) string { return words(i, 2000) },
+			cur: func(i int) string { return words(i, 1999) + " changed" }, added: 40, removed: 40},
 		// Past maxWordBytes, words correspond only when equal.
-		"100 KB word, one letter fixed": {n: 50, old: func(i int) string { return fmt.Sprintf("%s%d Police Department", big, i) },
-			cur: func(i int) string { return fmt.Sprintf("%sz%d Police Department", big[:len(big)-1], i) }, added: 50, removed: 50},
-		"100 KB word, department renamed": {n: 50, old: func(i int) string { return fmt.Sprintf("%s%d Police Department", big, i) },
-			cur: func(i int) string { return fmt.Sprintf("%s%d Police Services Department", big, i) }, changed: 50},
+		"100 KB word, one letter fixed": {n: 20, old: func(i int) string { return fmt.Sprintf("%s%d Police Department", big, i) },
+			cur: func(i int) string { return fmt.Sprintf("%sz%d Police Department", big[:len(big)-1], i) }, added: 20, removed: 20},
+		"100 KB word, department renamed": {n: 20, old: func(i int) string { return fmt.Sprintf("%s%d Police Department", big, i) },
+			cur: func(i int) string { return fmt.Sprintf("%s%d Police Services Department", big, i) }, changed: 20},
 		"1,000 agencies sharing every word": {n: 1000, old: func(i int) string { return fmt.Sprintf("Springfield Police Department %d", i) },
 			cur: func(i int) string { return fmt.Sprintf("Springfeld Police Department %d", i) }, added: 1000, removed: 1000},
 	}
