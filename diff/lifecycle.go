@@ -3,6 +3,7 @@ package diff
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/watch287g/watch287g/sheet"
@@ -160,9 +161,10 @@ type Outcome struct {
 	// hand-offs and duplicate rows.
 	Added []Change
 	// Removed are the agreements newly missing from this list:
-	// Result.Removed less hand-offs, duplicate clean-ups and pending
-	// agencies promoted (PromotedTo set). Each is "missing from ICE's
-	// list of Published", not yet an ending.
+	// Result.Removed less hand-offs and duplicate clean-ups. Each is
+	// "missing from ICE's list of Published", not yet an ending. A
+	// pending agency's removal is linked to its signing by
+	// LinkPromotions, not here: Compare's PromotedTo is not consulted.
 	Removed []Change
 	// Changed is Result.Changed plus the hand-offs (Match MatchHandoff).
 	Changed []Change
@@ -195,8 +197,8 @@ func Advance(s Step) *Outcome {
 //     agreement renamed become one changed agreement;
 //  3. duplicate rows (duplicates): an added or removed row that repeats an
 //     agreement listed throughout is neither;
-//  4. what is still removed is missing (pending agencies with PromotedTo
-//     excepted: they were promoted, not dropped);
+//  4. what is still removed is missing (a pending agency too: whether it
+//     was promoted is LinkPromotions' decision, over the days after);
 //  5. every agreement that stays absent counts this list, and the missing
 //     ones whose absence now passes the rule have ended.
 //
@@ -346,9 +348,6 @@ func AdvanceContext(ctx context.Context, s Step) (*Outcome, error) {
 			continue
 		}
 		out.Removed = append(out.Removed, c)
-		if c.PromotedTo != "" {
-			continue
-		}
 		a := Absent{
 			Agreement: Agreement{ID: c.AgreementID, Record: *c.Before, Since: since[c.AgreementID]},
 			Status:    StatusMissing,
@@ -392,4 +391,45 @@ func parseDay(s string) (time.Time, bool) {
 	}
 	t, err := time.Parse(time.DateOnly, s[:10])
 	return t, err == nil
+}
+
+// Signings returns the agreements of o that are signings, for
+// LinkPromotions: the agreements first listed, and the returns with
+// another signing date (a re-signing), each with Since set to published,
+// the day of that listing.
+func (o *Outcome) Signings(published string) []Agreement {
+	signed := make(map[string]bool, len(o.Added)+len(o.Restored))
+	for _, c := range o.Added {
+		signed[c.AgreementID] = true
+	}
+	for _, r := range o.Restored {
+		if slices.Contains(r.Change.Fields, "signed") {
+			signed[r.Change.AgreementID] = true
+		}
+	}
+	var out []Agreement
+	for _, a := range o.Agreements {
+		if signed[a.ID] {
+			a.Since = published
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// PendingExits returns the pending agreements that left in step s, for
+// LinkPromotions: o.Removed with each agreement's Since (from s.Old) and
+// Left, the step's published date.
+func PendingExits(s Step, o *Outcome) []PendingExit {
+	since := make(map[string]string, len(s.Old))
+	for _, a := range s.Old {
+		since[a.ID] = a.Since
+	}
+	out := make([]PendingExit, 0, len(o.Removed))
+	for _, c := range o.Removed {
+		if c.Before != nil {
+			out = append(out, PendingExit{Agreement: Agreement{ID: c.AgreementID, Record: *c.Before, Since: since[c.AgreementID]}, Left: s.Published})
+		}
+	}
+	return out
 }

@@ -51,7 +51,10 @@ type lifecycleReplay struct {
 	oldLinks []string // per exit: PromotedTo by Compare at the moment (the before)
 	oldWrong []string // per exit: why the old link is wrong, "" when fine or none
 	signings []Agreement
-	lists    map[sheet.List]int
+	// links are LinkPromotions' links, made list by list as the store
+	// would: Exit and Signing index exits and signings.
+	links []Promotion
+	lists map[sheet.List]int
 	// still missing at the end of the corpus.
 	missingAtEnd int
 }
@@ -93,6 +96,7 @@ func runReplay(dir string, files []corpustest.File) (*lifecycleReplay, error) {
 	// plainGone: canonical identity of plain removals not yet seen again.
 	plainGone := map[[3]string]int{}
 	var snap uint64
+	var open []int // exits still open to a link
 	for _, f := range files {
 		b, err := os.ReadFile(filepath.Join(dir, f.Name))
 		if err != nil {
@@ -144,6 +148,7 @@ func runReplay(dir string, files []corpustest.File) (*lifecycleReplay, error) {
 				partSince[a.ID] = a
 			}
 			for _, c := range res.Removed {
+				open = append(open, len(out.exits))
 				out.exits = append(out.exits, PendingExit{Agreement: Agreement{ID: c.AgreementID, Record: *c.Before, Since: since[c.AgreementID]}, Left: published})
 				out.oldLinks = append(out.oldLinks, c.PromotedTo)
 				why := ""
@@ -159,23 +164,7 @@ func runReplay(dir string, files []corpustest.File) (*lifecycleReplay, error) {
 			}
 		}
 		if list == sheet.Participating && !first {
-			// Signings: agreements first listed, and returns with a new
-			// signing date (a re-signing), each dated by this list.
-			signed := map[string]bool{}
-			for _, c := range o.Added {
-				signed[c.AgreementID] = true
-			}
-			for _, r := range o.Restored {
-				if slices.Contains(r.Change.Fields, "signed") {
-					signed[r.Change.AgreementID] = true
-				}
-			}
-			for _, a := range o.Agreements {
-				if signed[a.ID] {
-					a.Since = published
-					out.signings = append(out.signings, a)
-				}
-			}
+			out.signings = append(out.signings, o.Signings(published)...)
 			ev := func(kind Kind, c *Change) replayEvent {
 				r := c.Record()
 				return replayEvent{file: f.Name, published: published, kind: kind, id: c.AgreementID, agency: r.Agency, state: r.State, match: c.Match, fields: c.Fields}
@@ -204,6 +193,7 @@ func runReplay(dir string, files []corpustest.File) (*lifecycleReplay, error) {
 			}
 		}
 		st.listed, st.absent = o.Agreements, o.Absent
+		open = linkOpen(out, open, published, state[sheet.Pending])
 	}
 	for _, a := range state[sheet.Participating].absent {
 		if a.Status == StatusMissing {
@@ -211,6 +201,66 @@ func runReplay(dir string, files []corpustest.File) (*lifecycleReplay, error) {
 		}
 	}
 	return out, nil
+}
+
+// linkOpen links the open pending exits as of the list published asOf,
+// as the store does after each list: the exits still within
+// MaxPromotionDays, against the signings listed since the earliest of
+// them could have been. A linked exit is no longer absent from the
+// pending list: it was promoted. It returns the exits still open.
+func linkOpen(out *lifecycleReplay, open []int, asOf string, pending *replayList) []int {
+	keep := open[:0]
+	lo := asOf
+	for _, x := range open {
+		e := &out.exits[x]
+		if !PromotionOpen(e.Left, asOf) {
+			continue
+		}
+		keep = append(keep, x)
+		from := e.Since
+		if from == "" {
+			t, _ := parseDay(e.Left)
+			from = t.AddDate(0, 0, -MaxPromotionDays).Format("2006-01-02")
+		}
+		lo = min(lo, from)
+	}
+	open = keep
+	if len(open) == 0 {
+		return open
+	}
+	var sigIdx []int
+	var sigs []Agreement
+	for i, a := range out.signings {
+		if a.Since >= lo {
+			sigIdx, sigs = append(sigIdx, i), append(sigs, a)
+		}
+	}
+	exits := make([]PendingExit, len(open))
+	for i, x := range open {
+		exits[i] = out.exits[x]
+	}
+	linked := map[int]bool{}
+	promoted := map[string]bool{}
+	for _, p := range LinkPromotions(exits, sigs) {
+		x := open[p.Exit]
+		linked[x] = true
+		promoted[out.exits[x].ID] = true
+		out.links = append(out.links, Promotion{Exit: x, Signing: sigIdx[p.Signing], Match: p.Match, Days: p.Days})
+	}
+	keep = open[:0]
+	for _, x := range open {
+		if !linked[x] {
+			keep = append(keep, x)
+		}
+	}
+	absent := pending.absent[:0:0]
+	for _, a := range pending.absent {
+		if !promoted[a.ID] {
+			absent = append(absent, a)
+		}
+	}
+	pending.absent = absent
+	return keep
 }
 
 // agencyOf names agreement id, listed or removed.
@@ -257,7 +307,7 @@ func TestCorpusLifecycleFigures(t *testing.T) {
 	t.Logf("after: %d missing, %d ended, %d restored (%d while missing, %d after ending: false endings), %d hand-offs, %d duplicate rows, %d still missing at the end",
 		count[Removed], count[Ended], count[Restored], restoredMissing, falseEnd, count[Changed], len(r.duplicates), r.missingAtEnd)
 
-	links := LinkPromotions(r.exits, r.signings)
+	links := r.links
 	linked := make([]int, len(r.exits))
 	for i := range linked {
 		linked[i] = -1
@@ -397,7 +447,7 @@ func TestCorpusLifecycleCases(t *testing.T) {
 	})
 
 	t.Run("pending renames link", func(t *testing.T) {
-		links := LinkPromotions(r.exits, r.signings)
+		links := r.links
 		want := []struct{ exitState, exit, sigState, sig string }{
 			{"OK", "Texas County's Sheriff's Office", "OK", "Texas County Sheriff's Office"},
 			{"SC", "Kershaw County Sheriff's Office", "SC", "Kershaw County Sheriff's Office"},

@@ -370,11 +370,52 @@ func TestAdvanceSameList(t *testing.T) {
 
 	pend := lrec("TX", "Coke County Sheriff's Office", tf, "", "", "")
 	res = &Result{List: sheet.Pending, Removed: []Change{{Kind: Removed, List: sheet.Pending, AgreementID: "q-1", Before: &pend, PromotedTo: "p-7"}}}
-	o = Advance(Step{List: sheet.Pending, Published: "2025-08-04", Result: res})
-	if len(o.Removed) != 1 || len(o.Absent) != 0 {
-		t.Errorf("promoted pending agency: got %d removed, %d absent; want 1 removed, none absent", len(o.Removed), len(o.Absent))
+	s := Step{List: sheet.Pending, Published: "2025-08-04", Result: res, Old: []Agreement{{ID: "q-1", Record: pend, Since: "2025-07-01"}}}
+	o = Advance(s)
+	if len(o.Removed) != 1 || len(o.Absent) != 1 {
+		t.Errorf("pending agency: got %d removed, %d absent; want 1 and 1 (LinkPromotions decides the promotion)", len(o.Removed), len(o.Absent))
+	}
+	want := []PendingExit{{Agreement: Agreement{ID: "q-1", Record: pend, Since: "2025-07-01"}, Left: "2025-08-04"}}
+	if got := PendingExits(s, o); len(got) != 1 || got[0].ID != want[0].ID || got[0].Since != want[0].Since || got[0].Left != want[0].Left {
+		t.Errorf("pending exits: got %+v, want %+v", got, want)
 	}
 	if _, err := AdvanceContext(t.Context(), Step{}); err == nil {
 		t.Errorf("no result: got nil, want an error")
+	}
+}
+
+func TestPromotionOpen(t *testing.T) {
+	tests := []struct {
+		left, asOf string
+		want       bool
+	}{
+		{"2025-08-04", "2025-08-04", true},
+		{"2025-08-04", "2025-08-11", true},
+		{"2025-08-04", "2025-08-12", false},
+		{"bad", "2025-08-04", false},
+	}
+	for _, tt := range tests {
+		if got := PromotionOpen(tt.left, tt.asOf); got != tt.want {
+			t.Errorf("PromotionOpen(%s, %s): got %v, want %v", tt.left, tt.asOf, got, tt.want)
+		}
+	}
+}
+
+func TestOutcomeSignings(t *testing.T) {
+	const tf = sheet.TaskForce
+	newRec := lrec("TX", "Coke County Sheriff's Office", tf, "2025-08-01", "", "")
+	back := lrec("KS", "Rooks County Sheriff's Office", tf, "2025-09-05", "", "")
+	same := lrec("PA", "East Donegal Township Constables Office", tf, "2025-07-01", "", "")
+	o := &Outcome{
+		Agreements: []Agreement{{ID: "a", Record: newRec, Since: "2025-08-04"}, {ID: "b", Record: back, Since: "2025-05-01"}, {ID: "c", Record: same, Since: "2025-05-01"}},
+		Added:      []Change{{Kind: Added, AgreementID: "a"}},
+		Restored: []Restoration{
+			{Change: Change{Kind: Restored, AgreementID: "b", Fields: []string{"signed"}}},
+			{Change: Change{Kind: Restored, AgreementID: "c"}},
+		},
+	}
+	got := o.Signings("2025-09-09")
+	if len(got) != 2 || got[0].ID != "a" || got[1].ID != "b" || got[1].Since != "2025-09-09" {
+		t.Errorf("got %+v, want a and b (re-signed), dated 2025-09-09", got)
 	}
 }

@@ -197,3 +197,11 @@ func firstWord(k string) string {
 	}
 	return k
 }
+
+// PromotionOpen reports whether a pending exit that left on left (a
+// published date) may still be linked to a signing listed on asOf: within
+// MaxPromotionDays. After that the exit is a pending agency dropped.
+func PromotionOpen(left, asOf string) bool {
+	d, ok := daysBetween(left, asOf)
+	return ok && d <= MaxPromotionDays
+}
