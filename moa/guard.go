@@ -141,13 +141,25 @@ var (
 	reSize    = regexp.MustCompile(`/(Size|N|Count|Columns|First)\s*(-?\d+)`)
 	reArray   = regexp.MustCompile(`/(W|Index)\s*\[([^\]]{0,200})\]`)
 	reXrefSub = regexp.MustCompile(`(?m)^[ \t]*(\d+)[ \t]+(\d+)[ \t]*\r?$`)
+	// A count the parser would read through a reference, unchecked.
+	// (an object stream's /N, a predictor's /Columns; the cross-reference
+	// stream's numbers the parser takes only when direct, and it checks
+	// the page count against the tree as it walks it).
+	reIndirect = regexp.MustCompile(`/(N|Columns)\s+\d+\s+\d+\s+R\b`)
+	// Counts a CMap's operators loop by ("100 beginbfchar"), directly or
+	// through a name defined with def.
+	reCMapCount = regexp.MustCompile(`(\d+)\s+(begin(?:bfchar|bfrange|codespacerange|cidchar|cidrange|notdefrange)|def)\b`)
 )
+
+// maxCMapCount caps the entries of one CMap block; the PDF specification
+// allows 100, and real fonts keep to it.
+const maxCMapCount = 10_000
 
 // checkSyntax refuses bytes (the file, or one decoded stream) whose
 // nesting is deeper than the limit or whose counts and sizes would make
 // the parser allocate or loop without bound.
 func checkSyntax(b []byte, lim Limits) error {
-	depth, max := 0, 0
+	depth, deepest := 0, 0
 	for i := 0; i < len(b); i++ {
 		switch c := b[i]; {
 		case c == '[':
@@ -165,9 +177,9 @@ func checkSyntax(b []byte, lim Limits) error {
 		case c == 'e' && bytes.HasPrefix(b[i:], []byte("endobj")):
 			depth = 0 // nesting never crosses objects
 		}
-		if depth > max {
-			max = depth
-			if max > lim.MaxDepth {
+		if depth > deepest {
+			deepest = depth
+			if deepest > lim.MaxDepth {
 				return fmt.Errorf("%w: objects nest deeper than %d levels", ErrTooComplex, lim.MaxDepth)
 			}
 		}
@@ -206,6 +218,21 @@ func checkSyntax(b []byte, lim Limits) error {
 			if n < 0 || n > limit {
 				return fmt.Errorf("%w: /%s entry %d is over the limit of %d", ErrTooLarge, m[1], n, limit)
 			}
+		}
+	}
+	for _, loc := range reIndirect.FindAllSubmatchIndex(b, -1) {
+		key := string(b[loc[2]:loc[3]])
+		// /N is also an appearance dictionary's normal appearance, a
+		// reference by right; only an object stream's count matters.
+		if key == "N" && !bytes.Contains(b[max(0, loc[0]-300):min(len(b), loc[1]+300)], []byte("/ObjStm")) {
+			continue
+		}
+		return fmt.Errorf("%w: /%s given by reference (the parser would loop or allocate by it unchecked)", ErrTooComplex, key)
+	}
+	for _, m := range reCMapCount.FindAllSubmatch(b, -1) {
+		n, err := strconv.ParseInt(string(m[1]), 10, 64)
+		if err != nil || n > maxCMapCount {
+			return fmt.Errorf("%w: %s %s is over the limit of %d", ErrTooLarge, m[1], m[2], maxCMapCount)
 		}
 	}
 	for _, m := range reXrefSub.FindAllSubmatch(b, -1) {

@@ -55,6 +55,20 @@ func onePage(content string, flate bool) []byte {
 	}, "")
 }
 
+// withToUnicode is a one-page PDF whose font maps its codes through the
+// CMap cmap (compressed, so only the guard's look at the decoded stream
+// can see it).
+func withToUnicode(cmap string) []byte {
+	return buildPDF([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+		streamObj([]byte("BT /F1 10 Tf (abc) Tj ET"), true),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>",
+		streamObj([]byte(cmap), true),
+	}, "")
+}
+
 // mou is a synthetic first page of the 2020 Jail Enforcement template
 // naming agency.
 func mou(agency string) string {
@@ -128,6 +142,14 @@ func TestReadHostile(t *testing.T) {
 			"<< /Length 3 /Filter /NoSuchDecode >>\nstream\nabc\nendstream",
 		}, ""), DefaultLimits, ErrMalformed},
 		{"object where the cross-reference says another (a panic inside the parser)", bytes.Replace(onePage("BT ET", false), []byte("3 0 obj"), []byte("9 0 obj"), 1), DefaultLimits, ErrMalformed},
+		{"CMap count bomb", withToUnicode("/CIDInit /ProcSet findresource begin begincmap 999999999 beginbfchar endbfchar endcmap end"), DefaultLimits, ErrTooLarge},
+		{"CMap count bomb through def", withToUnicode("begincmap /n 999999999 def n beginbfchar endbfchar endcmap"), DefaultLimits, ErrTooLarge},
+		{"object stream count by reference", buildPDF([]string{
+			"<< /Type /Catalog /Pages 2 0 R >>",
+			"<< /Type /Pages /Kids [] /Count 0 >>",
+			"999999999999",
+			"<< /Type /ObjStm /N 3 0 R /First 4 /Length 4 >>\nstream\n1 0 \nendstream",
+		}, ""), DefaultLimits, ErrTooComplex},
 		{"page missing", buildPDF([]string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 2 >>"}, ""), DefaultLimits, ErrMalformed},
 	}
 	for _, tt := range tests {
