@@ -33,6 +33,8 @@ var funcs = template.FuncMap{
 	},
 	"pathEscape": url.PathEscape,
 	"fieldName":  fieldName,
+	"stateMap":   stateMap,  // maps.go
+	"countyMap":  countyMap, // maps.go
 }
 
 func cmp(s, def string) string {

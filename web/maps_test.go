@@ -1,0 +1,113 @@
+package web
+
+import (
+	"encoding/xml"
+	"strings"
+	"testing"
+
+	"github.com/watch287g/watch287g/geo"
+)
+
+// mapNode is an element of a page's map, parsed back with encoding/xml.
+type mapNode struct {
+	XMLName xml.Name
+	Attrs   []xml.Attr `xml:",any,attr"`
+	Text    string     `xml:",chardata"`
+	Nodes   []mapNode  `xml:",any"`
+}
+
+func (n mapNode) attr(name string) string {
+	for _, a := range n.Attrs {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+func (n mapNode) walk(f func(mapNode)) {
+	f(n)
+	for _, c := range n.Nodes {
+		c.walk(f)
+	}
+}
+
+// pageMap cuts the map with the given id out of a page and parses it.
+func pageMap(t *testing.T, body, id string) mapNode {
+	t.Helper()
+	start := strings.Index(body, `<svg class="map"`)
+	for start >= 0 && !strings.Contains(body[start:min(len(body), start+400)], `aria-labelledby="`+id+`-title`) {
+		next := strings.Index(body[start+1:], `<svg class="map"`)
+		if next < 0 {
+			start = -1
+			break
+		}
+		start += 1 + next
+	}
+	if start < 0 {
+		t.Fatalf("page has no map %q", id)
+	}
+	end := strings.Index(body[start:], "</svg>")
+	if end < 0 {
+		t.Fatalf("map %q is not closed", id)
+	}
+	var root mapNode
+	if err := xml.Unmarshal([]byte(body[start:start+end+len("</svg>")]), &root); err != nil {
+		t.Fatalf("map %q is not well-formed XML: %v", id, err)
+	}
+	return root
+}
+
+// shapes returns the map's paths by the value of attr (data-state or
+// data-fips).
+func shapes(root mapNode, attr string) map[string]mapNode {
+	out := map[string]mapNode{}
+	root.walk(func(n mapNode) {
+		if n.XMLName.Local == "path" && n.attr(attr) != "" {
+			out[n.attr(attr)] = n
+		}
+	})
+	return out
+}
+
+func TestOverviewStateMap(t *testing.T) {
+	fx := newFixture(t)
+	srv, _ := newTestServer(t, fx.st, fx.at)
+	rec := recorder(t, srv, "/")
+	if rec.Code != 200 {
+		t.Fatalf("got status %d, want 200", rec.Code)
+	}
+	root := pageMap(t, rec.Body.String(), "state-map")
+	states := shapes(root, "data-state")
+	if len(states) != 51 {
+		t.Errorf("got %d state paths, want 51 (50 states and DC)", len(states))
+	}
+	// The latest participating list: Harris and Travis (TX), Cobb (GA),
+	// Tulsa (OK). Buckets from DefaultBreaks: 1, then 2.
+	for code, want := range map[string]struct {
+		count, fill string
+	}{
+		"TX": {"2", geo.Palette[len(geo.Palette)-1]},
+		"GA": {"1", geo.Palette[0]},
+		"OK": {"1", geo.Palette[0]},
+		"FL": {"0", geo.ZeroColor},
+		"CA": {"0", geo.ZeroColor},
+	} {
+		p := states[code]
+		if got := p.attr("data-count"); got != want.count {
+			t.Errorf("%s: got data-count %q, want %s", code, got, want.count)
+		}
+		if got := p.attr("fill"); got != want.fill {
+			t.Errorf("%s: got fill %s, want %s", code, got, want.fill)
+		}
+	}
+	links := 0
+	root.walk(func(n mapNode) {
+		if n.XMLName.Local == "a" && strings.HasPrefix(n.attr("href"), "/states/") {
+			links++
+		}
+	})
+	if links != 51 {
+		t.Errorf("got %d state links, want 51", links)
+	}
+}
