@@ -57,6 +57,16 @@ type lifecycleReplay struct {
 	lists map[sheet.List]int
 	// still missing at the end of the corpus.
 	missingAtEnd int
+	// episodes are the participating absences, each at its longest: the
+	// days from the first list without the agreement to the last, the
+	// later lists without it, and whether it came back.
+	episodes []episode
+}
+
+// episode is one absence of one agreement.
+type episode struct {
+	days, lists int
+	back        bool
 }
 
 var (
@@ -97,6 +107,7 @@ func runReplay(dir string, files []corpustest.File) (*lifecycleReplay, error) {
 	plainGone := map[[3]string]int{}
 	var snap uint64
 	var open []int // exits still open to a link
+	lastAbsent := map[string]episode{}
 	for _, f := range files {
 		b, err := os.ReadFile(filepath.Join(dir, f.Name))
 		if err != nil {
@@ -192,6 +203,19 @@ func runReplay(dir string, files []corpustest.File) (*lifecycleReplay, error) {
 				out.duplicates = append(out.duplicates, replayEvent{file: f.Name, published: published, kind: d.Kind, id: d.AgreementID, agency: agencyOf(o, res, d.AgreementID), match: agencyOf(o, res, d.Of)})
 			}
 		}
+		if list == sheet.Participating {
+			for _, rs := range o.Restored {
+				if ep, ok := lastAbsent[rs.Change.AgreementID]; ok {
+					ep.back = true
+					out.episodes = append(out.episodes, ep)
+					delete(lastAbsent, rs.Change.AgreementID)
+				}
+			}
+			for _, a := range o.Absent {
+				d, _ := daysBetween(a.Absence.Published, published)
+				lastAbsent[a.ID] = episode{days: d, lists: a.Absence.Lists}
+			}
+		}
 		st.listed, st.absent = o.Agreements, o.Absent
 		open = linkOpen(out, open, published, state[sheet.Pending])
 	}
@@ -199,6 +223,9 @@ func runReplay(dir string, files []corpustest.File) (*lifecycleReplay, error) {
 		if a.Status == StatusMissing {
 			out.missingAtEnd++
 		}
+	}
+	for _, ep := range lastAbsent {
+		out.episodes = append(out.episodes, ep)
 	}
 	return out, nil
 }
@@ -303,6 +330,18 @@ func TestCorpusLifecycleFigures(t *testing.T) {
 		t.Logf("%s duplicate %s %q of %q", d.file[:12], d.kind, d.agency, d.match)
 	}
 	t.Logf("lists: %v", r.lists)
+	for _, rule := range []ConfirmRule{{1, 0}, {3, 1}, {7, 2}, {DefaultConfirmDays, DefaultConfirmLists}, {14, 4}, {30, 5}} {
+		ended, falseEnd := 0, 0
+		for _, ep := range r.episodes {
+			if ep.days >= rule.MinDays && ep.lists >= rule.MinLists {
+				ended++
+				if ep.back {
+					falseEnd++
+				}
+			}
+		}
+		t.Logf("rule %d days, %d lists: %d of %d absences end, %d of them come back later", rule.MinDays, rule.MinLists, ended, len(r.episodes), falseEnd)
+	}
 	t.Logf("before: %d participating removals, %d of them later added again under a new id", r.plainRemoved, r.plainBack)
 	t.Logf("after: %d missing, %d ended, %d restored (%d while missing, %d after ending: false endings), %d hand-offs, %d duplicate rows, %d still missing at the end",
 		count[Removed], count[Ended], count[Restored], restoredMissing, falseEnd, count[Changed], len(r.duplicates), r.missingAtEnd)
