@@ -30,6 +30,11 @@ type documentOutput struct {
 // yet; the archive (list, fetch, search) needs the store's side of issue 14.
 func runDocuments(ctx context.Context, a *app, args []string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		// -h prints the usage (exit 0); another flag is named in the error.
+		fs := a.newFlagSet("documents", "read FILE")
+		if err := parseArgs(fs, args); err != nil {
+			return err
+		}
 		return fmt.Errorf("%w: documents needs a subcommand: read FILE (list, fetch and search are not yet implemented)", errUsage)
 	}
 	switch args[0] {
