@@ -342,7 +342,7 @@ func TestCorpusLifecycleFigures(t *testing.T) {
 		}
 		t.Logf("rule %d days, %d lists: %d of %d absences end, %d of them come back later", rule.MinDays, rule.MinLists, ended, len(r.episodes), falseEnd)
 	}
-	t.Logf("before: %d participating removals, %d of them later added again under a new id", r.plainRemoved, r.plainBack)
+	t.Logf("before: %d participating removals, %d of them later added again under a new id with the same state, model and canonical name", r.plainRemoved, r.plainBack)
 	t.Logf("after: %d missing, %d ended, %d restored (%d while missing, %d after ending: false endings), %d hand-offs, %d duplicate rows, %d still missing at the end",
 		count[Removed], count[Ended], count[Restored], restoredMissing, falseEnd, count[Changed], len(r.duplicates), r.missingAtEnd)
 
