@@ -102,7 +102,7 @@ func weeklyChart(id string, weeks []time.Time, signed, ended []int) template.HTM
 				x+1, zero, bw, y(-n)-zero, wk.Format(time.DateOnly), n)
 		}
 		if i%(len(weeks)/maxXTicks+1) == 0 {
-			lx := min(max(x+slot/2, left+24), w-right-24)
+			lx := min(max(x+slot/2, left+30), w-right-30)
 			fmt.Fprintf(&b, `<text x="%.1f" y="%d" class="xlabel" font-size="%d">%s</text>`, lx, h-8, chartFont, wk.Format("Jan 2"))
 		}
 	}

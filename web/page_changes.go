@@ -20,7 +20,7 @@ type changesPage struct {
 	F                                      struct{ State, Since, Until string }
 	KindOptions, ModelOptions, ListOptions []option
 	Error                                  string
-	FirstURL, NextURL, FeedURL             string
+	FirstURL, NextURL, FeedURL, CSVURL     string
 }
 
 func options(selected []string, pairs ...string) []option {
@@ -59,9 +59,10 @@ func (s *Server) changesPage(r *http.Request) *response {
 			filters[k] = v
 		}
 	}
-	d.FeedURL = "/feed.atom"
+	d.FeedURL, d.CSVURL = "/feed.atom", "/changes.csv"
 	if len(filters) > 0 {
 		d.FeedURL += "?" + filters.Encode()
+		d.CSVURL += "?" + filters.Encode()
 	}
 	cq, err := changeQuery(q)
 	if err != nil {

@@ -330,6 +330,9 @@ func TestChangesCSV(t *testing.T) {
 		{"?kind=removed", func(c diff.Change) bool { return c.Kind == diff.Removed }},
 		{"?state=TX&kind=changed&since=2026-02-01", func(c diff.Change) bool { return c.Record().State == "TX" && c.Kind == diff.Changed }},
 	}
+	if page := fx.page(t, "/changes?state=TX&kind=changed"); !strings.Contains(page, `href="/changes.csv?kind=changed&amp;state=TX"`) {
+		t.Error("changes page: no CSV link with the page's filters")
+	}
 	all, _, err := fx.st.Changes(t.Context(), store.ChangeQuery{})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,224 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/watch287g/watch287g/diff"
+)
+
+// TestBrowserReporterWalk walks a reporter's way through issue 13 in
+// headless Chromium, at a desktop and a phone width: overview → state →
+// agency → the list that changed it → the list's downloads (its changes as
+// CSV, the original file). Every page fits the screen (no sideways
+// scroll), chart labels are at least 11 px, and the browser reports no
+// console error.
+func TestBrowserReporterWalk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	exe := chromium(t)
+	fx := newReporterFixture(t)
+	srv := New(Options{Store: fx.st, PublicURL: "http://127.0.0.1", Now: func() time.Time { return fx.now }})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(exe),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	defer cancelAlloc()
+	var mu sync.Mutex
+	var problems []string
+	bctx, cancelBrowser := chromedp.NewContext(alloc, chromedp.WithListener(func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning ||
+				ev.Type == runtime.ConsoleAPICalledTypeAssert {
+				var args []string
+				for _, a := range ev.Args {
+					args = append(args, string(a.Value))
+				}
+				problems = append(problems, fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(args, " ")))
+			}
+		case *runtime.EventExceptionThrown:
+			problems = append(problems, "exception: "+ev.ExceptionDetails.Text)
+		case *cdplog.EventEntryAdded:
+			if ev.Entry.Level == cdplog.EntryLevelError {
+				problems = append(problems, fmt.Sprintf("log %s: %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
+			}
+		}
+	}))
+	defer cancelBrowser()
+	if _, err := chromedp.Call(bctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		t.Fatalf("start chromium (%s): %v", exe, err)
+	}
+	shots := screenshotDir(t)
+	dl := t.TempDir()
+	events := true
+	if _, err := chromedp.CallBrowser(bctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dl, EventsEnabled: &events}); err != nil {
+		t.Fatalf("set download behavior: %v", err)
+	}
+
+	run := func(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(bctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	shot := func(t *testing.T, name string) {
+		t.Helper()
+		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(shots, name), png, 0o644); err != nil {
+			t.Fatalf("save screenshot: %v", err)
+		}
+	}
+	// fits checks the page has no sideways scroll and readable chart labels.
+	fits := func(t *testing.T, where string) {
+		t.Helper()
+		wide, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
+		if err != nil {
+			t.Fatalf("measure %s: %v", where, err)
+		}
+		if wide {
+			t.Errorf("%s scrolls sideways, want it to fit", where)
+		}
+		smallest, err := chromedp.Run(bctx, chromedp.Evaluate[float64](`Math.min(99, ...Array.from(document.querySelectorAll('svg.chart text')).map(
+			t => parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getScreenCTM().a))`))
+		if err != nil {
+			t.Fatalf("measure labels on %s: %v", where, err)
+		}
+		if smallest < 11 {
+			t.Errorf("%s: got chart labels of %.1f px, want at least 11", where, smallest)
+		}
+	}
+	// download clicks sel and returns the downloaded bytes.
+	// follow activates the link sel as a reader's tap does. A link that
+	// wraps over lines has no text at the centre of its box, where a
+	// synthetic mouse click lands, so the link's own click() is used.
+	follow := func(t *testing.T, sel string) {
+		t.Helper()
+		ok, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`(() => { const a = document.querySelector(`+strconv.Quote(sel)+`); if (!a) return false; a.click(); return true })()`))
+		if err != nil || !ok {
+			t.Fatalf("follow %s: found %v, err %v", sel, ok, err)
+		}
+	}
+	download := func(t *testing.T, sel string) []byte {
+		t.Helper()
+		progress := chromedp.BrowserEvents(bctx, browser.DownloadProgress)
+		follow(t, sel)
+		for ev, err := range progress {
+			if err != nil {
+				t.Fatalf("download %s did not complete: %v", sel, err)
+			}
+			if ev.State == browser.DownloadProgressStateCanceled {
+				t.Fatalf("download %s canceled", sel)
+			}
+			if ev.State == browser.DownloadProgressStateCompleted {
+				b, err := os.ReadFile(filepath.Join(dl, ev.GUID))
+				if err != nil {
+					t.Fatalf("read download: %v", err)
+				}
+				return b
+			}
+		}
+		t.Fatalf("download %s: no completion", sel)
+		return nil
+	}
+
+	snapID := strconv.FormatUint(fx.b.ID, 10)
+	for _, vp := range []struct {
+		name string
+		w, h int64
+	}{{"desktop", 1280, 900}, {"phone", 390, 844}} {
+		t.Run(vp.name, func(t *testing.T) {
+			run(t, "viewport", chromedp.EmulateViewport(vp.w, vp.h, chromedp.EmulateScale(1)))
+			run(t, "overview", chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`svg.chart`)))
+			fits(t, vp.name+" overview")
+			shot(t, vp.name+"-1-overview.png")
+
+			follow(t, `#by-state ~ .table-wrap a[href="/states/TX"]`)
+			run(t, "to Texas", chromedp.WaitVisible(chromedp.CSS(`#former`)))
+			fits(t, vp.name+" state")
+			shot(t, vp.name+"-2-state.png")
+
+			follow(t, `#participating ~ .table-wrap a[href="/agencies/tx-harris-county-sheriffs-office"]`)
+			run(t, "to Harris County", chromedp.WaitVisible(chromedp.CSS(`#agreements`)))
+			fits(t, vp.name+" agency")
+			shot(t, vp.name+"-3-agency.png")
+
+			follow(t, `#timeline ~ ol a[href="/snapshots/`+snapID+`"]`)
+			run(t, "to the list", chromedp.WaitVisible(chromedp.CSS(`#provenance`)))
+			fits(t, vp.name+" list page")
+			shot(t, vp.name+"-4-list.png")
+			if n, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('details del, details ins, #k-changed ~ ul ins').length`)); err != nil || n == 0 {
+				t.Errorf("list page: got %d marked edits (err %v), want some", n, err)
+			}
+
+			// The changes page shows each change's model and details on
+			// screen, not clipped in a scrolled table.
+			run(t, "changes", chromedp.Navigate(ts.URL+"/changes"), chromedp.WaitVisible(chromedp.CSS(`main`)))
+			fits(t, vp.name+" changes")
+			shot(t, vp.name+"-5-changes.png")
+			shown, err := chromedp.Run(bctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('td[data-label=Model], td.details:not(:empty)')).filter(td => {
+				const r = td.getBoundingClientRect();
+				return r.width === 0 || r.right > document.documentElement.clientWidth + 1;
+			}).map(td => td.textContent).join(" | ")`))
+			if err != nil || shown != "" {
+				t.Errorf("changes page: cells hidden or cut off: %q (err %v), want every model and detail in view", shown, err)
+			}
+			run(t, "back to the list", chromedp.Navigate(ts.URL+"/snapshots/"+snapID), chromedp.WaitVisible(chromedp.CSS(`#provenance`)))
+
+			body := download(t, `a[href="/snapshots/`+snapID+`/changes.csv"]`)
+			recs, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
+			if err != nil || len(recs) < 2 || strings.Join(recs[0], ",") != strings.Join(diff.ChangeCSVHeader(), ",") {
+				t.Errorf("changes CSV: got %d records (err %v), want the change layout with rows", len(recs), err)
+			}
+			file := download(t, `a[href="/api/v1/snapshots/`+snapID+`/file"]`)
+			if sum := sha256.Sum256(file); hex.EncodeToString(sum[:]) != fx.b.SHA256 {
+				t.Errorf("original file: got sha256 %x, want %s", sum, fx.b.SHA256)
+			}
+		})
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range problems {
+		t.Errorf("browser reported: %s", p)
+	}
+	t.Logf("screenshots in %s", shots)
+}
