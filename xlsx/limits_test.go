@@ -245,3 +245,40 @@ func TestCancelledMidway(t *testing.T) {
 		}
 	})
 }
+
+// TestSheetListedManyTimes reads a workbook whose 2,000 sheet entries all
+// name one 200 KB worksheet: reading every entry would inflate 400 MB, so
+// the bytes inflated are capped like the archive's total.
+func TestSheetListedManyTimes(t *testing.T) {
+	var wbXML strings.Builder
+	wbXML.WriteString(`<workbook xmlns:r="r"><sheets>`)
+	for i := range 2000 {
+		fmt.Fprintf(&wbXML, `<sheet name="S%d" sheetId="%d" r:id="rId1"/>`, i, i+1)
+	}
+	wbXML.WriteString(`</sheets></workbook>`)
+	big := sheetOf(`<row><c t="inlineStr"><is><t>` + strings.Repeat("x", 200_000) + `</t></is></c></row>`)
+	b := zipOf(t, map[string]string{
+		"_rels/.rels":                `<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+		"xl/workbook.xml":            wbXML.String(),
+		"xl/_rels/workbook.xml.rels": `<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+		"xl/worksheets/sheet1.xml":   big,
+	})
+	wb, err := Open(b, Limits{MaxTotalSize: 10 << 20})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	var read int
+	for i := range wb.Sheets {
+		if _, err = wb.Sheet(i); err != nil {
+			break
+		}
+		read++
+	}
+	var le *LimitError
+	if !errors.As(err, &le) || le.What != "total bytes read" {
+		t.Fatalf("got %v after %d sheets, want a *LimitError for total bytes read", err, read)
+	}
+	if read > 60 {
+		t.Errorf("got %d sheets read before the cap, want at most 10 MB / 200 KB ≈ 50", read)
+	}
+}

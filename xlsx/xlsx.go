@@ -21,6 +21,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"sync/atomic"
 )
 
 // Errors Open and Sheet return. Callers test with errors.Is.
@@ -46,7 +47,9 @@ const (
 	DefaultMaxFileSize int64 = 32 << 20
 	// DefaultMaxPartSize caps one part's uncompressed size.
 	DefaultMaxPartSize int64 = 64 << 20
-	// DefaultMaxTotalSize caps the sum of all parts' uncompressed sizes.
+	// DefaultMaxTotalSize caps the sum of all parts' uncompressed sizes,
+	// and the bytes inflated while reading a workbook (a part read twice
+	// counts twice).
 	DefaultMaxTotalSize int64 = 256 << 20
 	// DefaultMaxRatio caps the archive's overall compression ratio once
 	// its uncompressed total passes ratioFloor: spreadsheets compress
@@ -123,7 +126,7 @@ type LimitError struct {
 	// "xl/sharedStrings.xml"), empty for the file as a whole.
 	Where string
 	// What names the cap: "file bytes", "part bytes", "total bytes",
-	// "compression ratio", "rows", "cells", "columns", "hyperlinks",
+	// "total bytes read", "compression ratio", "rows", "cells", "columns", "hyperlinks",
 	// "shared strings" or "shared string bytes".
 	What string
 	// Limit is the cap's value.
@@ -162,6 +165,10 @@ type Workbook struct {
 	files   map[string]*zip.File
 	limits  Limits
 	strings []string
+	// inflated counts the bytes readPart has inflated, the same part
+	// counted each time: a workbook that lists one big sheet a thousand
+	// times must not be read a thousand times.
+	inflated atomic.Int64
 }
 
 // Open reads a workbook held in memory with the given limits (zero value:
@@ -252,6 +259,9 @@ func (wb *Workbook) readPart(name string) (string, bool, error) {
 	// archive/zip already refuses more bytes than declared; the limit
 	// reader is the second wall in case a declared size is ever trusted
 	// elsewhere.
+	if wb.inflated.Load()+int64(f.UncompressedSize64) > wb.limits.MaxTotalSize {
+		return "", false, &LimitError{Where: name, What: "total bytes read", Limit: wb.limits.MaxTotalSize}
+	}
 	// A strings.Builder, not a bytes.Buffer: its String does not copy, so
 	// a part costs its size once, not twice.
 	var buf strings.Builder
@@ -262,6 +272,9 @@ func (wb *Workbook) readPart(name string) (string, bool, error) {
 	}
 	if n > wb.limits.MaxPartSize {
 		return "", false, &LimitError{Where: name, What: "part bytes", Limit: wb.limits.MaxPartSize}
+	}
+	if wb.inflated.Add(n) > wb.limits.MaxTotalSize {
+		return "", false, &LimitError{Where: name, What: "total bytes read", Limit: wb.limits.MaxTotalSize}
 	}
 	return buf.String(), true, nil
 }
