@@ -42,12 +42,13 @@ var Palette = []string{"#c6dbef", "#6baed6", "#3182bd", "#08519c", "#08306b"}
 // ZeroColor is the fill of a state or county with a count of zero.
 const ZeroColor = "#ececec"
 
-// Text is sized in view units: the view is 975 wide, so at 390 CSS
-// pixels (a phone) one unit is 0.4 px and 28 units are 11.2 px.
+// Text is sized in view units: the view is 975 wide, so on a 390 px
+// phone, where a page's margins leave the map about 350 px, 32 units are
+// 11.5 px.
 const (
-	fontSize  = 28
-	swatch    = 28
-	rowHeight = 44
+	fontSize  = 32
+	swatch    = 32
+	rowHeight = 48
 	bandPad   = 14
 )
 
@@ -75,9 +76,11 @@ func (o Options) count(n int) string {
 	return strconv.Itoa(n) + " " + o.Plural
 }
 
-// DefaultBreaks chooses up to len(Palette) buckets for counts: 1, then the
-// quintiles of the positive counts, so each colour holds about as many
-// shapes. Nil when no count is positive.
+// DefaultBreaks chooses up to len(Palette) buckets for counts: 1, then
+// the quintiles of the positive counts, so each colour holds about as
+// many shapes; where a quintile repeats the previous break (most counties
+// have one agreement), the next larger count, so the colours still tell
+// 1, 2 and 3 apart. Nil when no count is positive.
 func DefaultBreaks(counts map[string]int) []int {
 	var vals []int
 	for _, n := range counts {
@@ -92,10 +95,17 @@ func DefaultBreaks(counts map[string]int) []int {
 	breaks := []int{1}
 	classes := len(Palette)
 	for i := 1; i < classes; i++ {
+		last := breaks[len(breaks)-1]
 		v := vals[i*len(vals)/classes]
-		if v > breaks[len(breaks)-1] {
-			breaks = append(breaks, v)
+		if v <= last {
+			// The next larger count, if any.
+			j := sort.SearchInts(vals, last+1)
+			if j == len(vals) {
+				break
+			}
+			v = vals[j]
 		}
+		breaks = append(breaks, v)
 	}
 	return breaks
 }

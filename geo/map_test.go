@@ -168,6 +168,37 @@ func TestStateMap(t *testing.T) {
 	if got, want := strings.Join(labels, "|"), "Agreements:|0|1–4|5–9|10–24|25–99|100+"; got != want {
 		t.Errorf("got legend %q, want %q", got, want)
 	}
+	checkTextSize(t, root)
+}
+
+// checkTextSize: every text is at least 11 px when the 975-wide view is
+// drawn 350 px wide (a 390 px phone less the page's margins).
+func checkTextSize(t *testing.T, root svgNode) {
+	t.Helper()
+	var visit func(n svgNode, size float64)
+	texts := 0
+	visit = func(n svgNode, size float64) {
+		if fs := n.attr("font-size"); fs != "" {
+			v, err := strconv.ParseFloat(fs, 64)
+			if err != nil {
+				t.Errorf("got font-size %q, want a number of view units", fs)
+			}
+			size = v
+		}
+		if n.XMLName.Local == "text" {
+			texts++
+			if px := size * 350 / ViewWidth; px < 11 {
+				t.Errorf("text %q: got %.1f px at 350 px wide, want at least 11", n.Text, px)
+			}
+		}
+		for _, c := range n.Nodes {
+			visit(c, size)
+		}
+	}
+	visit(root, 0)
+	if texts == 0 {
+		t.Errorf("got no text in the map")
+	}
 }
 
 func plural(n int) string {
@@ -184,7 +215,7 @@ func TestStateMapWithoutTerritories(t *testing.T) {
 			t.Errorf("got a territory row with no territory counted")
 		}
 	})
-	if got := root.attr("viewBox"); got != "0 0 975 668" {
+	if got := root.attr("viewBox"); got != "0 0 975 672" {
 		t.Errorf("got viewBox %q, want the map and one legend row", got)
 	}
 }
@@ -307,6 +338,8 @@ func TestDefaultBreaks(t *testing.T) {
 		{"none", map[string]int{"TX": 0}, nil},
 		{"one value", map[string]int{"TX": 4, "FL": 4}, []int{1, 4}},
 		{"spread", map[string]int{"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7, "h": 8, "i": 9, "j": 10}, []int{1, 3, 5, 7, 9}},
+		{"mostly ones", map[string]int{"a": 1, "b": 1, "c": 1, "d": 1, "e": 1, "f": 1, "g": 1, "h": 1, "i": 2, "j": 3, "k": 4, "l": 9}, []int{1, 2, 3, 4, 9}},
+		{"ones and a two", map[string]int{"a": 1, "b": 1, "c": 1, "d": 2}, []int{1, 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
