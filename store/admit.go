@@ -134,7 +134,7 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 	// tens of thousands of inserts in random key order into one node cost
 	// a memmove each, quadratic in the rows.
 	w.infos = map[string]*AgreementInfo{}
-	var links [][]byte
+	var links, days [][]byte
 	k := 0
 	for _, group := range [][]diff.Change{res.Added, res.Removed, res.Changed} {
 		for i := range group {
@@ -159,6 +159,7 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 			if err := putJSON(w.changes, be64(id), ch); err != nil {
 				return admission{}, err
 			}
+			days = append(days, changeDayKey(ch))
 			links = append(links, agrChangeKey(ch.AgreementID, id))
 			if err := w.noteChange(ch, snap, cur, byID); err != nil {
 				return admission{}, err
@@ -179,6 +180,12 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 	slices.SortFunc(links, bytes.Compare)
 	for _, l := range links {
 		if err := w.agrChanges.Put(l, nil); err != nil {
+			return admission{}, err
+		}
+	}
+	slices.SortFunc(days, bytes.Compare)
+	for _, d := range days {
+		if err := w.days.Put(d, nil); err != nil {
 			return admission{}, err
 		}
 	}
@@ -216,6 +223,9 @@ func (w *writer) putInfo(info *AgreementInfo) error {
 	if w.infos != nil {
 		w.infos[info.ID] = info
 		return nil
+	}
+	if err := w.names.Put([]byte(info.ID), nameValue(info)); err != nil {
+		return err
 	}
 	return putJSON(w.agreements, []byte(info.ID), info)
 }

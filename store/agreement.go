@@ -251,20 +251,22 @@ func (s *Store) FindAgreements(ctx context.Context, query string) ([]AgreementIn
 	q := foldText(strings.TrimSpace(query))
 	out := []AgreementInfo{}
 	err := s.view(fmt.Sprintf("find agreements %q", query), func(tx *bolt.Tx) error {
+		// A list's current agreements are decoded only once an active
+		// agreement of it matched: the list is the largest record read.
 		curs := map[sheet.List]*current{}
 		idx := map[sheet.List]map[string]*diff.Agreement{}
-		for _, l := range []sheet.List{sheet.Participating, sheet.Pending} {
-			c, err := readCurrent(tx, l)
-			if err != nil {
-				return err
-			}
-			curs[l], idx[l] = c, indexCurrent(c)
-		}
-		return tx.Bucket(bucketAgreements).ForEach(func(k, v []byte) error {
+		match := func(k, v []byte) error {
 			var info AgreementInfo
 			if err := decodeJSON(v, &info); err != nil {
 				s.skipBad(bucketAgreements, k, err)
 				return nil
+			}
+			if _, ok := idx[info.List]; !ok && info.Active {
+				c, err := readCurrent(tx, info.List)
+				if err != nil {
+					return err
+				}
+				curs[info.List], idx[info.List] = c, indexCurrent(c)
 			}
 			overlay(&info, curs[info.List], idx[info.List])
 			if q == "" || info.ID == strings.TrimSpace(query) ||
@@ -272,7 +274,21 @@ func (s *Store) FindAgreements(ctx context.Context, query string) ([]AgreementIn
 				out = append(out, info)
 			}
 			return nil
-		})
+		}
+		b := tx.Bucket(bucketAgreements)
+		if q == "" || !hasIndexes(tx) {
+			return b.ForEach(match)
+		}
+		// The name index picks the candidates; each is matched again on
+		// its record, so the index can only narrow, never widen.
+		for _, k := range findAgreementIDs(tx, q, strings.TrimSpace(query)) {
+			if v := b.Get(k); v != nil {
+				if err := match(k, v); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -82,6 +82,27 @@ func (s *Store) Changes(ctx context.Context, q ChangeQuery) ([]diff.Change, uint
 			}
 			return nil
 		}
+		if (!q.Since.IsZero() || !q.Until.IsZero()) && hasIndexes(tx) {
+			// Only the changes filed in the window are decoded.
+			cb := tx.Bucket(bucketChanges)
+			for i, id := range changeIDsByDay(tx, q.Since, q.Until, q.Cursor) {
+				if i%ctxEvery == 0 {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+				}
+				var ch diff.Change
+				ok, err := getJSON(cb, be64(id), &ch)
+				if err != nil {
+					s.skipBad(bucketChanges, be64(id), err)
+					continue
+				}
+				if ok && !more(&ch) {
+					break
+				}
+			}
+			return nil
+		}
 		c := tx.Bucket(bucketChanges).Cursor()
 		var k, v []byte
 		if q.Cursor == 0 {

@@ -133,7 +133,7 @@ func (s *Store) CommitBatch(ctx context.Context, cycles []Cycle) ([]*CycleResult
 				return err
 			}
 		}
-		return nil
+		return w.finish()
 	})
 	if err != nil {
 		return nil, err
@@ -274,7 +274,8 @@ func (s *Store) Accept(ctx context.Context, id uint64, recipients []Recipient, a
 		}
 		o.Snapshot = snap
 		out = o
-		return nil
+		w.data = true
+		return w.finish()
 	})
 	if err != nil {
 		return nil, err

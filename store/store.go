@@ -23,7 +23,7 @@ import (
 
 // SchemaVersion is the layout this code reads and writes. Open migrates an
 // older file up to it and refuses a newer one.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // AllocSize is how far bbolt grows the file at a time once it is past that
 // size. The store holds tens of megabytes (the archived files dominate), so
@@ -105,6 +105,10 @@ var migrations = []migration{
 	// Version 2 also keeps the last successful and failed check in meta
 	// (recordChecks), seeded here from the checks already kept.
 	{2, "agreement ids keyed by row; last success kept", seedLastCheck},
+	// Version 3 indexes changes by day and agreements by name, and starts
+	// the data version (index.go); an older watch287g would not keep the
+	// indexes up to date.
+	{3, "changes indexed by day, agreements by name; data version", buildIndexes},
 }
 
 // Open opens (creating when absent, unless opt.ReadOnly) the store at path,

@@ -2,26 +2,19 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"strconv"
-
-	bolt "go.etcd.io/bbolt"
 )
 
-// Version returns a value that changes with every committed write to the
-// store: bbolt's transaction id. It costs one read transaction and decodes
-// nothing, so the web server can read it on every request to key its
-// response cache and ETags.
+// Version returns a value that changes whenever what the store's readers
+// return changes: "d" and the data version (see DataVersion). A poll that
+// brought nothing new writes a check but leaves it, so the web server,
+// which reads it on every request to key its response cache and ETags,
+// keeps its cached responses across the schedule's polls. It costs one
+// read transaction and decodes nothing.
 func (s *Store) Version(ctx context.Context) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", fmt.Errorf("store: version: %w", err)
+	n, err := s.DataVersion(ctx)
+	if err != nil {
+		return "", err
 	}
-	var id int
-	if err := s.db.View(func(tx *bolt.Tx) error {
-		id = tx.ID()
-		return nil
-	}); err != nil {
-		return "", fmt.Errorf("store: version: %w", err)
-	}
-	return "t" + strconv.Itoa(id), nil
+	return "d" + strconv.FormatUint(n, 10), nil
 }

@@ -17,8 +17,15 @@ type writer struct {
 	tx                                                    *bolt.Tx
 	meta, files, snapshots, shas, agreements, agrChanges  *bolt.Bucket
 	cur, snapshotIDs, changes, checks, validators, outbox *bolt.Bucket
-	due                                                   *bolt.Bucket
+	due, days, names                                      *bolt.Bucket
 	currents                                              map[sheet.List]*current
+	// dirtyCur are the lists whose current agreements this transaction
+	// changed: written once, by finish, however many files of a batch
+	// moved them (each write re-encodes and deflates the whole list).
+	dirtyCur map[sheet.List]bool
+	// data is set once the transaction changed what readers see; finish
+	// then moves the data version.
+	data bool
 	// infos holds agreement records admit writes in key order (see
 	// flushInfos); nil outside that.
 	infos map[string]*AgreementInfo
@@ -38,8 +45,8 @@ func newWriter(tx *bolt.Tx, cache ...map[sheet.List]*current) *writer {
 		cur: tx.Bucket(bucketCurrent), snapshotIDs: tx.Bucket(bucketSnapshotIDs),
 		changes: tx.Bucket(bucketChanges), checks: tx.Bucket(bucketChecks),
 		validators: tx.Bucket(bucketValidators), outbox: tx.Bucket(bucketOutbox),
-		due:      tx.Bucket(bucketDue),
-		currents: map[sheet.List]*current{},
+		due: tx.Bucket(bucketDue), days: tx.Bucket(bucketChangeDays), names: tx.Bucket(bucketAgrNames),
+		currents: map[sheet.List]*current{}, dirtyCur: map[sheet.List]bool{},
 	}
 	for _, c := range cache {
 		for l, cur := range c {
@@ -94,7 +101,33 @@ func (w *writer) setCurrent(list sheet.List, c *current) error {
 	// A copy, so a caller holding the Result cannot change the cache.
 	c.Agreements = slices.Clone(c.Agreements)
 	w.currents[list] = c
-	return putJSON(w.cur, []byte(list), c)
+	w.dirtyCur[list] = true
+	return nil
+}
+
+// finish writes what the transaction held back: each changed list's
+// current agreements, and the data version.
+func (w *writer) finish() error {
+	for _, list := range []sheet.List{sheet.Participating, sheet.Pending} {
+		if w.dirtyCur[list] {
+			if err := putJSON(w.cur, []byte(list), w.currents[list]); err != nil {
+				return err
+			}
+		}
+	}
+	for list := range w.dirtyCur {
+		if list != sheet.Participating && list != sheet.Pending {
+			if err := putJSON(w.cur, []byte(list), w.currents[list]); err != nil {
+				return err
+			}
+		}
+	}
+	w.dirtyCur = map[sheet.List]bool{}
+	if w.data {
+		w.data = false
+		return bumpData(w.meta)
+	}
+	return nil
 }
 
 // input commits one file of a cycle.
@@ -111,6 +144,7 @@ func (w *writer) input(ctx context.Context, p *prepared, c Cycle) (*Outcome, []d
 		}
 		if seen.After(snap.LastSeen) {
 			snap.LastSeen = seen
+			w.data = true
 			if err := putJSON(w.snapshots, be64(id), &snap); err != nil {
 				return nil, nil, err
 			}
@@ -133,6 +167,7 @@ func (w *writer) input(ctx context.Context, p *prepared, c Cycle) (*Outcome, []d
 		Capture: p.in.Capture, OriginalURL: p.in.OriginalURL,
 	}
 	out := &Outcome{New: true}
+	w.data = true
 	var changes []diff.Change
 	var prev uint64
 	if p.file == nil {

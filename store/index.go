@@ -1,0 +1,171 @@
+package store
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/watch287g/watch287g/diff"
+)
+
+// Indexes and the data version (schema 3). Reads that return a few records
+// must not decode every record the history holds: changes are indexed by
+// the day they are filed under, agreements by their folded names, and the
+// web cache is keyed by a counter that moves only when what readers see
+// moves, not on every poll.
+
+var (
+	// bucketChangeDays: "YYYY-MM-DD" be64 change id → nil, the day being
+	// changeTime's (the published date the change is filed under).
+	bucketChangeDays = []byte("change_days")
+	// bucketAgrNames: agreement id → folded agency "\x00" folded agency as
+	// published, what FindAgreements matches, without decoding records.
+	bucketAgrNames = []byte("agreement_names")
+)
+
+// metaDataVersion counts the write transactions that changed what readers
+// see: snapshots (a new one, or a repeat's last_seen), agreements, changes.
+// Checks, validators, deliveries and operator state do not move it.
+const metaDataVersion = "data_version"
+
+// changeDayKey is a change's key in bucketChangeDays.
+func changeDayKey(ch *diff.Change) []byte {
+	k := []byte(changeTime(ch).UTC().Format(time.DateOnly))
+	return binary.BigEndian.AppendUint64(k, ch.ID)
+}
+
+// nameValue is what bucketAgrNames holds for an agreement.
+func nameValue(info *AgreementInfo) []byte {
+	return []byte(foldText(info.Agency) + "\x00" + foldText(info.AgencyRaw))
+}
+
+// bumpData moves the data version on by one.
+func bumpData(meta *bolt.Bucket) error {
+	n := dataVersion(meta) + 1
+	return meta.Put([]byte(metaDataVersion), []byte(strconv.FormatUint(n, 10)))
+}
+
+func dataVersion(meta *bolt.Bucket) uint64 {
+	n, _ := strconv.ParseUint(string(meta.Get([]byte(metaDataVersion))), 10, 64)
+	return n
+}
+
+// DataVersion returns a counter that changes when, and only when, a write
+// changed what the store's readers return: a new or re-seen snapshot, an
+// acceptance, agreements, changes. A poll that brought nothing new (a
+// check and validators written) leaves it, so a response cache keyed by it
+// survives the schedule's polls. It costs one read transaction and one
+// small meta read.
+func (s *Store) DataVersion(ctx context.Context) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("store: data version: %w", err)
+	}
+	var n uint64
+	err := s.view("data version", func(tx *bolt.Tx) error {
+		n = dataVersion(tx.Bucket(bucketMeta))
+		return nil
+	})
+	return n, err
+}
+
+// buildIndexes (migration 3) indexes the changes and agreements an older
+// store holds, and starts the data version.
+func buildIndexes(tx *bolt.Tx) error {
+	days, err := tx.CreateBucketIfNotExists(bucketChangeDays)
+	if err != nil {
+		return err
+	}
+	names, err := tx.CreateBucketIfNotExists(bucketAgrNames)
+	if err != nil {
+		return err
+	}
+	var dayKeys [][]byte
+	err = tx.Bucket(bucketChanges).ForEach(func(k, v []byte) error {
+		var ch diff.Change
+		if decodeJSON(v, &ch) != nil || len(k) != 8 {
+			return nil // verify reports it; an index cannot hold what does not read
+		}
+		ch.ID = beUint(k)
+		dayKeys = append(dayKeys, changeDayKey(&ch))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(dayKeys, bytes.Compare)
+	for _, k := range dayKeys {
+		if err := days.Put(k, nil); err != nil {
+			return err
+		}
+	}
+	err = tx.Bucket(bucketAgreements).ForEach(func(k, v []byte) error {
+		var info AgreementInfo
+		if decodeJSON(v, &info) != nil {
+			return nil
+		}
+		return names.Put(bytes.Clone(k), nameValue(&info))
+	})
+	if err != nil {
+		return err
+	}
+	return bumpData(tx.Bucket(bucketMeta))
+}
+
+// changeIDsByDay returns the ids of the changes filed on days since..until
+// (inclusive; zero: no bound) below cursor (0: no bound), newest first.
+func changeIDsByDay(tx *bolt.Tx, since, until time.Time, cursor uint64) []uint64 {
+	c := tx.Bucket(bucketChangeDays).Cursor()
+	var ids []uint64
+	var k []byte
+	if since.IsZero() {
+		k, _ = c.First()
+	} else {
+		k, _ = c.Seek([]byte(day(since).Format(time.DateOnly)))
+	}
+	end := ""
+	if !until.IsZero() {
+		end = day(until).Format(time.DateOnly)
+	}
+	for ; k != nil; k, _ = c.Next() {
+		if len(k) != len(time.DateOnly)+8 {
+			continue
+		}
+		if end != "" && string(k[:len(time.DateOnly)]) > end {
+			break
+		}
+		id := binary.BigEndian.Uint64(k[len(time.DateOnly):])
+		if cursor == 0 || id < cursor {
+			ids = append(ids, id)
+		}
+	}
+	// Newest first, as Changes returns them.
+	slices.SortFunc(ids, func(a, b uint64) int { return cmp.Compare(b, a) })
+	return ids
+}
+
+// findAgreementIDs returns, in key order, the ids whose folded agency
+// (normalized or as published) contains q, or which equal id, read from
+// the name index alone.
+func findAgreementIDs(tx *bolt.Tx, q, id string) [][]byte {
+	var out [][]byte
+	qb := []byte(q)
+	_ = tx.Bucket(bucketAgrNames).ForEach(func(k, v []byte) error {
+		norm, raw, _ := bytes.Cut(v, []byte{0})
+		if string(k) == id || bytes.Contains(norm, qb) || bytes.Contains(raw, qb) {
+			out = append(out, bytes.Clone(k))
+		}
+		return nil
+	})
+	return out
+}
+
+func hasIndexes(tx *bolt.Tx) bool {
+	return tx.Bucket(bucketChangeDays) != nil && tx.Bucket(bucketAgrNames) != nil
+}
