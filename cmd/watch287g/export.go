@@ -50,13 +50,12 @@ func runExport(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	manifest := [][]string{}
-	names := exportNames{}
 	for _, s := range snaps {
 		body, err := st.File(ctx, s.SHA256)
 		if err != nil {
 			return fmt.Errorf("snapshot %d: %w", s.ID, err)
 		}
-		name := names.name(s)
+		name := exportName(s)
 		if err := os.WriteFile(filepath.Join(filesDir, name), body, 0o644); err != nil {
 			return err
 		}
@@ -136,22 +135,14 @@ func emptyDir(dir string) error {
 	return nil
 }
 
-// exportNames gives each exported file a name that is safe on any file
-// system and distinct: the snapshot id, then the published name made a
-// safe path element (escape.FileName). The published name stays, raw, in
-// manifest.tsv's original_name. Two names that a case-insensitive file
-// system would confuse get a deterministic -2, -3… suffix.
-type exportNames map[string]bool
-
-func (n exportNames) name(s store.Snapshot) string {
-	base := fmt.Sprintf("%05d_%s", s.ID, escape.FileName(s.FileName))
-	name := base
-	for i := 2; n[strings.ToLower(name)]; i++ {
-		ext := filepath.Ext(base)
-		name = fmt.Sprintf("%s-%d%s", strings.TrimSuffix(base, ext), i, ext)
-	}
-	n[strings.ToLower(name)] = true
-	return name
+// exportName is the name of a snapshot's file in the export: safe on any
+// file system and distinct. The snapshot id comes first, outside what
+// escape.FileName sanitises and caps, so two snapshots never share a name
+// however alike (or however long) their published names are, on a
+// case-insensitive file system too. The published name stays, raw, in
+// manifest.tsv's original_name.
+func exportName(s store.Snapshot) string {
+	return fmt.Sprintf("%05d_%s", s.ID, escape.FileName(s.FileName))
 }
 
 // writeTSV writes manifest.tsv: every field through escape.TSVField, so a

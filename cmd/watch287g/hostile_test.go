@@ -32,6 +32,10 @@ var hostileNames = []string{
 	"=HYPERLINK(\"http://evil.example\",\"click\").xlsx",
 	"sub/dir\\name.xlsx",
 	"\u202Eesrever.xlsx",
+	// The same name, and names a case-insensitive file system confuses:
+	// each snapshot still gets its own file.
+	"dup.xlsx", "dup.xlsx", "DUP.xlsx",
+	strings.Repeat("b", 300) + "1.xlsx", strings.Repeat("b", 300) + "2.xlsx",
 }
 
 // hostileStore commits one participating snapshot per hostile name
