@@ -111,3 +111,33 @@ func TestOverviewStateMap(t *testing.T) {
 		t.Errorf("got %d state links, want 51", links)
 	}
 }
+func TestStatePageCountyMap(t *testing.T) {
+	fx := newFixture(t)
+	srv, _ := newTestServer(t, fx.st, fx.at)
+	rec := recorder(t, srv, "/states/TX")
+	if rec.Code != 200 {
+		t.Fatalf("got status %d, want 200", rec.Code)
+	}
+	root := pageMap(t, rec.Body.String(), "county-map")
+	counties := shapes(root, "data-fips")
+	if len(counties) != 254 {
+		t.Errorf("got %d county paths, want Texas's 254", len(counties))
+	}
+	// Harris County Sheriff's Office and Travis County Constable Pct. 5,
+	// placed by their names (the fixture has no COUNTY column).
+	for fips, want := range map[string]string{"48201": "1", "48453": "1", "48113": "0"} {
+		if got := counties[fips].attr("data-count"); got != want {
+			t.Errorf("%s: got data-count %q, want %s", fips, got, want)
+		}
+	}
+	if got := counties["48201"].attr("fill"); got == geo.ZeroColor {
+		t.Errorf("Harris County: got the zero colour for a county with an agreement")
+	}
+
+	// Oklahoma's only agreement is Tulsa's police: no county, said so.
+	body := recorder(t, srv, "/states/OK").Body.String()
+	pageMap(t, body, "county-map")
+	if !strings.Contains(body, "Not on the map: 1 of 1") {
+		t.Errorf("Oklahoma page does not say that its agreement is not on the map")
+	}
+}
