@@ -43,6 +43,8 @@ const (
 	DefaultMaxColumns = xlsx.DefaultMaxColumns
 	// DefaultMaxHyperlinks caps a worksheet's hyperlinks.
 	DefaultMaxHyperlinks = xlsx.DefaultMaxHyperlinks
+	// DefaultMaxSheets caps the worksheets a workbook lists.
+	DefaultMaxSheets = xlsx.DefaultMaxSheets
 	// DefaultMaxSharedStrings caps the shared string table's items.
 	DefaultMaxSharedStrings = xlsx.DefaultMaxSharedStrings
 	// DefaultMaxSharedStringBytes caps the shared strings' decoded text.
@@ -75,6 +77,7 @@ type Reader struct {
 	MaxCells             int64
 	MaxColumns           int64
 	MaxHyperlinks        int64
+	MaxSheets            int64
 	MaxSharedStrings     int64
 	MaxSharedStringBytes int64
 }
@@ -104,7 +107,7 @@ func Sniff(b []byte) error {
 
 func (r Reader) limits() xlsx.Limits {
 	return xlsx.Limits{MaxFileSize: r.MaxFileSize, MaxPartSize: r.MaxPartSize, MaxTotalSize: r.MaxTotalSize, MaxRatio: r.MaxRatio,
-		MaxRows: r.MaxRows, MaxCells: r.MaxCells, MaxColumns: r.MaxColumns, MaxHyperlinks: r.MaxHyperlinks,
+		MaxRows: r.MaxRows, MaxCells: r.MaxCells, MaxColumns: r.MaxColumns, MaxHyperlinks: r.MaxHyperlinks, MaxSheets: r.MaxSheets,
 		MaxSharedStrings: r.MaxSharedStrings, MaxSharedStringBytes: r.MaxSharedStringBytes}
 }
 

@@ -282,3 +282,47 @@ func TestSheetListedManyTimes(t *testing.T) {
 		t.Errorf("got %d sheets read before the cap, want at most 10 MB / 200 KB ≈ 50", read)
 	}
 }
+
+func TestSheetsAndRelationshipsCaps(t *testing.T) {
+	var wbXML, rels strings.Builder
+	wbXML.WriteString(`<workbook xmlns:r="r"><sheets>`)
+	rels.WriteString(`<Relationships>`)
+	for i := range 3 {
+		fmt.Fprintf(&wbXML, `<sheet name="S%d" sheetId="%d" r:id="rId%[2]d"/>`, i, i+1)
+		fmt.Fprintf(&rels, `<Relationship Id="rId%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>`, i+1)
+	}
+	for i := range 100 {
+		fmt.Fprintf(&rels, `<Relationship Id="rIdX%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme" Target="theme/theme1.xml"/>`, i)
+	}
+	wbXML.WriteString(`</sheets></workbook>`)
+	rels.WriteString(`</Relationships>`)
+	b := zipOf(t, map[string]string{
+		"_rels/.rels":                `<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+		"xl/workbook.xml":            wbXML.String(),
+		"xl/_rels/workbook.xml.rels": rels.String(),
+		"xl/worksheets/sheet1.xml":   sheetOf(""),
+	})
+	tests := map[string]struct {
+		lim  Limits
+		what string
+	}{
+		"within":        {lim: Limits{MaxSheets: 3}},
+		"sheets":        {lim: Limits{MaxSheets: 2}, what: "sheets"},
+		"relationships": {lim: Limits{MaxSheets: 3, MaxHyperlinks: 1}, what: "relationships"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := Open(b, tc.lim)
+			if tc.what == "" {
+				if err != nil {
+					t.Fatalf("got %v, want no error", err)
+				}
+				return
+			}
+			var le *LimitError
+			if !errors.As(err, &le) || le.What != tc.what {
+				t.Fatalf("got %v, want a *LimitError for %s", err, tc.what)
+			}
+		})
+	}
+}

@@ -69,6 +69,9 @@ const (
 	// DefaultMaxHyperlinks caps the hyperlinks of one worksheet (ICE's
 	// files have one per agreement, 1,500 at most).
 	DefaultMaxHyperlinks int64 = 100_000
+	// DefaultMaxSheets caps the worksheets a workbook lists (ICE's have
+	// one or two): a reader looks through them for the list.
+	DefaultMaxSheets int64 = 100
 	// DefaultMaxSharedStrings caps the shared string table's items: an
 	// empty <si/> is five bytes, so 12 million fit in a 60 MB part.
 	DefaultMaxSharedStrings int64 = 1_000_000
@@ -95,6 +98,7 @@ type Limits struct {
 	MaxCells             int64
 	MaxColumns           int64
 	MaxHyperlinks        int64
+	MaxSheets            int64
 	MaxSharedStrings     int64
 	MaxSharedStringBytes int64
 }
@@ -113,6 +117,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxCells, DefaultMaxCells)
 	def(&l.MaxColumns, DefaultMaxColumns)
 	def(&l.MaxHyperlinks, DefaultMaxHyperlinks)
+	def(&l.MaxSheets, DefaultMaxSheets)
 	def(&l.MaxSharedStrings, DefaultMaxSharedStrings)
 	def(&l.MaxSharedStringBytes, DefaultMaxSharedStringBytes)
 	return l
@@ -126,7 +131,8 @@ type LimitError struct {
 	// "xl/sharedStrings.xml"), empty for the file as a whole.
 	Where string
 	// What names the cap: "file bytes", "part bytes", "total bytes",
-	// "total bytes read", "compression ratio", "rows", "cells", "columns", "hyperlinks",
+	// "total bytes read", "compression ratio", "sheets", "relationships",
+	// "rows", "cells", "columns", "hyperlinks",
 	// "shared strings" or "shared string bytes".
 	What string
 	// Limit is the cap's value.
@@ -305,6 +311,10 @@ func (wb *Workbook) rels(name string) ([]rel, error) {
 			r.typ, _ = attr(t.attrs, "Type")
 			r.target, _ = attr(t.attrs, "Target")
 			r.mode, _ = attr(t.attrs, "TargetMode")
+			// A worksheet's relationships are mostly its hyperlinks.
+			if maxRels := wb.limits.MaxHyperlinks + wb.limits.MaxSheets + 64; int64(len(out)) >= maxRels {
+				return nil, &LimitError{Where: name, What: "relationships", Limit: maxRels}
+			}
 			out = append(out, r)
 		}
 	}
@@ -351,6 +361,9 @@ func (wb *Workbook) readWorkbook(part string, byID map[string]string) error {
 			target, ok := byID[id]
 			if !ok {
 				continue // a chartsheet or a dangling entry: nothing to read
+			}
+			if int64(len(wb.Sheets)) >= wb.limits.MaxSheets {
+				return &LimitError{Where: part, What: "sheets", Limit: wb.limits.MaxSheets}
 			}
 			wb.Sheets = append(wb.Sheets, SheetInfo{Name: name, Part: target, Hidden: state == "hidden" || state == "veryHidden"})
 		}
