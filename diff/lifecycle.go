@@ -239,10 +239,15 @@ func AdvanceContext(ctx context.Context, s Step) (*Outcome, error) {
 		pos[id] = i
 	}
 
-	// 1. Returns.
-	absentAggs := make([]Agreement, len(s.Absent))
+	// 1. Returns. An absence whose id is listed (a store that kept both)
+	// cannot return: two rows would share one id.
+	var absentAggs []Agreement
+	var absentIdx []int
 	for i := range s.Absent {
-		absentAggs[i] = s.Absent[i].Agreement
+		if _, listed := pos[s.Absent[i].ID]; !listed {
+			absentAggs = append(absentAggs, s.Absent[i].Agreement)
+			absentIdx = append(absentIdx, i)
+		}
 	}
 	rets, err := MatchReturnsContext(ctx, absentAggs, added)
 	if err != nil {
@@ -250,6 +255,7 @@ func AdvanceContext(ctx context.Context, s Step) (*Outcome, error) {
 	}
 	restored := make([]bool, len(s.Absent))
 	for _, r := range rets {
+		r.Absent = absentIdx[r.Absent]
 		was := s.Absent[r.Absent]
 		now := added[r.Added]
 		restored[r.Absent], addedGone[r.Added] = true, true

@@ -1,6 +1,8 @@
 package diff
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"testing"
 
@@ -417,5 +419,41 @@ func TestOutcomeSignings(t *testing.T) {
 	got := o.Signings("2025-09-09")
 	if len(got) != 2 || got[0].ID != "a" || got[1].ID != "b" || got[1].Since != "2025-09-09" {
 		t.Errorf("got %+v, want a and b (re-signed), dated 2025-09-09", got)
+	}
+}
+
+func TestAdvanceCancelled(t *testing.T) {
+	const tf = sheet.TaskForce
+	gone := lrec("TX", "Southside Place Police Department", tf, "2025-05-01", "", "")
+	res := Compare(sheet.Participating, nil, []sheet.Record{gone}, Options{})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := AdvanceContext(ctx, Step{List: sheet.Participating, Published: "2025-08-01", Result: res,
+		Absent: []Absent{{Agreement: agg("p-1", gone), Status: StatusMissing, Absence: Absence{Published: "2025-07-18"}}}})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want context.Canceled", err)
+	}
+}
+
+// TestAdvanceListedAbsence: an absence the store still lists under the
+// same id is not "restored" a second time under that id.
+func TestAdvanceListedAbsence(t *testing.T) {
+	const tf = sheet.TaskForce
+	r := lrec("TX", "Southside Place Police Department", tf, "2025-05-01", "", "")
+	old := []Agreement{agg("p-1", r)}
+	res := Compare(sheet.Participating, old, []sheet.Record{r, r}, Options{})
+	twin := r
+	twin.Signed = "2025-06-01"
+	res2 := Compare(sheet.Participating, old, []sheet.Record{r, twin}, Options{})
+	for _, res := range []*Result{res, res2} {
+		o := Advance(Step{List: sheet.Participating, Published: "2025-08-01", Old: old, Result: res,
+			Absent: []Absent{{Agreement: agg("p-1", r), Status: StatusMissing, Absence: Absence{Published: "2025-07-18"}}}})
+		ids := map[string]int{}
+		for _, a := range o.Agreements {
+			ids[a.ID]++
+		}
+		if ids["p-1"] != 1 || len(o.Restored) != 0 {
+			t.Errorf("got ids %v and %d restored, want p-1 once and none restored", ids, len(o.Restored))
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // This file links a pending agency that leaves the pending list to the
@@ -76,10 +77,16 @@ func LinkPromotions(exits []PendingExit, signings []Agreement) []Promotion {
 	}
 	ai := newAgencyIndex(signings)
 	cross := make(map[[2]string][]int, len(signings)) // model, canonical name → signings
+	days := make([]time.Time, len(signings))          // first listed; zero when unreadable
 	for i := range ai.entries {
 		e := &ai.entries[i]
 		k := [2]string{e.rec.Model, e.name.key}
-		cross[k] = append(cross[k], i)
+		if len(cross[k]) < maxPosting {
+			// More signings of one name than this say nothing
+			// about which is which (see maxPosting).
+			cross[k] = append(cross[k], i)
+		}
+		days[i], _ = parseDay(signings[i].Since)
 	}
 	type cand struct {
 		exit, sig, rank, days int
@@ -107,8 +114,8 @@ func LinkPromotions(exits []PendingExit, signings []Agreement) []Promotion {
 			if s.Model != ex.Model {
 				return
 			}
-			t, ok := parseDay(s.Since)
-			if !ok || t.Before(lo) || t.After(hi) {
+			t := days[i]
+			if t.IsZero() || t.Before(lo) || t.After(hi) {
 				return
 			}
 			cands = append(cands, cand{x, i, rank, int(t.Sub(left).Hours() / 24), how})
