@@ -20,7 +20,7 @@ const (
 
 // formatFlag registers --format on fs.
 func formatFlag(fs *flag.FlagSet) *string {
-	return fs.String("format", formatText, "output `format`: text, json or csv")
+	return fs.String("format", formatText, "output `format`: text, json or csv (a CSV cell starting with = + - @ gets a leading ' so spreadsheets show it as text)")
 }
 
 // checkFormat rejects an unknown --format value.
