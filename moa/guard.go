@@ -7,8 +7,6 @@ import (
 	"encoding/ascii85"
 	"fmt"
 	"io"
-	"regexp"
-	"strconv"
 )
 
 // The third-party parser (github.com/ledongthuc/pdf) trusts the file: it
@@ -136,47 +134,68 @@ func measure(rest, raw []byte, lim Limits) (int64, error) {
 	return size, nil
 }
 
-var (
-	// Numbers the parser sizes allocations or loops by.
-	reSize    = regexp.MustCompile(`/(Size|N|Count|Columns|First)\s*(-?\d+)`)
-	reArray   = regexp.MustCompile(`/(W|Index)\s*\[([^\]]{0,200})\]`)
-	reXrefSub = regexp.MustCompile(`(?m)^[ \t]*(\d+)[ \t]+(\d+)[ \t]*\r?$`)
-	// A count the parser would read through a reference, unchecked.
-	// (an object stream's /N, a predictor's /Columns; the cross-reference
-	// stream's numbers the parser takes only when direct, and it checks
-	// the page count against the tree as it walks it).
-	reIndirect = regexp.MustCompile(`/(N|Columns)\s+\d+\s+\d+\s+R\b`)
-	// Counts a CMap's operators loop by ("100 beginbfchar"), directly or
-	// through a name defined with def.
-	reCMapCount = regexp.MustCompile(`(\d+)\s+(begin(?:bfchar|bfrange|codespacerange|cidchar|cidrange|notdefrange)|def)\b`)
-)
-
 // maxCMapCount caps the entries of one CMap block; the PDF specification
 // allows 100, and real fonts keep to it.
 const maxCMapCount = 10_000
 
 // checkSyntax refuses bytes (the file, or one decoded stream) whose
 // nesting is deeper than the limit or whose counts and sizes would make
-// the parser allocate or loop without bound.
+// the parser allocate or loop without bound: /Size, /N, /Count, /Columns,
+// /First, /W and /Index values, cross-reference subsections, the counts
+// before a CMap's operators ("100 beginbfchar", "/n 100 def"), and an
+// object stream's /N or a predictor's /Columns given by reference. It is
+// one linear pass (regular expressions were 70% of reading a document).
 func checkSyntax(b []byte, lim Limits) error {
 	depth, deepest := 0, 0
-	for i := 0; i < len(b); i++ {
-		switch c := b[i]; {
+	last := int64(-1) // the integer just before the current token, else -1
+	for i := 0; i < len(b); {
+		c := b[i]
+		num := int64(-1)
+		switch {
 		case c == '[':
 			depth++
+			i++
 		case c == '<' && i+1 < len(b) && b[i+1] == '<':
 			depth++
-			i++
-		case c == ']', c == '>' && i+1 < len(b) && b[i+1] == '>':
-			if c == '>' {
-				i++
-			}
+			i += 2
+		case c == ']' || c == '>' && i+1 < len(b) && b[i+1] == '>':
 			if depth > 0 {
 				depth--
 			}
-		case c == 'e' && bytes.HasPrefix(b[i:], []byte("endobj")):
-			depth = 0 // nesting never crosses objects
+			i += 1 + boolInt(c == '>')
+		case c == '/':
+			j := tokenEnd(b, i+1)
+			if err := checkKey(b, string(b[i+1:j]), j, lim); err != nil {
+				return err
+			}
+			i = j
+		case c >= '0' && c <= '9' && (i == 0 || !regular(b[i-1])):
+			j := tokenEnd(b, i)
+			num = parseCount(b[i:j])
+			i = j
+		case regular(c):
+			j := tokenEnd(b, i)
+			switch kw := string(b[i:j]); kw {
+			case "endobj":
+				depth = 0 // nesting never crosses objects
+			case "def", "beginbfchar", "beginbfrange", "begincodespacerange", "begincidchar", "begincidrange", "beginnotdefrange":
+				if last > maxCMapCount {
+					return fmt.Errorf("%w: %d %s is over the limit of %d", ErrTooLarge, last, kw, maxCMapCount)
+				}
+			case "xref":
+				var err error
+				if j, err = checkXref(b, j, lim); err != nil {
+					return err
+				}
+			}
+			i = j
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == 0:
+			i++
+			continue // whitespace keeps the last integer
+		default:
+			i++
 		}
+		last = num
 		if depth > deepest {
 			deepest = depth
 			if deepest > lim.MaxDepth {
@@ -184,65 +203,158 @@ func checkSyntax(b []byte, lim Limits) error {
 			}
 		}
 	}
-	for _, m := range reSize.FindAllSubmatch(b, -1) {
-		n, err := strconv.ParseInt(string(m[2]), 10, 64)
-		if err != nil {
-			return fmt.Errorf("%w: /%s %s is out of range", ErrTooLarge, m[1], m[2])
+	return nil
+}
+
+func boolInt(v bool) int {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// regular reports whether c belongs to a name, number or keyword token.
+func regular(c byte) bool {
+	switch c {
+	case ' ', '\t', '\r', '\n', '\f', 0, '(', ')', '<', '>', '[', ']', '{', '}', '/', '%':
+		return false
+	}
+	return true
+}
+
+// tokenEnd returns where the token starting at i ends.
+func tokenEnd(b []byte, i int) int {
+	for i < len(b) && regular(b[i]) {
+		i++
+	}
+	return i
+}
+
+// parseCount reads an unsigned integer token, saturating far above any
+// limit; -1 when tok is not one (a real, a signed number).
+func parseCount(tok []byte) int64 {
+	if len(tok) == 0 {
+		return -1
+	}
+	var n int64
+	for _, c := range tok {
+		if c < '0' || c > '9' {
+			return -1
 		}
-		limit := int64(lim.MaxObjects)
-		switch string(m[1]) {
-		case "Count":
-			limit = int64(lim.MaxPages)
-		case "Columns":
-			limit = 1 << 16
-		case "First":
+		if n < 1<<50 {
+			n = n*10 + int64(c-'0')
+		}
+	}
+	return n
+}
+
+// skipSpace returns the index of the first non-space byte at or after i.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n' || b[i] == '\f' || b[i] == 0) {
+		i++
+	}
+	return i
+}
+
+// checkKey checks the value after the name key, which ends at i.
+func checkKey(b []byte, key string, i int, lim Limits) error {
+	var limit int64
+	switch key {
+	case "Size", "N", "First":
+		limit = int64(lim.MaxObjects)
+		if key == "First" {
 			limit = lim.MaxStreamBytes
 		}
-		if n > limit {
-			return fmt.Errorf("%w: /%s %d is over the limit of %d", ErrTooLarge, m[1], n, limit)
-		}
+	case "Count":
+		limit = int64(lim.MaxPages)
+	case "Columns":
+		limit = 1 << 16
+	case "W", "Index":
+		return checkArray(b, key, skipSpace(b, i), lim)
+	default:
+		return nil
 	}
-	for _, m := range reArray.FindAllSubmatch(b, -1) {
-		if string(m[1]) == "W" && bytes.IndexByte(m[2], '[') >= 0 {
-			continue // a CID font's glyph widths, not a cross-reference stream's
-		}
-		for f := range bytes.FieldsSeq(m[2]) {
-			n, err := strconv.ParseInt(string(f), 10, 64)
-			if err != nil {
-				continue // a reference or a name; the parser rejects it
+	i = skipSpace(b, i)
+	if i < len(b) && b[i] == '-' {
+		return nil // the parser finds nothing to allocate or loop by
+	}
+	j := tokenEnd(b, i)
+	n := parseCount(b[i:j])
+	if n < 0 {
+		return nil
+	}
+	// "/N 12 0 R": a reference the parser follows without checking the
+	// value. An appearance dictionary's /N is a reference by right; only an
+	// object stream's count matters.
+	k := skipSpace(b, j)
+	if k2 := tokenEnd(b, k); parseCount(b[k:k2]) >= 0 {
+		if k3 := skipSpace(b, k2); k3 < len(b) && b[k3] == 'R' && (k3+1 == len(b) || !regular(b[k3+1])) {
+			window := b[max(0, i-300):min(len(b), k3+300)]
+			if key == "Columns" || key == "N" && bytes.Contains(window, []byte("/ObjStm")) {
+				return fmt.Errorf("%w: /%s given by reference (the parser would loop or allocate by it unchecked)", ErrTooComplex, key)
 			}
-			limit := int64(lim.MaxObjects)
-			if string(m[1]) == "W" {
-				limit = 8
-			}
-			if n < 0 || n > limit {
-				return fmt.Errorf("%w: /%s entry %d is over the limit of %d", ErrTooLarge, m[1], n, limit)
-			}
+			return nil
 		}
 	}
-	for _, loc := range reIndirect.FindAllSubmatchIndex(b, -1) {
-		key := string(b[loc[2]:loc[3]])
-		// /N is also an appearance dictionary's normal appearance, a
-		// reference by right; only an object stream's count matters.
-		if key == "N" && !bytes.Contains(b[max(0, loc[0]-300):min(len(b), loc[1]+300)], []byte("/ObjStm")) {
-			continue
-		}
-		return fmt.Errorf("%w: /%s given by reference (the parser would loop or allocate by it unchecked)", ErrTooComplex, key)
+	if n > limit {
+		return fmt.Errorf("%w: /%s %d is over the limit of %d", ErrTooLarge, key, n, limit)
 	}
-	for _, m := range reCMapCount.FindAllSubmatch(b, -1) {
-		n, err := strconv.ParseInt(string(m[1]), 10, 64)
-		if err != nil || n > maxCMapCount {
-			return fmt.Errorf("%w: %s %s is over the limit of %d", ErrTooLarge, m[1], m[2], maxCMapCount)
-		}
+	return nil
+}
+
+// checkArray checks the integers of a /W or /Index array at i.
+func checkArray(b []byte, key string, i int, lim Limits) error {
+	if i >= len(b) || b[i] != '[' {
+		return nil
 	}
-	for _, m := range reXrefSub.FindAllSubmatch(b, -1) {
-		start, err1 := strconv.ParseInt(string(m[1]), 10, 64)
-		n, err2 := strconv.ParseInt(string(m[2]), 10, 64)
-		if err1 != nil || err2 != nil || start+n > int64(lim.MaxObjects) {
-			return fmt.Errorf("%w: a cross-reference section of %s objects from %s is over the limit of %d", ErrTooLarge, m[2], m[1], lim.MaxObjects)
+	end := bytes.IndexByte(b[i+1:min(len(b), i+201)], ']')
+	if end < 0 {
+		return nil
+	}
+	body := b[i+1 : i+1+end]
+	if key == "W" && bytes.IndexByte(body, '[') >= 0 {
+		return nil // a CID font's glyph widths, not a cross-reference stream's
+	}
+	limit := int64(lim.MaxObjects)
+	if key == "W" {
+		limit = 8
+	}
+	for f := range bytes.FieldsSeq(body) {
+		if n := parseCount(f); n > limit {
+			return fmt.Errorf("%w: /%s entry %d is over the limit of %d", ErrTooLarge, key, n, limit)
 		}
 	}
 	return nil
+}
+
+// checkXref checks the subsection headers ("start count") of the
+// cross-reference table after the keyword at i, and returns where the
+// table ends.
+func checkXref(b []byte, i int, lim Limits) (int, error) {
+	for {
+		i = skipSpace(b, i)
+		j := tokenEnd(b, i)
+		start := parseCount(b[i:j])
+		if start < 0 {
+			return i, nil // "trailer", or not a table
+		}
+		k := skipSpace(b, j)
+		k2 := tokenEnd(b, k)
+		n := parseCount(b[k:k2])
+		if n < 0 {
+			return i, nil
+		}
+		if start+n > int64(lim.MaxObjects) {
+			return 0, fmt.Errorf("%w: a cross-reference section of %d objects from %d is over the limit of %d", ErrTooLarge, n, start, lim.MaxObjects)
+		}
+		// Skip the entries ("0000000015 00000 n"), three tokens each.
+		i = k2
+		for e := int64(0); e < n && i < len(b); e++ {
+			for range 3 {
+				i = tokenEnd(b, skipSpace(b, i))
+			}
+		}
+	}
 }
 
 var (
