@@ -151,7 +151,12 @@ func (c *Config) Validate() error {
 			bad(key+".url", "%q is listed twice", escape.RedactURL(w.URL))
 		}
 		seenHook[w.URL] = true
-		if w.Secret == "" {
+		if !notify.ValidFormat(w.Format) {
+			bad(key+".format", "%q: write %s", w.Format, strings.Join(notify.Formats, ", "))
+		}
+		// A chat webhook's URL is its secret; Slack and Teams check no
+		// signature.
+		if w.Secret == "" && !notify.IsChat(w.Format) {
 			bad(key+".secret", "required: the key of the X-Watch287g-Signature HMAC (use ${VAR} to keep it out of the file)")
 		}
 		c.Webhooks[i].Filter = checkFilter(key, w.Filter, bad)

@@ -87,6 +87,12 @@ func (n *Notifier) Deliver(ctx context.Context, now time.Time) error {
 		}
 		switch kind, _, _ := store.ParseRecipient(rec); kind {
 		case store.RecipientWebhook:
+			if hook, ok := n.hooks[rec]; ok && IsChat(hook.Format) {
+				if err := n.deliverChat(ctx, hook, changes, now); err != nil {
+					return err
+				}
+				continue
+			}
 			for _, d := range changes {
 				if err := ctx.Err(); err != nil {
 					return err

@@ -63,11 +63,15 @@ type Subscriber struct {
 // ID is the subscriber's outbox recipient id.
 func (s Subscriber) ID() string { return store.RecipientID(store.RecipientEmail, s.Email) }
 
-// Webhook is one endpoint that receives each change as a signed POST.
+// Webhook is one endpoint that receives each change as a signed POST, or
+// (Format slack or teams) one chat message per published list.
 type Webhook struct {
 	URL    string      `yaml:"url" json:"url"`
 	Secret string      `yaml:"secret" json:"-"`
 	Filter diff.Filter `yaml:",inline" json:"filter"`
+	// Format is FormatJSON (the default when empty), FormatSlack or
+	// FormatTeams (chat.go).
+	Format string `yaml:"format" json:"format,omitempty"`
 }
 
 // ID is the webhook's outbox recipient id.
