@@ -50,7 +50,8 @@ func extract(ctx context.Context, b []byte, lim Limits, c *Cost) (pages []string
 		if errors.Is(err, pdf.ErrInvalidPassword) || strings.Contains(err.Error(), "encrypt") {
 			return nil, nil, fmt.Errorf("%w: %v", ErrEncrypted, err)
 		}
-		return nil, nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		// The parser's messages say "malformed PDF" themselves.
+		return nil, nil, fmt.Errorf("%w: %s", ErrMalformed, strings.TrimPrefix(err.Error(), "malformed PDF: "))
 	}
 	n := rd.NumPage()
 	switch {

@@ -1,10 +1,9 @@
 package moa
 
 import (
+	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -31,11 +30,8 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("%PDF-1.7\n%%EOF\n"))
 	f.Add([]byte("<html>not found</html>"))
 	f.Add(buildPDF([]string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [2 0 R] /Count 3 >>"}, ""))
-	// The smallest real MOA, when the shared sample is here (never copied
-	// into the repository).
-	if b, err := os.ReadFile(filepath.Join("..", "..", "shared", "moa", "287gWSO_FinneyCoKs2020-03-17.pdf")); err == nil {
-		f.Add(b)
-	}
+	f.Add(withToUnicode("/CIDInit /ProcSet findresource begin 12 dict begin begincmap 1 begincodespacerange <00> <FF> endcodespacerange 2 beginbfchar <61> <0041> <62> <0042> endbfchar endcmap end end"))
+	f.Add(bytes.Replace(onePage("BT ET", false), []byte("3 0 obj"), []byte("9 0 obj"), 1))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		doc, err := Read(context.Background(), b, fuzzLimits)
 		if err != nil {
