@@ -19,6 +19,11 @@ const (
 	Changed  Kind = "changed"
 	Ended    Kind = "ended"
 	Restored Kind = "restored"
+	// The document kinds (document.go): an agreement's linked MOA or addendum PDF.
+	DocumentAdded    Kind = "document_added"
+	DocumentReplaced Kind = "document_replaced"
+	DocumentGone     Kind = "document_gone"
+	DocumentBack     Kind = "document_back"
 )
 
 // Agreement is one agreement as it stands in one snapshot: a record plus the
@@ -59,6 +64,8 @@ type Change struct {
 	// appears among participating agreements: that agreement's id. Such a
 	// removal is a promotion, not an agreement leaving the program.
 	PromotedTo string `json:"promoted_to,omitempty"`
+	// Document is set on the document kinds: which PDF, old and new bytes.
+	Document *DocumentRef `json:"document,omitempty"`
 }
 
 // Record returns the record that best describes the change's agreement:

@@ -45,7 +45,7 @@ func (e *FilterError) Error() string {
 		}
 		valid = "one of " + strings.Join(sheet.ModelIDs(), ", ") + ", or a label: " + strings.Join(labels, ", ")
 	case "kind":
-		valid = "one of added, removed, changed, ended, restored"
+		valid = "one of added, removed, changed, ended, restored, document_added, document_replaced, document_gone, document_back"
 	case "list":
 		valid = "one of participating, pending"
 	}
@@ -115,7 +115,7 @@ func (f Filter) normalize() (Filter, []*FilterError) {
 	for i, v := range f.Kinds {
 		k := Kind(strings.ToLower(strings.TrimSpace(string(v))))
 		switch k {
-		case Added, Removed, Changed, Ended, Restored:
+		case Added, Removed, Changed, Ended, Restored, DocumentAdded, DocumentReplaced, DocumentGone, DocumentBack:
 			if !slices.Contains(out.Kinds, k) {
 				out.Kinds = append(out.Kinds, k)
 			}
