@@ -234,8 +234,10 @@ func decodeText(s string) string {
 			b.WriteByte(c)
 			continue
 		}
-		end := strings.IndexByte(s[i:], ';')
-		if end < 0 || end > 12 {
+		// A reference is at most 12 bytes long: look no further, or a
+		// text of ampersands without semicolons costs quadratic time.
+		end := strings.IndexByte(s[i:min(len(s), i+13)], ';')
+		if end < 0 {
 			b.WriteByte(c)
 			continue
 		}
