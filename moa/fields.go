@@ -19,8 +19,9 @@ type Fields struct {
 	// LEA is the law enforcement agency section I names, as written.
 	LEA     string `json:"lea"`
 	LEAPage int    `json:"lea_page"`
-	// LEASource is "text" (the sentence naming the parties) or "form"
-	// (the filled-in field of the 2025 Task Force template).
+	// LEASource is "text" (the sentence naming the parties), "form" (the
+	// filled-in field of the 2025 Task Force template) or "inserted" (that
+	// field flattened: the name found drawn into the template's sentence).
 	LEASource string `json:"lea_source,omitempty"`
 	// Model is normalized like a Record's: jail_enforcement,
 	// warrant_service_officer or task_force.
@@ -91,6 +92,10 @@ func readFields(pages []string, form []formField, warnings []string) (Fields, []
 		f.LEA, f.LEAPage = leaFromForm(form)
 		if f.LEA != "" {
 			f.LEASource = "form"
+		} else if len(pages) > 0 {
+			if f.LEA = insertedName(pages[0]); f.LEA != "" {
+				f.LEAPage, f.LEASource = 1, "inserted"
+			}
 		}
 	}
 	if f.LEA == "" {
@@ -154,6 +159,91 @@ func leaFromForm(form []formField) (string, int) {
 		}
 	}
 	return "", 0
+}
+
+// template2025 is the 2025 Task Force template's sentence naming the
+// parties, with the LEA's name a blank to fill in.
+var template2025 = strings.Fields(normWords("constitutes an agreement between United States Immigration and Customs Enforcement (ICE), a component of the Department of Homeland Security (DHS), and the____________________, pursuant to which ICE delegates to nominated, trained, and certified officers or employees of the"))
+
+// reBlank is the sentence's blank, as a text layer shows it when the form
+// was flattened (the name drawn elsewhere in the page's text).
+var reBlank = regexp.MustCompile(`(?i)Security\W{0,3}\w{0,4}\W{0,3}\s*and\s+the\s*(?:_{3,}|,\s*pursuant)`)
+
+// normWords lower-cases s and keeps letters, digits and spaces.
+func normWords(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			return unicode.ToLower(r)
+		case unicode.IsSpace(r) || r == ',':
+			return ' '
+		}
+		return -1
+	}, s)
+}
+
+// insertedName returns the LEA's name from a flattened 2025 form: the text
+// layer holds the template's sentence with the blank, and the filled-in
+// name drawn into it somewhere ("Department of Homeland Daytona Beach
+// Shores Dept. of Public SafetySecurity (DHS)", "delegates to
+// nominated,Tavares Police Department, FL trained"). Aligning the words
+// with the template finds the words that are not the template's; the
+// first run of them that looks like a name is the LEA. Anything that does
+// not align closely gives "".
+func insertedName(page string) string {
+	if !reBlank.MatchString(page) {
+		return ""
+	}
+	at := strings.Index(strings.ToLower(page), "constitutes an agreement between")
+	if at < 0 {
+		return ""
+	}
+	obs := strings.Fields(strings.ReplaceAll(page[at:], ",", ", "))
+	var run []string
+	flush := func() string {
+		name := tidyName(halve(strings.Join(run, " ")))
+		run = run[:0]
+		return name
+	}
+	for i, j := 0, 0; i < len(template2025) && j < len(obs); j++ {
+		o := strings.TrimSpace(normWords(obs[j]))
+		t := template2025[i]
+		switch {
+		case o == "":
+			continue // punctuation, a blank line
+		case o == t || strings.ReplaceAll(o, " ", "") == t:
+			i++
+		case strings.HasSuffix(o, t):
+			// A name glued to the template's next word ("SafetySecurity").
+			k := strings.LastIndex(strings.ToLower(obs[j]), t)
+			if k > 0 {
+				run = append(run, obs[j][:k])
+			}
+			i++
+		default:
+			run = append(run, obs[j])
+			if len(run) > 16 {
+				return "" // not aligned: unsure
+			}
+			continue
+		}
+		if len(run) > 0 {
+			if name := flush(); name != "" {
+				return name
+			}
+		}
+	}
+	return ""
+}
+
+// halve returns the first half of s when s is one name written twice
+// ("Eustis Police Department Eustis Police Department").
+func halve(s string) string {
+	w := strings.Fields(s)
+	if n := len(w); n >= 2 && n%2 == 0 && strings.Join(w[:n/2], " ") == strings.Join(w[n/2:], " ") {
+		return strings.Join(w[:n/2], " ")
+	}
+	return s
 }
 
 // tidyName trims a captured name and returns "" when it does not look like
