@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -158,6 +159,11 @@ func decodeArcs(doc topoDoc, lim Limits) ([][]Point, error) {
 			}
 			qx, qy = qx+p[0], qy+p[1]
 			pts = append(pts, Point{qx*sx + tx, qy*sy + ty})
+		}
+		for _, p := range pts[start:] {
+			if math.IsNaN(p.X) || math.IsInf(p.X, 0) || math.IsNaN(p.Y) || math.IsInf(p.Y, 0) {
+				return nil, fmt.Errorf("%w: arc %d has a position that is not a finite number", ErrTopology, i)
+			}
 		}
 		arcs[i] = pts[start:len(pts):len(pts)]
 	}

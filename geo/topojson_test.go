@@ -85,6 +85,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"short position", `{"type":"Topology","objects":{},"arcs":[[[0]]]}`, DefaultLimits, "1 coordinates"},
 		{"bad arcs shape", `{"type":"Topology","objects":{"o":{"type":"Polygon","arcs":[0]}},` + arcs + `}`, DefaultLimits, "arcs"},
 		{"nested collection", `{"type":"Topology","objects":{"o":{"type":"GeometryCollection","geometries":[{"type":"GeometryCollection","geometries":[]}]}},` + arcs + `}`, DefaultLimits, "nested"},
+		{"infinite position", `{"type":"Topology","transform":{"scale":[1e308,1],"translate":[0,0]},"objects":{},"arcs":[[[1e308,0]]]}`, DefaultLimits, "finite"},
 		{"too many bytes", `{"type":"Topology"}`, Limits{MaxBytes: 5}, "bytes"},
 		{"too many arcs", `{"type":"Topology","objects":{},"arcs":[[],[],[]]}`, small, "arcs, over"},
 		{"too many points", `{"type":"Topology","objects":{},"arcs":[[[0,0],[1,1],[1,1]],[[0,0],[1,1],[1,1]]]}`, small, "positions"},
