@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/watch287g/watch287g/xlsx"
 )
@@ -264,5 +265,29 @@ func TestParseContextMidway(t *testing.T) {
 	}
 	if ctx.calls != 2 {
 		t.Errorf("got %d context checks, want 2 (rows 0 and %d)", ctx.calls, ctxRows)
+	}
+}
+
+// TestWarningsQuoteShort reads rows whose state, model, date and MOA link
+// are 100 KB each: every warning quotes at most a hundred bytes of them.
+func TestWarningsQuoteShort(t *testing.T) {
+	long := strings.Repeat("\u00e9", 50_000) // 100 KB, two bytes a rune
+	hdr, _ := inlineRow(1, "STATE", "AGENCY", "TYPE", "SUPPORT TYPE", "SIGNED", "MOA")
+	row, _ := inlineRow(2, long, "A County SO", "County", long, long, "link|rId1")
+	f, err := Parse(bookOf(t, `<worksheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheetData>`+hdr+row+
+		`</sheetData><hyperlinks><hyperlink ref="F2" r:id="rId1"/></hyperlinks></worksheet>`, "javascript:"+long))
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	if len(f.Warnings) != 4 {
+		t.Errorf("got %d warnings, want 4 (state, model, signed, MOA)", len(f.Warnings))
+	}
+	for _, w := range f.Warnings {
+		if len(w.Message) > 200 || !strings.Contains(w.Message, "…") {
+			t.Errorf("got a %d-byte warning for %s, want the value cut to 100 bytes and an ellipsis", len(w.Message), w.Column)
+		}
+		if !utf8.ValidString(w.Message) {
+			t.Errorf("got invalid UTF-8 in the warning for %s, want the value cut on a rune boundary", w.Column)
+		}
 	}
 }

@@ -234,13 +234,13 @@ func signedDate(v string, date1904 bool) (date, note string, err error) {
 	}
 	d, typo, ok := textDate(v)
 	if !ok {
-		return "", "", fmt.Errorf("signed date %q is not a date", v)
+		return "", "", fmt.Errorf("signed date %q is not a date", short(v))
 	}
 	if d.Year() < firstYear || d.Year() > lastYear {
-		return d.Format(time.DateOnly), fmt.Sprintf("signed date %q is outside %d–%d", v, firstYear, lastYear), nil
+		return d.Format(time.DateOnly), fmt.Sprintf("signed date %q is outside %d–%d", short(v), firstYear, lastYear), nil
 	}
 	if typo {
-		note = fmt.Sprintf("signed date %q read as %s", v, d.Format(time.DateOnly))
+		note = fmt.Sprintf("signed date %q read as %s", short(v), d.Format(time.DateOnly))
 	}
 	return d.Format(time.DateOnly), note, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/xlsx"
@@ -116,11 +117,11 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 		if !hasState {
 			warn(row.Num, fieldState, "state is blank")
 		} else if code, fuzzy, ok := stateCode(rec.StateName); !ok {
-			warn(row.Num, fieldState, "unknown state %q", rec.StateName)
+			warn(row.Num, fieldState, "unknown state %q", short(rec.StateName))
 		} else {
 			rec.State = code
 			if fuzzy {
-				warn(row.Num, fieldState, "state %q read as %s (closest name)", rec.StateName, code)
+				warn(row.Num, fieldState, "state %q read as %s (closest name)", short(rec.StateName), code)
 			}
 		}
 		// Model.
@@ -131,9 +132,9 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 			rec.Model = m
 			switch {
 			case !ok:
-				warn(row.Num, fieldModel, "unknown support type %q", rec.ModelRaw)
+				warn(row.Num, fieldModel, "unknown support type %q", short(rec.ModelRaw))
 			case fuzzy:
-				warn(row.Num, fieldModel, "support type %q read as %s (closest label)", rec.ModelRaw, m)
+				warn(row.Num, fieldModel, "support type %q read as %s (closest label)", short(rec.ModelRaw), m)
 			}
 		}
 		// Signed.
@@ -168,7 +169,7 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 				rec.MOARaw = raw
 				rec.MOAURL = escape.LinkURL(unwrapURL(raw))
 				if rec.MOAURL == "" {
-					warn(row.Num, fieldMOA, "MOA link %q is not a web address; not linked", raw)
+					warn(row.Num, fieldMOA, "MOA link %q is not a web address; not linked", short(raw))
 				}
 			}
 		}
@@ -191,4 +192,21 @@ func setExtra(rec *Record, key, v string) {
 		rec.Extra = make(map[string]string, 2)
 	}
 	rec.Extra[key] = v
+}
+
+// maxQuoted is how much of a value a warning quotes.
+const maxQuoted = 100
+
+// short cuts a value quoted in a warning to maxQuoted bytes (on a rune
+// boundary, with an ellipsis): a warning names the value, it does not copy
+// a hostile megabyte into every message.
+func short(s string) string {
+	if len(s) <= maxQuoted {
+		return s
+	}
+	i := maxQuoted
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }
