@@ -68,8 +68,8 @@ func inlineRow(r int, cells ...string) (row, links string) {
 
 func TestHostileValues(t *testing.T) {
 	rows := [][]string{
-		{"STATE", "AGENCY", "TYPE", "SUPPORT TYPE", "MOA", "COUNTY"},
-		{"TEXAS_x0000_", "Evil_x0000_ County_x001B_[31m SO", "County_x0007_", "Task Force_x0000_", "link|rId1", "Harris_x0000__x0009_County"},
+		{"STATE", "AGENCY", "TYPE", "SUPPORT TYPE", "MOA", "COUNTY", "ADDENDUM"},
+		{"TEXAS_x0000_", "Evil_x0000_ County_x001B_[31m SO", "County_x0007_", "Task Force_x0000_", "link|rId1", "Harris_x0000__x0009_County", "addendum|rId2"},
 		{"TEXAS", "Data County SO", "County", "Task Force", "link|rId2", ""},
 		{"TEXAS", "Wrapped County SO", "County", "Task Force", "link|rId3", ""},
 		{"TEXAS", "Good County SO", "County", "Task Force", "link|rId4", ""},
@@ -105,7 +105,7 @@ func TestHostileValues(t *testing.T) {
 		want want
 	}{
 		"control characters stripped, raw kept": {f.Records[0], want{"TX", "TEXAS", "Evil County[31m SO", "Evil\x00 County\x1b[31m SO", "County", TaskForce,
-			"", "javascript:alert(document.cookie)", map[string]string{"COUNTY": "Harris County"}}},
+			"", "javascript:alert(document.cookie)", map[string]string{"COUNTY": "Harris County", "ADDENDUM": "addendum"}}},
 		"data link not linked": {f.Records[1], want{"TX", "TEXAS", "Data County SO", "Data County SO", "County", TaskForce,
 			"", "data:text/html,<script>alert(1)</script>", nil}},
 		"javascript inside SafeLinks not linked": {f.Records[2], want{"TX", "TEXAS", "Wrapped County SO", "Wrapped County SO", "County", TaskForce,
@@ -132,6 +132,15 @@ func TestHostileValues(t *testing.T) {
 	}
 	if notLinked != 3 {
 		t.Errorf("got %d \"not a web address\" warnings in %+v, want 3", notLinked, f.Warnings)
+	}
+	addendum := 0
+	for _, w := range f.Warnings {
+		if w.Column == "ADDENDUM" && w.Row == 2 && strings.Contains(w.Message, `"data:text/html`) {
+			addendum++
+		}
+	}
+	if addendum != 1 {
+		t.Errorf("got %d warnings for the ADDENDUM data: link in %+v, want 1", addendum, f.Warnings)
 	}
 }
 

@@ -40,12 +40,15 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 	errCells := map[string]int{} // extra column → cells holding an Excel error
 	f.Records = make([]Record, 0, len(sh.Rows)-hdrIdx)
 	dropped := 0
-	warn := func(row int, fl field, format string, args ...any) {
+	warnAt := func(row int, column, format string, args ...any) {
 		if len(f.Warnings) >= MaxWarnings {
 			dropped++
 			return
 		}
-		f.Warnings = append(f.Warnings, Warning{Row: row, Column: names[fl], Message: fmt.Sprintf(format, args...)})
+		f.Warnings = append(f.Warnings, Warning{Row: row, Column: column, Message: fmt.Sprintf(format, args...)})
+	}
+	warn := func(row int, fl field, format string, args ...any) {
+		warnAt(row, names[fl], format, args...)
 	}
 	for n, row := range sh.Rows[hdrIdx+1:] {
 		if n%ctxRows == 0 {
@@ -103,7 +106,13 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 					setExtra(&rec, col.name, v)
 				}
 				if c.Link != "" {
-					setExtra(&rec, col.name+" URL", unwrapURL(c.Link))
+					// As for the MOA: only an http(s) address is kept
+					// as a link; the warning quotes anything else.
+					if u := escape.LinkURL(unwrapURL(c.Link)); u != "" {
+						setExtra(&rec, col.name+" URL", u)
+					} else {
+						warnAt(row.Num, col.name, "link %q is not a web address; not linked", short(c.Link))
+					}
 				}
 			}
 		}
