@@ -223,18 +223,28 @@ func fromSheriff(table []entry, state string, ws []string) (entry, bool) {
 			}
 		}
 	}
+	// Without a keyword, a state's own name is the state: the Oklahoma
+	// Sheriffs' Association is not in Oklahoma County.
+	own := matchKey(stateName(state))
+	find := func(run []string) (entry, bool) {
+		key := strings.Join(run, "")
+		if key == own {
+			return entry{}, false
+		}
+		return lookup(table, key, anyClass, false)
+	}
 	for i, w := range ws {
 		if w != "sheriff" && w != "sheriffs" {
 			continue
 		}
 		for k := min(maxNameWords, i); k >= 1; k-- {
-			if e, ok := lookup(table, strings.Join(ws[i-k:i], ""), anyClass, false); ok {
+			if e, ok := find(ws[i-k : i]); ok {
 				return e, true
 			}
 		}
 		if i+2 < len(ws) && ws[i+1] == "of" {
 			for k := min(maxNameWords, len(ws)-i-2); k >= 1; k-- {
-				if e, ok := lookup(table, strings.Join(ws[i+2:i+2+k], ""), anyClass, false); ok {
+				if e, ok := find(ws[i+2 : i+2+k]); ok {
 					return e, true
 				}
 			}

@@ -54,6 +54,8 @@ func TestCountyOf(t *testing.T) {
 		{"alias", "FL", "Jacksonville Sheriff's Office", "", "Duval County", "12031", true},
 		{"alias without hyphen", "FL", "Miami Dade Corrections and Rehabilitation", "", "Miami-Dade County", "12086", true},
 		{"metro authority of", "MI", "Metro Police Authority of Genesee County", "#NA", "Genesee County", "26049", true},
+		{"state's name before sheriff", "OK", "Oklahoma Sheriffs' Association", "", "", "", false},
+		{"state's name with county", "OK", "Oklahoma County Sheriff's Office", "", "Oklahoma County", "40109", true},
 		{"lake city is not lake county", "FL", "Lake City Police Department", "", "", "", false},
 		{"orange city is not orange county", "FL", "Orange City Police Department", "", "", "", false},
 		{"city of monroe is not monroe county", "GA", "City of Monroe Police Department", "", "", "", false},
