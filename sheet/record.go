@@ -36,10 +36,13 @@ type Record struct {
 	// State is the USPS code (TX) derived from StateName, typos included;
 	// empty (with a warning) when the name is not recognised.
 	State string `json:"state"`
-	// StateName is the state as published (upper case, sometimes misspelled).
+	// StateName is the state as published (upper case, sometimes
+	// misspelled), with control characters removed.
 	StateName string `json:"state_name"`
-	// Agency has its whitespace collapsed and quotes straightened; AgencyRaw
-	// is the cell as published.
+	// Agency has its whitespace collapsed, control characters (NUL, ESC,
+	// bidi overrides, …) removed and quotes straightened; AgencyRaw is the
+	// cell as published. Type, Model, MOAText and Extra values are cleaned
+	// the same way (quotes aside); the *Raw fields never are.
 	Agency    string `json:"agency"`
 	AgencyRaw string `json:"agency_raw"`
 	// Type is the agency type (County, Municipality, State Agency, …).
@@ -53,13 +56,15 @@ type Record struct {
 	Signed    string `json:"signed,omitempty"`
 	SignedRaw string `json:"signed_raw,omitempty"`
 	// MOAURL is the signed MOA's address with SafeLinks and similar wrappers
-	// removed; MOARaw is the address as published (the cell's hyperlink, or
-	// a URL pasted as text); MOAText is the cell's text ("link",
-	// "link pending", …).
+	// removed, set only when that is an absolute http or https URL (a
+	// javascript:, data: or relative link leaves it empty, with a warning);
+	// MOARaw is the address as published (the cell's hyperlink, or a URL
+	// pasted as text); MOAText is the cell's text ("link", "link pending", …).
 	MOAURL  string `json:"moa_url,omitempty"`
 	MOARaw  string `json:"moa_raw,omitempty"`
 	MOAText string `json:"moa_text,omitempty"`
-	// Extra holds every other column by its header name (COUNTY, ADDENDUM, …).
+	// Extra holds every other column by its header name (COUNTY, ADDENDUM,
+	// …), and "NAME URL" for a cell's http(s) hyperlink in such a column.
 	Extra map[string]string `json:"extra,omitempty"`
 }
 
