@@ -19,8 +19,8 @@ import (
 // often each gets the LEA and the model right (the same field rules run on
 // both texts). The figures are in docs/documents.md. It runs only with
 // MOA_COMPARE=1 and pdftotext installed (apt-get install poppler-utils),
-// and fails when the pure-Go reader gets fewer fields right than
-// pdftotext, the ground the choice stands on.
+// and fails when the pure-Go reader falls more than one document behind
+// pdftotext on either field, the ground the choice stands on.
 func TestCompareExtractors(t *testing.T) {
 	if os.Getenv("MOA_COMPARE") == "" {
 		t.Skip("set MOA_COMPARE=1 to compare with pdftotext")
@@ -114,7 +114,9 @@ func TestCompareExtractors(t *testing.T) {
 		t.Logf("%-40s LEA %d/%d, model %d/%d, time median %v max %v, memory median %.1f max %.1f %s",
 			r.name, r.s.lea, r.s.docs, r.s.model, r.s.docs, tm.Round(time.Millisecond), tx.Round(time.Millisecond), mm, mx, r.mem)
 	}
-	if goS.lea+goS.model < popS.lea+popS.model {
-		t.Errorf("pure Go got %d fields right, pdftotext %d: want the pure-Go reader at least as good", goS.lea+goS.model, popS.lea+popS.model)
+	// The choice of the pure-Go reader stands while it is within one
+	// document of pdftotext on each field.
+	if goS.lea+1 < popS.lea || goS.model+1 < popS.model {
+		t.Errorf("pure Go got LEA %d, model %d right; pdftotext %d, %d: want pure Go within one document", goS.lea, goS.model, popS.lea, popS.model)
 	}
 }
