@@ -87,26 +87,41 @@ func TestSplitArgs(t *testing.T) {
 	}
 }
 
+// subcommands are the first word some commands take before their own
+// flags and arguments.
+var subcommands = map[string][]string{"config": {"check"}, "notify": {"test"}, "documents": {"read"}}
+
 // TestBadFlagOneLine checks that a wrong flag costs one line on stderr
-// (the error main prints), not a screen of usage, for every command.
+// (the error main prints), not a screen of usage, for every command, and
+// that flags are read after a positional argument too (a flag read as
+// text would leave the wrong flag unnamed).
 func TestBadFlagOneLine(t *testing.T) {
 	db := t.TempDir() + "/none.db"
 	for name := range commands {
-		t.Run(name, func(t *testing.T) {
-			r := runNoPanic(t, "--db", db, name, "--no-such-flag")
-			if r.err == nil {
-				t.Fatalf("got success, want an error")
-			}
-			if !strings.Contains(r.err.Error(), "no-such-flag") {
-				t.Errorf("error: got %q, want it to name the flag", r.err)
-			}
-			if strings.Contains(r.err.Error(), "\n") {
-				t.Errorf("error: got %q, want one line", r.err)
-			}
-			if r.stderr != "" {
-				t.Errorf("stderr besides the error: got %q, want nothing", r.stderr)
-			}
-		})
+		for _, tail := range [][]string{{"--no-such-flag"}, {"word", "--no-such-flag"}} {
+			args := append(append([]string{"--db", db, name}, subcommands[name]...), tail...)
+			t.Run(strings.Join(args[2:], "_"), func(t *testing.T) {
+				badFlag(t, args)
+			})
+		}
+	}
+}
+
+// badFlag runs a command line holding --no-such-flag: one line naming it.
+func badFlag(t *testing.T, args []string) {
+	t.Helper()
+	r := runNoPanic(t, args...)
+	if r.err == nil {
+		t.Fatalf("got success, want an error")
+	}
+	if !strings.Contains(r.err.Error(), "no-such-flag") {
+		t.Errorf("error: got %q, want it to name the flag", r.err)
+	}
+	if strings.Contains(r.err.Error(), "\n") {
+		t.Errorf("error: got %q, want one line", r.err)
+	}
+	if r.stderr != "" {
+		t.Errorf("stderr besides the error: got %q, want nothing", r.stderr)
 	}
 }
 
