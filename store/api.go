@@ -296,6 +296,8 @@ const (
 	AlertDeadDelivery AlertKind = "dead_delivery"
 	// AlertStale: no successful fetch for too long.
 	AlertStale AlertKind = "stale"
+	// AlertDocumentsBlocked: ICE answered a document fetch with 403 or 429; the round stopped (moafetch).
+	AlertDocumentsBlocked AlertKind = "documents_blocked"
 )
 
 // Alert is an operator alert carried by the outbox. It carries what
