@@ -72,23 +72,73 @@ func FindDuplicates(res *Result) []Duplicate {
 }
 
 // duplicates finds the agreements of added and removed that repeat one of
-// carried. The carried agreements are indexed once (agencyIndex), so the
-// cost is near-linear.
+// carried. A repeat shares its state and model and a signing date within
+// a day, or its MOA document, with what it repeats, so the carried
+// agreements are indexed by those cheap keys and only the few under the
+// same keys have their names compared: the cost grows with the lists,
+// not with their product, and no carried name is prepared in vain.
 func duplicates(carried, added, removed []Agreement) []Duplicate {
 	if len(carried) == 0 || len(added)+len(removed) == 0 {
 		return nil
 	}
-	ai := newAgencyIndex(carried)
+	type dayKey struct {
+		state, model string
+		day          int64 // days since 1970
+	}
+	type moaK struct{ state, model, moa string }
+	byDay := make(map[dayKey][]int, len(carried))
+	byMOA := make(map[moaK][]int)
+	for i := range carried {
+		r := &carried[i].Record
+		if t, ok := parseDay(r.Signed); ok {
+			k := dayKey{r.State, r.Model, t.Unix() / 86400}
+			byDay[k] = append(byDay[k], i)
+		}
+		if m := moaKey(r.MOAURL); m != "" {
+			k := moaK{r.State, r.Model, m}
+			byMOA[k] = append(byMOA[k], i)
+		}
+	}
+	prepared := make(map[int]*entry)
+	carriedEntry := func(i int) *entry {
+		if e, ok := prepared[i]; ok {
+			return e
+		}
+		e := &entry{rec: &carried[i].Record}
+		e.full()
+		prepared[i] = e
+		return e
+	}
 	var out []Duplicate
 	find := func(kind Kind, list []Agreement) {
 		for i := range list {
 			a := &list[i]
-			e := entry{rec: &a.Record}
+			r := &a.Record
+			var cands []int
+			if t, ok := parseDay(r.Signed); ok {
+				d := t.Unix() / 86400
+				for off := int64(-maxDuplicateDays); off <= maxDuplicateDays; off++ {
+					cands = append(cands, byDay[dayKey{r.State, r.Model, d + off}]...)
+				}
+			}
+			if m := moaKey(r.MOAURL); m != "" {
+				cands = append(cands, byMOA[moaK{r.State, r.Model, m}]...)
+			}
+			if len(cands) == 0 {
+				continue
+			}
+			slices.Sort(cands)
+			cands = slices.Compact(cands)
+			if len(cands) > maxPosting {
+				// Hundreds of agreements of one state and model
+				// signed on one day: a name says little among them.
+				continue
+			}
+			e := entry{rec: r}
 			e.full()
-			for _, k := range ai.candidates(&e) {
-				c := &carried[k]
-				if sameRow(&e, &ai.entries[k]) {
-					out = append(out, Duplicate{Kind: kind, AgreementID: a.ID, Of: c.ID})
+			for _, k := range cands {
+				if sameRow(&e, carriedEntry(k)) {
+					out = append(out, Duplicate{Kind: kind, AgreementID: a.ID, Of: carried[k].ID})
 					break
 				}
 			}

@@ -190,8 +190,9 @@ func promotionName(a, b *entry) (int, string) {
 	if sameAgency(a, b) || a.name.core != "" && a.name.core == b.name.core {
 		return 3, MatchName
 	}
+	// The cheap tests first: the similarity is an edit distance.
 	if !a.name.long && !b.name.long && len(a.name.kinds) > 0 && kindsAgree(a.name.kinds, b.name.kinds) &&
-		similarity(a.name.key, b.name.key) >= minPromotionSimilarity && strings.HasPrefix(a.name.key, firstWord(b.name.key)) {
+		strings.HasPrefix(a.name.key, firstWord(b.name.key)) && similarity(a.name.key, b.name.key) >= minPromotionSimilarity {
 		return 2, MatchName
 	}
 	return 0, ""
