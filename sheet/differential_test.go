@@ -323,7 +323,7 @@ func tooBigForReference(b []byte) bool {
 
 // cellNamesOtherRow reports whether a worksheet has a cell whose r
 // attribute names another row than the <row> it sits in (a row without r
-// follows the previous one).
+// follows the previous one), or a row whose r is not a row number.
 func cellNamesOtherRow(b []byte) bool {
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
@@ -349,16 +349,22 @@ func cellNamesOtherRow(b []byte) bool {
 				continue
 			}
 			var r string
+			hasR := false
 			for _, a := range se.Attr {
 				if a.Name.Local == "r" {
-					r = a.Value
+					r, hasR = a.Value, true
 				}
 			}
 			switch se.Name.Local {
 			case "row":
 				row++
-				if n, err := strconv.Atoi(r); err == nil {
+				if n, err := strconv.Atoi(r); err == nil && n > 0 {
 					row = n
+				} else if hasR {
+					// r="" or r="x": excelize reads row 0, our reader
+					// the row after the previous one.
+					rc.Close()
+					return true
 				}
 			case "c":
 				if _, rr, ok := xlsx.ParseRef(r); ok && rr != row {
