@@ -205,7 +205,7 @@ func StateMap(counts map[string]int, opts Options) template.HTML {
 		}
 	}
 	legend := legendItems(o, breaks)
-	legendRows := flow(legend)
+	legendRows := flowLegend(legend)
 	terrRows := flow(terr)
 	height := ViewHeight + bandPad + rowHeight*(len(legendRows)+len(terrRows))
 
@@ -268,7 +268,7 @@ func CountyMap(state string, counts map[string]int, opts Options) template.HTML 
 	}
 
 	fit, mapHeight := fitView(shapes, state == "")
-	legendRows := flow(legendItems(o, breaks))
+	legendRows := flowLegend(legendItems(o, breaks))
 	height := mapHeight + bandPad + rowHeight*len(legendRows)
 
 	var b strings.Builder
@@ -496,6 +496,19 @@ func itemWidth(it bandItem) int {
 		w += swatch + 10
 	}
 	return w
+}
+
+// flowLegend puts the legend on one row when it fits, else its heading on
+// a row of its own above the swatches, never one swatch alone below.
+func flowLegend(items []bandItem) [][]bandItem {
+	total := 0
+	for _, it := range items {
+		total += itemWidth(it)
+	}
+	if total <= ViewWidth-16 || len(items) < 2 || !items[0].heading {
+		return flow(items)
+	}
+	return append([][]bandItem{items[:1]}, flow(items[1:])...)
 }
 
 // flow breaks items into rows that fit the view's width.

@@ -156,17 +156,23 @@ func TestStateMap(t *testing.T) {
 
 	// The legend names each bucket.
 	var labels []string
+	rowOf := map[string]string{}
 	root.walk(func(n svgNode) {
 		if n.XMLName.Local == "g" && n.attr("class") == "map-legend" {
 			n.walk(func(c svgNode) {
 				if c.XMLName.Local == "text" {
 					labels = append(labels, c.Text)
+					rowOf[c.Text] = c.attr("y")
 				}
 			})
 		}
 	})
 	if got, want := strings.Join(labels, "|"), "Agreements:|0|1–4|5–9|10–24|25–99|100+"; got != want {
 		t.Errorf("got legend %q, want %q", got, want)
+	}
+	// Too wide for one row: the heading above, the swatches together.
+	if rowOf["0"] != rowOf["100+"] || rowOf["Agreements:"] == rowOf["0"] {
+		t.Errorf("got legend rows %v, want the heading alone and every swatch on one row", rowOf)
 	}
 	checkTextSize(t, root)
 }
