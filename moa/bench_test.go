@@ -30,3 +30,18 @@ func BenchmarkRead(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*len(files)), "ms/doc")
 }
+
+// BenchmarkReadHostile: what each hostile document costs before it is
+// refused (time and bytes allocated per case, in docs/documents.md).
+func BenchmarkReadHostile(b *testing.B) {
+	for _, tc := range hostileCases() {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := Read(context.Background(), tc.b, tc.lim); err == nil {
+					b.Fatal("got a document, want an error")
+				}
+			}
+		})
+	}
+}

@@ -75,10 +75,10 @@ func (g *guard) ReadAt(p []byte, off int64) (int, error) {
 
 // readBudget is what the parser may read: the parser rereads an object
 // each time it follows a reference to it (the shared sample needs at most
-// 4 times the file), so 32 times the file and 4 MiB of slack, within
+// 4 times the file), so 32 times the file and 1 MiB of slack, within
 // Limits.MaxReadBytes.
 func (g *guard) readBudget() int64 {
-	return min(g.lim.MaxReadBytes, 32*int64(len(g.b))+4<<20)
+	return min(g.lim.MaxReadBytes, 32*int64(len(g.b))+1<<20)
 }
 
 // charge measures s once and adds its decoded size to the document's

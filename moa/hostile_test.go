@@ -101,20 +101,24 @@ func TestReadSynthetic(t *testing.T) {
 	}
 }
 
-// TestReadHostile feeds Read documents built to hurt it: each must end in
-// its typed error (never a panic, a hang or an out-of-memory crash).
-func TestReadHostile(t *testing.T) {
+// hostileCase is a document built to hurt Read and the error it must end in.
+type hostileCase struct {
+	name string
+	b    []byte
+	lim  Limits
+	want error
+}
+
+// hostileCases builds the hostile documents (a decompression bomb, deep
+// nesting, millions of pages, reference cycles, counts the parser would
+// loop on…).
+func hostileCases() []hostileCase {
 	valid := onePage(mou("Example County Sheriff's Office"), true)
 	small := DefaultLimits
 	small.MaxBytes = 100
 	deep := strings.Repeat("[", 200_000) + strings.Repeat("]", 200_000)
 	bomb := onePage("BT /F1 10 Tf ("+strings.Repeat(" ", 1)+") Tj ET "+strings.Repeat(" ", 40<<20), true) // 40 MiB of spaces, some 40 KiB compressed
-	tests := []struct {
-		name string
-		b    []byte
-		lim  Limits
-		want error
-	}{
+	return []hostileCase{
 		{"empty", nil, DefaultLimits, ErrNotPDF},
 		{"HTML error page", []byte("<!DOCTYPE html><html><body>Access Denied</body></html>"), DefaultLimits, ErrNotPDF},
 		{"truncated", valid[:len(valid)/2], DefaultLimits, ErrMalformed},
@@ -152,6 +156,12 @@ func TestReadHostile(t *testing.T) {
 		}, ""), DefaultLimits, ErrTooComplex},
 		{"page missing", buildPDF([]string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 2 >>"}, ""), DefaultLimits, ErrMalformed},
 	}
+}
+
+// TestReadHostile feeds Read documents built to hurt it: each must end in
+// its typed error (never a panic, a hang or an out-of-memory crash).
+func TestReadHostile(t *testing.T) {
+	tests := hostileCases()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			doc, err := Read(context.Background(), tt.b, tt.lim)
