@@ -239,15 +239,18 @@ func AdvanceContext(ctx context.Context, s Step) (*Outcome, error) {
 		pos[id] = i
 	}
 
-	// 1. Returns. An absence whose id is listed (a store that kept both)
-	// cannot return: two rows would share one id.
+	// 1. Returns. An absence whose id is listed, or given twice (a store
+	// that kept both), cannot return: two rows would share one id.
 	var absentAggs []Agreement
 	var absentIdx []int
+	seen := make(map[string]bool, len(s.Absent))
 	for i := range s.Absent {
-		if _, listed := pos[s.Absent[i].ID]; !listed {
+		id := s.Absent[i].ID
+		if _, listed := pos[id]; !listed && !seen[id] {
 			absentAggs = append(absentAggs, s.Absent[i].Agreement)
 			absentIdx = append(absentIdx, i)
 		}
+		seen[id] = true
 	}
 	rets, err := MatchReturnsContext(ctx, absentAggs, added)
 	if err != nil {

@@ -456,4 +456,18 @@ func TestAdvanceListedAbsence(t *testing.T) {
 			t.Errorf("got ids %v and %d restored, want p-1 once and none restored", ids, len(o.Restored))
 		}
 	}
+	// The same absence given twice returns once.
+	gone := lrec("TX", "Nixon Police Department", tf, "2025-05-01", "", "")
+	back := gone
+	back.Signed = "2025-09-01"
+	res3 := Compare(sheet.Participating, old, []sheet.Record{r, back, gone}, Options{})
+	twice := Absent{Agreement: agg("p-2", gone), Status: StatusMissing, Absence: Absence{Published: "2025-07-18"}}
+	o := Advance(Step{List: sheet.Participating, Published: "2025-08-01", Old: old, Result: res3, Absent: []Absent{twice, twice}})
+	ids := map[string]int{}
+	for _, a := range o.Agreements {
+		ids[a.ID]++
+	}
+	if ids["p-2"] != 1 || len(o.Restored) != 1 {
+		t.Errorf("absence given twice: got ids %v and %d restored, want p-2 once and one restored", ids, len(o.Restored))
+	}
 }
