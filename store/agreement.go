@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	bolt "go.etcd.io/bbolt"
@@ -38,6 +39,57 @@ func readCurrent(tx *bolt.Tx, list sheet.List) (*current, error) {
 	return &c, nil
 }
 
+// readCache holds the lists' current agreements decoded once per data
+// version: a list is the largest record readers decode (a thousand
+// agreements take tens of milliseconds), and the overview, an agreement's
+// page and every history lookup need it. Every write that replaces a
+// list's current agreements moves the data version in the same
+// transaction, so a value read at the version a transaction sees is that
+// transaction's value. Cached values are shared: never modified.
+type readCache struct {
+	mu      sync.Mutex
+	version uint64
+	lists   map[sheet.List]*cachedCurrent
+}
+
+type cachedCurrent struct {
+	cur  *current // nil: the list has no accepted snapshot yet
+	byID map[string]*diff.Agreement
+}
+
+// current returns list's current agreements as tx sees them, and an index
+// of them by id; both are shared and must not be modified.
+func (s *Store) current(tx *bolt.Tx, list sheet.List) (*current, map[string]*diff.Agreement, error) {
+	meta := tx.Bucket(bucketMeta)
+	version := dataVersion(meta)
+	if version == 0 {
+		c, err := readCurrent(tx, list)
+		return c, indexCurrent(c), err
+	}
+	s.read.mu.Lock()
+	if s.read.version == version {
+		if c, ok := s.read.lists[list]; ok {
+			s.read.mu.Unlock()
+			return c.cur, c.byID, nil
+		}
+	}
+	s.read.mu.Unlock()
+	c, err := readCurrent(tx, list)
+	if err != nil {
+		return nil, nil, err
+	}
+	cc := &cachedCurrent{cur: c, byID: indexCurrent(c)}
+	s.read.mu.Lock()
+	if s.read.version < version {
+		s.read.version, s.read.lists = version, map[sheet.List]*cachedCurrent{}
+	}
+	if s.read.version == version { // not when a newer version got there first
+		s.read.lists[list] = cc
+	}
+	s.read.mu.Unlock()
+	return cc.cur, cc.byID, nil
+}
+
 // Agreements returns a list's agreements as they stood in snapshot at, or
 // in the latest accepted snapshot when at is 0 (ErrNotFound before the
 // list's baseline). list may be empty when at is given. A snapshot outside
@@ -58,7 +110,7 @@ func (s *Store) Agreements(ctx context.Context, list sheet.List, at uint64) (Sna
 	)
 	err := s.view(op, func(tx *bolt.Tx) error {
 		if at == 0 {
-			cur, err := readCurrent(tx, list)
+			cur, _, err := s.current(tx, list)
 			if err != nil {
 				return err
 			}
@@ -78,12 +130,13 @@ func (s *Store) Agreements(ctx context.Context, list sheet.List, at uint64) (Sna
 			aggs, done = []diff.Agreement{}, true
 			return nil
 		}
-		cur, err := readCurrent(tx, snap.List)
+		cur, _, err := s.current(tx, snap.List)
 		if err != nil {
 			return err
 		}
 		if cur != nil && cur.SnapshotID == at {
-			aggs, done = cur.Agreements, true
+			// A copy: the cached list is shared.
+			aggs, done = slices.Clone(cur.Agreements), true
 			return nil
 		}
 		v := tx.Bucket(bucketSnapshotIDs).Get(be64(at))
@@ -206,11 +259,11 @@ func (s *Store) Agreement(ctx context.Context, id string) (AgreementInfo, []diff
 		if !ok {
 			return ErrNotFound
 		}
-		cur, err := readCurrent(tx, info.List)
+		cur, byID, err := s.current(tx, info.List)
 		if err != nil {
 			return err
 		}
-		overlay(&info, cur, indexCurrent(cur))
+		overlay(&info, cur, byID)
 		changes, err = s.agreementChanges(tx, id)
 		return err
 	})
@@ -262,11 +315,11 @@ func (s *Store) FindAgreements(ctx context.Context, query string) ([]AgreementIn
 				return nil
 			}
 			if _, ok := idx[info.List]; !ok && info.Active {
-				c, err := readCurrent(tx, info.List)
+				c, byID, err := s.current(tx, info.List)
 				if err != nil {
 					return err
 				}
-				curs[info.List], idx[info.List] = c, indexCurrent(c)
+				curs[info.List], idx[info.List] = c, byID
 			}
 			overlay(&info, curs[info.List], idx[info.List])
 			if q == "" || info.ID == strings.TrimSpace(query) ||

@@ -266,3 +266,35 @@ func TestMigrateToIndexes(t *testing.T) {
 		t.Errorf("find county: got %d (%v), want %d", len(gotFound), err, len(wantFound))
 	}
 }
+
+// TestReadCacheFollowsCommits: the lists' current agreements readers cache
+// are replaced by the next commit that changes them, and a caller that
+// modifies what Agreements returned does not change what the next reader
+// gets.
+func TestReadCacheFollowsCommits(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	commit(t, s, Cycle{Inputs: []Input{input(t, sheet.Participating, "2025-06-01", span(0, 10))}})
+	_, first, err := s.Agreements(ctx, sheet.Participating, 0)
+	if err != nil || len(first) != 10 {
+		t.Fatalf("first: got %d (%v), want 10", len(first), err)
+	}
+	first[0].Agency = "scribbled"
+	_, again, err := s.Agreements(ctx, sheet.Participating, 0)
+	if err != nil || again[0].Agency == "scribbled" {
+		t.Fatalf("again: got %q (%v), want the stored agency", again[0].Agency, err)
+	}
+	commit(t, s, Cycle{At: t0.Add(time.Hour), Inputs: []Input{input(t, sheet.Participating, "2025-06-02", span(0, 12))}})
+	snap, next, err := s.Agreements(ctx, sheet.Participating, 0)
+	if err != nil || len(next) != 12 || snap.ID != 2 {
+		t.Fatalf("after a commit: got snapshot %d with %d (%v), want snapshot 2 with 12", snap.ID, len(next), err)
+	}
+	found, err := s.FindAgreements(ctx, name(11))
+	if err != nil || len(found) != 1 || found[0].LastSnapshot != 2 {
+		t.Fatalf("find the new agreement: got %+v (%v), want one, last snapshot 2", found, err)
+	}
+	latest, err := s.Latest(ctx, sheet.Participating)
+	if err != nil || latest.ID != 2 {
+		t.Errorf("latest: got %d (%v), want 2", latest.ID, err)
+	}
+}

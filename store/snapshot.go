@@ -74,7 +74,7 @@ func (s *Store) File(ctx context.Context, sha string) ([]byte, error) {
 func (s *Store) Latest(ctx context.Context, list sheet.List) (Snapshot, error) {
 	var snap Snapshot
 	err := s.view("latest "+string(list), func(tx *bolt.Tx) error {
-		cur, err := readCurrent(tx, list)
+		cur, _, err := s.current(tx, list)
 		if err != nil {
 			return err
 		}

@@ -78,6 +78,9 @@ type Store struct {
 	// decode hundreds of kilobytes it wrote itself. Only this process can
 	// write the file (bbolt's exclusive lock), so the cache cannot go stale.
 	currents map[sheet.List]*current
+	// read caches each list's current agreements as readers decoded them,
+	// for the data version they were read at (see readCurrent).
+	read readCache
 }
 
 // migration brings the schema from version-1 to version.
@@ -313,15 +316,36 @@ func encodeJSON(v any) ([]byte, error) {
 // decodeJSON unmarshals a value written by encodeJSON.
 func decodeJSON(raw []byte, v any) error {
 	if len(raw) > 0 && raw[0] == compressed {
-		fr := flate.NewReader(bytes.NewReader(raw[1:]))
-		defer fr.Close()
-		plain, err := io.ReadAll(fr)
+		plain, err := inflate(raw[1:])
 		if err != nil {
 			return fmt.Errorf("inflate: %w", err)
 		}
 		raw = plain
 	}
 	return json.Unmarshal(raw, v)
+}
+
+// inflaters are reused: a new flate reader allocates tens of kilobytes of
+// tables, more than most records hold, and reads decode thousands.
+var inflaters sync.Pool
+
+func inflate(b []byte) ([]byte, error) {
+	src := bytes.NewReader(b)
+	fr, ok := inflaters.Get().(io.ReadCloser)
+	if ok {
+		if err := fr.(flate.Resetter).Reset(src, nil); err != nil {
+			return nil, err
+		}
+	} else {
+		fr = flate.NewReader(src)
+	}
+	defer inflaters.Put(fr)
+	var out bytes.Buffer
+	out.Grow(4 * len(b))
+	if _, err := out.ReadFrom(fr); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // view runs fn in a read transaction, wrapping its error with op.
