@@ -96,9 +96,26 @@ func runExport(ctx context.Context, a *app, args []string) error {
 	if err := writeCSVFile(filepath.Join(*out, "changes.csv"), changeCSVHeader, chRows); err != nil {
 		return err
 	}
+	if err := os.WriteFile(filepath.Join(*out, "sqlite-import.sql"), []byte(sqliteImport), 0o644); err != nil {
+		return err
+	}
 	fmt.Fprintf(a.stdout, "exported %d files, %d agreements, %d changes to %s\n", len(snaps), len(aggRows), len(chRows), escape.Terminal(*out))
 	return nil
 }
+
+// sqliteImport builds watch287g.sqlite (for Datasette) from an export
+// with the sqlite3 shell: DESIGN.md's export names the database itself,
+// and writing it here would cost a SQLite library in every build; the
+// tables are the export's own files, column for column.
+const sqliteImport = `-- Build watch287g.sqlite (for Datasette) from this export, in this directory:
+--   sqlite3 watch287g.sqlite < sqlite-import.sql
+.mode csv
+.import agreements.csv agreements
+.import agreements-ever.csv agreements_ever
+.import changes.csv changes
+.mode tabs
+.import manifest.tsv manifest
+`
 
 // agreementEverHeader is agreements-ever.csv: every agreement ever listed,
 // with its status (listed, or missing from the latest list) and the first
