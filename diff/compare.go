@@ -407,7 +407,7 @@ func pairScore(o, n *entry) (float64, string, bool) {
 		// The names differ only in the state's own code or name.
 		return score(), MatchName, true
 	}
-	if wordwise && signedSame && correspondNear(o, n) {
+	if wordwise && signedSame && correspondNear(o, n) && !kindsExclusive(o.name.kinds, n.name.kinds) {
 		return score(), MatchSigned, true
 	}
 	return 0, "", false

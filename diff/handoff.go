@@ -95,3 +95,15 @@ func handoffKinds(ro, rn *sheet.Record, ko, kn map[string]bool) bool {
 	t := normSpace(ro.Type)
 	return t != "" && strings.EqualFold(t, normSpace(rn.Type))
 }
+
+// kindsExclusive reports whether one name is a police body and the other a
+// sheriff's office (and neither both): two agencies of one place, never
+// one renamed, whatever else they share (Haskell Police Department and
+// Haskell County Sheriff's Office, signed the same day). Other changes of
+// kind on the same date do happen (a sheriff's office relabelled as the
+// county's jail, board or attorney), so only this pair is excluded.
+func kindsExclusive(a, b map[string]bool) bool {
+	police := func(k map[string]bool) bool { return k["police"] && !k["sheriff"] }
+	sheriff := func(k map[string]bool) bool { return k["sheriff"] && !k["police"] }
+	return police(a) && sheriff(b) || sheriff(a) && police(b)
+}

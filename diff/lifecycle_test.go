@@ -471,3 +471,22 @@ func TestAdvanceListedAbsence(t *testing.T) {
 		t.Errorf("absence given twice: got ids %v and %d restored, want p-2 once and one restored", ids, len(o.Restored))
 	}
 }
+
+// TestCompareKeepsPoliceAndSheriffApart: a police department removed and
+// the county's sheriff's office added, signed the same day, are two
+// agreements, unless the MOA is the same document.
+func TestCompareKeepsPoliceAndSheriffApart(t *testing.T) {
+	const tf = sheet.TaskForce
+	pd := lrec("TX", "Haskell Police Department", tf, "2025-06-01", "Haskell County", "")
+	so := lrec("TX", "Haskell County Sheriff's Office", tf, "2025-06-01", "Haskell County", "")
+	res := Compare(sheet.Participating, []Agreement{agg("p-1", pd)}, []sheet.Record{so}, Options{})
+	if len(res.Changed) != 0 || len(res.Added) != 1 || len(res.Removed) != 1 {
+		t.Errorf("got %d changed, %d added, %d removed; want 0, 1, 1", len(res.Changed), len(res.Added), len(res.Removed))
+	}
+	pd.MOAURL = "https://www.ice.gov/doclib/287gMOA/HaskellTX_TFM.pdf"
+	so.MOAURL = pd.MOAURL
+	res = Compare(sheet.Participating, []Agreement{agg("p-1", pd)}, []sheet.Record{so}, Options{})
+	if len(res.Changed) != 1 {
+		t.Errorf("same MOA: got %d changed, want 1", len(res.Changed))
+	}
+}
