@@ -298,3 +298,43 @@ func TestReadCacheFollowsCommits(t *testing.T) {
 		t.Errorf("latest: got %d (%v), want 2", latest.ID, err)
 	}
 }
+
+// TestSnapshotsPage: pages of snapshots, newest first, together hold every
+// snapshot once.
+func TestSnapshotsPage(t *testing.T) {
+	ctx := context.Background()
+	s := historyStore(t, filepath.Join(t.TempDir(), "w.db"))
+	all, err := s.Snapshots(ctx)
+	if err != nil || len(all) != 24 {
+		t.Fatalf("snapshots: got %d (%v), want 24", len(all), err)
+	}
+	for _, limit := range []int{0, 1, 5, 24, 100} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			var got []uint64
+			var before uint64
+			for range 100 {
+				page, next, err := s.SnapshotsPage(ctx, before, limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if limit > 0 && len(page) > limit {
+					t.Fatalf("got a page of %d, want at most %d", len(page), limit)
+				}
+				for _, snap := range page {
+					got = append(got, snap.ID)
+				}
+				if next == 0 {
+					break
+				}
+				before = next
+			}
+			var want []uint64
+			for i := len(all) - 1; i >= 0; i-- {
+				want = append(want, all[i].ID)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got %v, want %v", got, want)
+			}
+		})
+	}
+}

@@ -16,6 +16,8 @@ package store
 //	// Reading
 //	(*Store) Validator(ctx, url string) (Validator, error)     // zero value when unknown
 //	(*Store) Snapshots(ctx) ([]Snapshot, error)                // oldest first
+//	(*Store) SnapshotsPage(ctx, before uint64, limit int) ([]Snapshot, next uint64, error) // newest first, below id before (0: newest); decodes only the page
+//	(*Store) DataVersion(ctx) (uint64, error)                  // moves only when readers' data moves (not on a check); Version(ctx) is "d"+it, the web cache key
 //	(*Store) Snapshot(ctx, id uint64) (Snapshot, error)
 //	(*Store) SnapshotBySHA(ctx, list sheet.List, sha string) (Snapshot, error)
 //	(*Store) File(ctx, sha string) ([]byte, error)             // original bytes
