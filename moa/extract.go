@@ -62,7 +62,7 @@ func extract(ctx context.Context, b []byte, lim Limits, c *Cost) (pages []string
 	}
 	for i := 1; i <= n; i++ {
 		if err := ctx.Err(); err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("reading stopped at page %d of %d: %w", i, n, err)
 		}
 		p := rd.Page(i)
 		if g.stop != nil {

@@ -49,8 +49,8 @@ func (g *guard) ReadAt(p []byte, off int64) (int, error) {
 		return 0, g.stop
 	}
 	if err := g.ctx.Err(); err != nil {
-		g.stop = err
-		return 0, err
+		g.stop = fmt.Errorf("reading stopped after %d bytes: %w", g.read, err)
+		return 0, g.stop
 	}
 	if off < 0 || off > int64(len(g.b)) {
 		return 0, io.EOF

@@ -198,3 +198,15 @@ func TestReadCancelled(t *testing.T) {
 		t.Fatalf("got %v, want %v", err, context.Canceled)
 	}
 }
+
+// TestReadTimeout: a document that needs longer than Limits.Timeout ends
+// in an error wrapping context.DeadlineExceeded. A timeout of a nanosecond
+// has passed by the parser's first read.
+func TestReadTimeout(t *testing.T) {
+	lim := DefaultLimits
+	lim.Timeout = 1
+	_, err := Read(context.Background(), onePage(mou("Example County Sheriff's Office"), true), lim)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want %v", err, context.DeadlineExceeded)
+	}
+}

@@ -52,7 +52,9 @@ type Limits struct {
 	MaxObjects      int   // objects (and cross-reference entries)
 	MaxDepth        int   // nesting of arrays and dictionaries
 	MaxPages        int
-	Timeout         time.Duration // 0: none beyond ctx
+	// Timeout bounds one document (0: none beyond ctx); when it passes,
+	// Read returns an error wrapping context.DeadlineExceeded.
+	Timeout time.Duration
 }
 
 // DefaultLimits fit every MOA in the shared sample with wide room (the
