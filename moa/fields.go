@@ -78,6 +78,11 @@ var (
 	reParties1 = regexp.MustCompile(`\bI\.\s*PARTIES\b`)
 
 	reSignBlock = regexp.MustCompile(`(?i)\bFor\s+(?:the\s+)?(?:LEA|ICE)\b`)
+	// The sentence before the MOA's signatures ("By signing this MOA, each
+	// party represents…"); an addendum's says "this addendum".
+	reSigning = regexp.MustCompile(`(?i)\bBy\s+signing\s+this\s+MOA\b`)
+	// A digital signature's stamp: "Date: 2020.06.08 10:55:08".
+	reStampDate = regexp.MustCompile(`\b(20\d\d)\.(\d\d)\.(\d\d)\b`)
 	reNumDate   = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b`)
 	reWordDate  = regexp.MustCompile(`(?i)\b(January|February|March|April|May|June|July|August|September|October|November|December)\s+(\d{1,2}),?\s+(\d{4})\b`)
 )
@@ -376,9 +381,10 @@ func revisionFrom(pages []string) (string, int) {
 	return best, first[best]
 }
 
-// signatureDates returns the dates written after the first "For the LEA"
-// or "For ICE" of the last page that has one (the revision footer left
-// out), and the filled-in date fields of the form.
+// signatureDates returns the dates written in the signature block (typed,
+// or a digital signature's stamp; the revision footer left out) and the
+// filled-in date fields of the form. Handwritten dates OCR did not read
+// are not there to find.
 func signatureDates(pages []string, form []formField) []PageDate {
 	out := []PageDate{}
 	seen := map[PageDate]bool{}
@@ -389,12 +395,26 @@ func signatureDates(pages []string, form []formField) []PageDate {
 			out = append(out, pd)
 		}
 	}
-	for i := len(pages) - 1; i >= 0; i-- {
-		loc := reSignBlock.FindStringIndex(pages[i])
-		if loc == nil {
-			continue
+	// The block: from the signing sentence of the first page that has it,
+	// else from the first "For the LEA" / "For ICE" of the last page that
+	// has one.
+	blockPage, blockAt := -1, 0
+	for i, p := range pages {
+		if loc := reSigning.FindStringIndex(p); loc != nil {
+			blockPage, blockAt = i, loc[0]
+			break
 		}
-		block := reRevision.ReplaceAllString(pages[i][loc[0]:], " ")
+	}
+	if blockPage < 0 {
+		for i := len(pages) - 1; i >= 0; i-- {
+			if loc := reSignBlock.FindStringIndex(pages[i]); loc != nil {
+				blockPage, blockAt = i, loc[0]
+				break
+			}
+		}
+	}
+	for i := blockPage; i >= 0; i = -1 {
+		block := reRevision.ReplaceAllString(pages[i][blockAt:], " ")
 		type hit struct {
 			at   int
 			date string
@@ -409,11 +429,13 @@ func signatureDates(pages []string, form []formField) []PageDate {
 				hits = append(hits, hit{m[0], plausible(t)})
 			}
 		}
+		for _, m := range reStampDate.FindAllStringSubmatchIndex(block, -1) {
+			hits = append(hits, hit{m[0], ymd(block[m[2]:m[3]], block[m[4]:m[5]], block[m[6]:m[7]])})
+		}
 		sort.Slice(hits, func(a, b int) bool { return hits[a].at < hits[b].at })
 		for _, h := range hits {
 			add(h.date, i+1)
 		}
-		break
 	}
 	for _, ff := range form {
 		if !strings.HasPrefix(strings.ToLower(ff.Name), "date") {
