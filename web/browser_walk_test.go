@@ -201,6 +201,10 @@ func TestBrowserReporterWalk(t *testing.T) {
 			if err != nil || shown != "" {
 				t.Errorf("changes page: cells hidden or cut off: %q (err %v), want every model and detail in view", shown, err)
 			}
+			// The feed opened in a browser reads as a page (feed.xsl).
+			run(t, "feed", chromedp.Navigate(ts.URL+"/feed.atom"), chromedp.WaitVisible(chromedp.CSS(`main ul.changes li a`)))
+			fits(t, vp.name+" feed")
+			shot(t, vp.name+"-6-feed.png")
 			run(t, "back to the list", chromedp.Navigate(ts.URL+"/snapshots/"+snapID), chromedp.WaitVisible(chromedp.CSS(`#provenance`)))
 
 			body := download(t, `a[href="/snapshots/`+snapID+`/changes.csv"]`)

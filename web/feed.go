@@ -187,6 +187,11 @@ func (s *Server) feed(r *http.Request) *response {
 	}
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
+	// A browser shows the feed as a page through this stylesheet; feed
+	// readers skip the instruction. Root-relative like the pages' own
+	// stylesheet: browsers apply only a same-origin XSLT, and the document's
+	// own address is the one origin sure to be the same.
+	b.WriteString(`<?xml-stylesheet type="text/xsl" href="/static/feed.xsl"?>` + "\n")
 	enc := xml.NewEncoder(&b)
 	enc.Indent("", " ")
 	if err := enc.Encode(f); err != nil {

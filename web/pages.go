@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/watch287g/watch287g/diff"
@@ -28,7 +29,7 @@ type pages struct {
 
 // pageNames are the templates/*.html files that are pages (base.html is
 // the layout shared by all).
-var pageNames = []string{"overview", "changes", "agreement", "state", "snapshots", "search", "error", "snapshot", "agency"}
+var pageNames = []string{"overview", "changes", "agreement", "state", "snapshots", "search", "error", "snapshot", "agency", "feed"}
 
 // mustPages parses the embedded templates. They are part of the binary, so
 // a parse error is caught by every test run, never by a user.
@@ -57,6 +58,11 @@ func staticHandler() http.Handler {
 	h := http.StripPrefix("/static/", http.FileServerFS(sub))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
+		if strings.HasSuffix(r.URL.Path, ".xsl") {
+			// Not in every system's MIME table; browsers apply a
+			// stylesheet only when served as XML.
+			w.Header().Set("Content-Type", "text/xsl; charset=utf-8")
+		}
 		h.ServeHTTP(w, r)
 	})
 }

@@ -74,6 +74,8 @@ func TestEveryRoute(t *testing.T) {
 		{"GET", "/snapshots", 200, htmlType, "participatingAgencies02012025pm.xlsx"},
 		{"GET", "/snapshots/" + snap, 200, htmlType, "Where this file came from"},
 		{"GET", "/snapshots/999", 404, htmlType, "Not found"},
+		{"GET", "/feed", 200, htmlType, "IMPORTDATA"},
+		{"GET", "/favicon.ico", 204, "", ""},
 		{"GET", "/snapshots/" + snap + "/changes.csv", 200, "text/csv", "agreement_id"},
 		{"GET", "/agencies/tx-harris-county-sheriffs-office", 200, htmlType, "Agreements and pending records"},
 		{"GET", "/agencies/tx-nobody", 404, htmlType, "Not found"},

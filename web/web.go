@@ -176,8 +176,9 @@ func (s *Server) routes() {
 	m.HandleFunc("OPTIONS /api/v1/", s.preflight)
 	m.HandleFunc("/api/v1/", s.apiFallback)
 
-	m.HandleFunc("GET /feed.atom", page(s.feed, changeParams...))
+	m.HandleFunc("GET /feed.atom", feedForBrowsers(page(s.feed, changeParams...)))
 	m.HandleFunc("OPTIONS /feed.atom", s.preflight)
+	m.HandleFunc("GET /feed", page(s.feedPage))
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.Handle("GET /metrics", s.metricsHandler())
 
@@ -195,6 +196,12 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /states/{code}/agreements.csv", page(s.stateDownload))
 	m.HandleFunc("GET /search", s.cached(s.limited(search, s.searchPage), searchParams...))
 	m.Handle("GET /static/", staticHandler())
+	// Browsers ask for it on documents without an icon link (the feed
+	// shown as a page); nothing, rather than a 404 in their console.
+	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.WriteHeader(http.StatusNoContent)
+	})
 	m.HandleFunc("/", s.notFoundPage)
 	s.mux = m
 }
