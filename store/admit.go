@@ -227,6 +227,7 @@ func (w *writer) putInfo(info *AgreementInfo) error {
 	if err := w.names.Put([]byte(info.ID), nameValue(info)); err != nil {
 		return err
 	}
+	w.wroteInfos[info.ID] = *info
 	return putJSON(w.agreements, []byte(info.ID), info)
 }
 

@@ -308,12 +308,7 @@ func (s *Store) FindAgreements(ctx context.Context, query string) ([]AgreementIn
 		// agreement of it matched: the list is the largest record read.
 		curs := map[sheet.List]*current{}
 		idx := map[sheet.List]map[string]*diff.Agreement{}
-		match := func(k, v []byte) error {
-			var info AgreementInfo
-			if err := decodeJSON(v, &info); err != nil {
-				s.skipBad(bucketAgreements, k, err)
-				return nil
-			}
+		keep := func(info AgreementInfo) error {
 			if _, ok := idx[info.List]; !ok && info.Active {
 				c, byID, err := s.current(tx, info.List)
 				if err != nil {
@@ -328,8 +323,24 @@ func (s *Store) FindAgreements(ctx context.Context, query string) ([]AgreementIn
 			}
 			return nil
 		}
+		match := func(k, v []byte) error {
+			var info AgreementInfo
+			if err := decodeJSON(v, &info); err != nil {
+				s.skipBad(bucketAgreements, k, err)
+				return nil
+			}
+			return keep(info)
+		}
 		b := tx.Bucket(bucketAgreements)
-		if q == "" || !hasIndexes(tx) {
+		if q == "" {
+			for _, info := range s.memoInfos(tx) {
+				if err := keep(info); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if !hasIndexes(tx) {
 			return b.ForEach(match)
 		}
 		// The name index picks the candidates; each is matched again on

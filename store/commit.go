@@ -139,6 +139,7 @@ func (s *Store) CommitBatch(ctx context.Context, cycles []Cycle) ([]*CycleResult
 		return nil, err
 	}
 	s.currents = w.currents
+	s.remember(w)
 	for _, res := range results {
 		for _, o := range res.Outcomes {
 			if o.New {
@@ -269,7 +270,7 @@ func (s *Store) Accept(ctx context.Context, id uint64, recipients []Recipient, a
 			}
 			o.Result, o.Dropped = adm.res, adm.dropped
 		}
-		if err := putJSON(w.snapshots, be64(snap.ID), &snap); err != nil {
+		if err := w.putSnapshot(&snap); err != nil {
 			return err
 		}
 		o.Snapshot = snap
@@ -281,6 +282,7 @@ func (s *Store) Accept(ctx context.Context, id uint64, recipients []Recipient, a
 		return nil, err
 	}
 	s.currents = w.currents
+	s.remember(w)
 	logSnapshot(s.log, "snapshot accepted", out.Snapshot)
 	return out, nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -336,5 +337,85 @@ func TestSnapshotsPage(t *testing.T) {
 				t.Errorf("got %v, want %v", got, want)
 			}
 		})
+	}
+}
+
+// TestMemoFollowsCommits: the memoised snapshots and agreement records,
+// patched by each commit, always equal what decoding every record gives.
+func TestMemoFollowsCommits(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	decoded := func() ([]Snapshot, map[string]AgreementInfo) {
+		t.Helper()
+		var snaps []Snapshot
+		infos := map[string]AgreementInfo{}
+		err := s.db.View(func(tx *bolt.Tx) error {
+			if err := tx.Bucket(bucketSnapshots).ForEach(func(_, v []byte) error {
+				var snap Snapshot
+				err := decodeJSON(v, &snap)
+				snaps = append(snaps, snap)
+				return err
+			}); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketAgreements).ForEach(func(_, v []byte) error {
+				var info AgreementInfo
+				err := decodeJSON(v, &info)
+				infos[info.ID] = info
+				return err
+			})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return snaps, infos
+	}
+	check := func(step string) {
+		t.Helper()
+		wantSnaps, wantInfos := decoded()
+		gotSnaps, err := s.Snapshots(ctx)
+		if err != nil || !reflect.DeepEqual(gotSnaps, wantSnaps) {
+			t.Errorf("%s: snapshots: got %d (%v), want the %d stored", step, len(gotSnaps), err, len(wantSnaps))
+		}
+		s.memo.mu.Lock()
+		memoInfos := maps.Clone(s.memo.infos)
+		s.memo.mu.Unlock()
+		if _, err := s.FindAgreements(ctx, ""); err != nil {
+			t.Fatal(err)
+		}
+		if memoInfos != nil && !reflect.DeepEqual(memoInfos, wantInfos) {
+			t.Errorf("%s: memoised agreements differ from the stored ones", step)
+		}
+	}
+	commit(t, s, Cycle{Inputs: []Input{input(t, sheet.Participating, "2025-06-01", span(0, 10))}})
+	check("baseline")
+	check("loaded")
+	next := span(1, 12)
+	next[3].Type = "Municipality"
+	commit(t, s, Cycle{At: t0.Add(time.Hour), Inputs: []Input{input(t, sheet.Participating, "2025-06-02", next), input(t, sheet.Pending, "2025-06-02", []sheet.Record{pendingRec(50)})}})
+	check("after changes")
+	again := input(t, sheet.Participating, "2025-06-02", next)
+	again.SeenAt = t0.Add(3 * time.Hour)
+	commit(t, s, Cycle{At: again.SeenAt, Inputs: []Input{again}})
+	check("after a repeat")
+	res := commit(t, s, Cycle{At: t0.Add(4 * time.Hour), Guard: Guard{MaxDropShare: 0.1, MaxDropRows: 1},
+		Inputs: []Input{input(t, sheet.Participating, "2025-06-03", span(1, 3))}})
+	check("after a quarantine")
+	if _, err := s.Accept(ctx, res.Outcomes[0].Snapshot.ID, nil, t0.Add(5*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	check("after an acceptance")
+	all, err := s.FindAgreements(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	active := 0
+	for _, a := range all {
+		if a.Active {
+			active++
+		}
+	}
+	if active != 3 || len(all) != 13 {
+		t.Errorf("agreements: got %d, %d active, want 13 (12 participating, 1 pending), 3 active", len(all), active)
 	}
 }

@@ -14,17 +14,10 @@ func (s *Store) Snapshots(ctx context.Context) ([]Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("store: snapshots: %w", err)
 	}
-	out := []Snapshot{}
+	var out []Snapshot
 	err := s.view("snapshots", func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketSnapshots).ForEach(func(k, v []byte) error {
-			var snap Snapshot
-			if err := decodeJSON(v, &snap); err != nil {
-				s.skipBad(bucketSnapshots, k, err)
-				return nil
-			}
-			out = append(out, snap)
-			return nil
-		})
+		out = s.memoSnapshots(tx)
+		return nil
 	})
 	return out, err
 }

@@ -81,6 +81,9 @@ type Store struct {
 	// read caches each list's current agreements as readers decoded them,
 	// for the data version they were read at (see readCurrent).
 	read readCache
+	// memo holds every snapshot and agreement record for one data
+	// version (see memo.go).
+	memo memo
 }
 
 // migration brings the schema from version-1 to version.

@@ -24,8 +24,13 @@ type writer struct {
 	// moved them (each write re-encodes and deflates the whole list).
 	dirtyCur map[sheet.List]bool
 	// data is set once the transaction changed what readers see; finish
-	// then moves the data version.
-	data bool
+	// then moves the data version from startVersion to endVersion.
+	data                     bool
+	startVersion, endVersion uint64
+	// wroteSnaps and wroteInfos are the snapshots and agreement records
+	// written, for Store.remember.
+	wroteSnaps map[uint64]Snapshot
+	wroteInfos map[string]AgreementInfo
 	// infos holds agreement records admit writes in key order (see
 	// flushInfos); nil outside that.
 	infos map[string]*AgreementInfo
@@ -47,6 +52,11 @@ func newWriter(tx *bolt.Tx, cache ...map[sheet.List]*current) *writer {
 		validators: tx.Bucket(bucketValidators), outbox: tx.Bucket(bucketOutbox),
 		due: tx.Bucket(bucketDue), days: tx.Bucket(bucketChangeDays), names: tx.Bucket(bucketAgrNames),
 		currents: map[sheet.List]*current{}, dirtyCur: map[sheet.List]bool{},
+		wroteSnaps: map[uint64]Snapshot{}, wroteInfos: map[string]AgreementInfo{},
+	}
+	if w.meta != nil {
+		w.startVersion = dataVersion(w.meta)
+		w.endVersion = w.startVersion
 	}
 	for _, c := range cache {
 		for l, cur := range c {
@@ -125,9 +135,18 @@ func (w *writer) finish() error {
 	w.dirtyCur = map[sheet.List]bool{}
 	if w.data {
 		w.data = false
-		return bumpData(w.meta)
+		if err := bumpData(w.meta); err != nil {
+			return err
+		}
+		w.endVersion = dataVersion(w.meta)
 	}
 	return nil
+}
+
+// putSnapshot writes a snapshot's record.
+func (w *writer) putSnapshot(snap *Snapshot) error {
+	w.wroteSnaps[snap.ID] = *snap
+	return putJSON(w.snapshots, be64(snap.ID), snap)
 }
 
 // input commits one file of a cycle.
@@ -145,7 +164,7 @@ func (w *writer) input(ctx context.Context, p *prepared, c Cycle) (*Outcome, []d
 		if seen.After(snap.LastSeen) {
 			snap.LastSeen = seen
 			w.data = true
-			if err := putJSON(w.snapshots, be64(id), &snap); err != nil {
+			if err := w.putSnapshot(&snap); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -194,7 +213,7 @@ func (w *writer) input(ctx context.Context, p *prepared, c Cycle) (*Outcome, []d
 	if err := w.shas.Put(shaKey(snap.List, p.sha), be64(id)); err != nil {
 		return nil, nil, err
 	}
-	if err := putJSON(w.snapshots, be64(id), &snap); err != nil {
+	if err := w.putSnapshot(&snap); err != nil {
 		return nil, nil, err
 	}
 	if snap.Status == Quarantined {
