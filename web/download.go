@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/watch287g/watch287g/diff"
 	"github.com/watch287g/watch287g/internal/escape"
@@ -53,21 +54,72 @@ func changesCSV(name string, changes []diff.Change) *response {
 	return csvResponse(name, diff.ChangeCSVHeader(), rows)
 }
 
-// agreementCSVHeader is the layout of every agreement download.
-var agreementCSVHeader = []string{"id", "list", "status", "state", "agency", "type", "model",
-	"signed", "moa_url", "first_published", "last_published", "agency_id"}
+// agreementCSVHeader is the layout of every agreement download. county
+// is the list's COUNTY column where it has one (geography may fill it
+// for every agreement later); ended is the published date of the list
+// that dropped a participating agreement that has not come back.
+var agreementCSVHeader = []string{"id", "list", "status", "state", "agency", "county", "type", "model",
+	"signed", "moa_url", "first_published", "last_published", "ended", "agency_id"}
 
 // agreementRow is one agreement under agreementCSVHeader.
-func agreementRow(id string, list sheet.List, active bool, r *sheet.Record, first, last string) []string {
+func agreementRow(a *store.AgreementInfo, ended string) []string {
 	status := "active"
-	if !active {
+	switch {
+	case a.Active:
+	case a.List == sheet.Pending:
+		status = "left pending list"
+	default:
 		status = "ended"
-		if list == sheet.Pending {
-			status = "left pending list"
+	}
+	r := &a.Record
+	return []string{a.ID, string(a.List), status, r.State, r.Agency, county(r.Extra), r.Type, sheet.ModelLabel(r.Model),
+		r.Signed, r.MOAURL, a.FirstPublished, a.LastPublished, ended, agencyID(r.State, r.Agency)}
+}
+
+// agreementsCSV is every agreement keep accepts, ever (ended ones and
+// pending records too), as a download named name.
+func (s *Server) agreementsCSV(r *http.Request, name string, keep func(*store.AgreementInfo) bool) *response {
+	all, err := s.store.FindAgreements(r.Context(), "")
+	if err != nil {
+		return s.pageError(r, err)
+	}
+	ended, _, err := s.endings(r.Context(), nil, 0)
+	if err != nil {
+		return s.pageError(r, err)
+	}
+	endedOn := make(map[string]string, len(ended))
+	for _, e := range ended {
+		endedOn[e.A.ID] = e.Ended
+	}
+	rows := [][]string{}
+	for i := range all {
+		if keep(&all[i]) {
+			rows = append(rows, agreementRow(&all[i], endedOn[all[i].ID]))
 		}
 	}
-	return []string{id, string(list), status, r.State, r.Agency, r.Type, sheet.ModelLabel(r.Model),
-		r.Signed, r.MOAURL, first, last, agencyID(r.State, r.Agency)}
+	return csvResponse(name, agreementCSVHeader, rows)
+}
+
+// allAgreementsDownload serves GET /agreements.csv: every agreement ever
+// listed, optionally of one state (?state=TX) or list (?list=pending).
+func (s *Server) allAgreementsDownload(r *http.Request) *response {
+	q := r.URL.Query()
+	state, list := strings.ToUpper(q.Get("state")), q.Get("list")
+	if state != "" && !sheet.ValidState(state) {
+		return s.pageError(r, badRequest("state takes a state code such as TX, not %q", q.Get("state")))
+	}
+	if list != "" && list != string(sheet.Participating) && list != string(sheet.Pending) {
+		return s.pageError(r, badRequest("list takes participating or pending, not %q", list))
+	}
+	name := "agreements"
+	for _, v := range []string{strings.ToLower(state), list} {
+		if v != "" {
+			name += "-" + v
+		}
+	}
+	return s.agreementsCSV(r, name+".csv", func(a *store.AgreementInfo) bool {
+		return (state == "" || a.State == state) && (list == "" || string(a.List) == list)
+	})
 }
 
 // changesDownload serves GET /changes.csv: /changes's filters (state,
@@ -115,15 +167,36 @@ func (s *Server) stateDownload(r *http.Request) *response {
 	if !sheet.ValidState(code) {
 		return s.pageError(r, fmt.Errorf("state %q: %w", code, store.ErrNotFound))
 	}
-	all, err := s.store.FindAgreements(r.Context(), "")
+	return s.agreementsCSV(r, strings.ToLower(code)+"-agreements.csv", func(a *store.AgreementInfo) bool { return a.State == code })
+}
+
+// statesDownload serves GET /states.csv: the overview's table.
+func (s *Server) statesDownload(r *http.Request) *response {
+	d, err := s.overviewData(r)
 	if err != nil {
 		return s.pageError(r, err)
 	}
-	var rows [][]string
-	for _, a := range all {
-		if a.State == code {
-			rows = append(rows, agreementRow(a.ID, a.List, a.Active, &a.Record, a.FirstPublished, a.LastPublished))
-		}
+	rows := [][]string{}
+	for _, st := range d.States {
+		rows = append(rows, []string{st.Code, st.Name, strconv.Itoa(st.Participating), strconv.Itoa(st.Jail),
+			strconv.Itoa(st.WSO), strconv.Itoa(st.TaskForce), strconv.Itoa(st.Pending), strconv.Itoa(st.Ended)})
 	}
-	return csvResponse(strings.ToLower(code)+"-agreements.csv", agreementCSVHeader, rows)
+	return csvResponse("states.csv", []string{"state", "name", "participating", "jail_enforcement",
+		"warrant_service_officer", "task_force", "pending", "ended_" + strconv.Itoa(d.Year)}, rows)
+}
+
+// snapshotsDownload serves GET /snapshots.csv: the archive's table.
+func (s *Server) snapshotsDownload(r *http.Request) *response {
+	snaps, err := s.store.Snapshots(r.Context())
+	if err != nil {
+		return s.pageError(r, err)
+	}
+	rows := [][]string{}
+	for _, sn := range snaps {
+		rows = append(rows, []string{strconv.FormatUint(sn.ID, 10), sn.Published, string(sn.List), sn.Status,
+			strconv.Itoa(sn.Agreements), strconv.Itoa(sn.Added), strconv.Itoa(sn.Removed), strconv.Itoa(sn.Changed),
+			sn.FileName, sn.SHA256, sn.SourceURL, sn.FirstSeen.UTC().Format(time.RFC3339), sn.LastSeen.UTC().Format(time.RFC3339)})
+	}
+	return csvResponse("snapshots.csv", []string{"id", "published", "list", "status", "agreements", "added", "removed",
+		"changed", "file_name", "sha256", "source_url", "first_seen", "last_seen"}, rows)
 }

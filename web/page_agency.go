@@ -54,9 +54,5 @@ func (s *Server) agencyCSV(r *http.Request) *response {
 	if err != nil {
 		return s.pageError(r, err)
 	}
-	var rows [][]string
-	for _, a := range g.Agreements {
-		rows = append(rows, agreementRow(a.ID, a.List, a.Active, &a.Record, a.FirstPublished, a.LastPublished))
-	}
-	return csvResponse(g.ID+".csv", agreementCSVHeader, rows)
+	return s.agreementsCSV(r, g.ID+".csv", func(a *store.AgreementInfo) bool { return agencyID(a.State, a.Agency) == g.ID })
 }

@@ -45,6 +45,15 @@ type overviewPage struct {
 
 // overview serves GET /.
 func (s *Server) overview(r *http.Request) *response {
+	d, err := s.overviewData(r)
+	if err != nil {
+		return s.pageError(r, err)
+	}
+	return s.render(http.StatusOK, "overview", d)
+}
+
+// overviewData reads what the overview shows (and /states.csv downloads).
+func (s *Server) overviewData(r *http.Request) (overviewPage, error) {
 	ctx := r.Context()
 	d := overviewPage{changeList: changeList{Caption: "The latest changes, newest first"}}
 	rows := map[string]*stateRow{}
@@ -58,7 +67,7 @@ func (s *Server) overview(r *http.Request) *response {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
-		return s.pageError(r, err)
+		return d, err
 	default:
 		d.Participating = len(agreements)
 		d.Published = snap.Published
@@ -79,7 +88,7 @@ func (s *Server) overview(r *http.Request) *response {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
-		return s.pageError(r, err)
+		return d, err
 	default:
 		d.Pending = pend.Agreements
 		for code, n := range pend.ByState {
@@ -91,7 +100,7 @@ func (s *Server) overview(r *http.Request) *response {
 	d.Year = s.now().UTC().Year()
 	ended, ever, err := s.endings(ctx, nil, d.Year)
 	if err != nil {
-		return s.pageError(r, err)
+		return d, err
 	}
 	for code := range ever {
 		row(code)
@@ -117,23 +126,23 @@ func (s *Server) overview(r *http.Request) *response {
 
 	series, err := s.store.Series(ctx)
 	if err != nil {
-		return s.pageError(r, err)
+		return d, err
 	}
 	d.Chart = modelChart(series)
 	all, err := s.store.FindAgreements(ctx, "")
 	if err != nil {
-		return s.pageError(r, err)
+		return d, err
 	}
 	allEnded, _, err := s.endings(ctx, nil, 0)
 	if err != nil {
-		return s.pageError(r, err)
+		return d, err
 	}
 	weeks, signed, endedN := weeklyCounts(s.now(), all, allEnded)
 	d.Weekly = weeklyChart("weekly", weeks, signed, endedN)
 	if d.Changes, _, err = s.store.Changes(ctx, store.ChangeQuery{Limit: 15}); err != nil {
-		return s.pageError(r, err)
+		return d, err
 	}
-	return s.render(http.StatusOK, "overview", d)
+	return d, nil
 }
 
 // modelChart draws participating agreements over time, one line per model

@@ -314,8 +314,23 @@ func TestEndings(t *testing.T) {
 		t.Errorf("Maryland: got former agreements %q, want Frederick, ended 2026-02-27", former)
 	}
 	rows := readCSVBody(t, fx.get(t, "/states/MD/agreements.csv"), agreementCSVHeader)
-	if len(rows) != 1 || rows[0][2] != "ended" || rows[0][4] != frederick.Agency {
-		t.Errorf("Maryland CSV: got %q, want Frederick, ended", rows)
+	if len(rows) != 1 || rows[0][2] != "ended" || rows[0][4] != frederick.Agency || rows[0][12] != "2026-02-27" {
+		t.Errorf("Maryland CSV: got %q, want Frederick, ended 2026-02-27", rows)
+	}
+	all := readCSVBody(t, fx.get(t, "/agreements.csv"), agreementCSVHeader)
+	if len(all) != 9 {
+		t.Errorf("every agreement: got %d rows, want 9 (8 participating ever, 1 pending)", len(all))
+	}
+	states := readCSVBody(t, fx.get(t, "/states.csv"), []string{"state", "name", "participating", "jail_enforcement",
+		"warrant_service_officer", "task_force", "pending", "ended_2026"})
+	var mdRow []string
+	for _, r := range states {
+		if r[0] == "MD" {
+			mdRow = r
+		}
+	}
+	if strings.Join(mdRow, ",") != "MD,Maryland,0,0,0,0,0,1" {
+		t.Errorf("states CSV: got Maryland %q, want 0 participating and 1 ended", mdRow)
 	}
 }
 

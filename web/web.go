@@ -194,6 +194,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /agencies/{id}/agreements.csv", page(s.agencyCSV))
 	m.HandleFunc("GET /changes.csv", page(s.changesDownload, changeParams...))
 	m.HandleFunc("GET /states/{code}/agreements.csv", page(s.stateDownload))
+	m.HandleFunc("GET /states.csv", page(s.statesDownload))
+	m.HandleFunc("GET /snapshots.csv", page(s.snapshotsDownload))
+	m.HandleFunc("GET /agreements.csv", page(s.allAgreementsDownload, "state", "list"))
 	m.HandleFunc("GET /search", s.cached(s.limited(search, s.searchPage), searchParams...))
 	m.Handle("GET /static/", staticHandler())
 	// Browsers ask for it on documents without an icon link (the feed
