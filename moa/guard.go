@@ -26,6 +26,7 @@ type stream struct {
 	start   int64 // first byte after "stream" and its end of line
 	end     int64 // where "endstream" begins, or the end of the file
 	decoded int64 // decoded size, -1 until measured
+	objStm  bool  // its dictionary says /Type /ObjStm
 	err     error // why measuring it failed the document
 }
 
@@ -85,7 +86,7 @@ func (g *guard) readBudget() int64 {
 // total every time the parser starts reading it.
 func (g *guard) charge(s *stream) error {
 	if s.decoded < 0 && s.err == nil {
-		s.decoded, s.err = measure(g.b[s.start:], g.b[s.start:s.end], g.lim)
+		s.decoded, s.err = measure(g.b[s.start:], g.b[s.start:s.end], s.objStm, g.lim)
 	}
 	if s.err != nil {
 		return s.err
@@ -102,7 +103,12 @@ func (g *guard) charge(s *stream) error {
 // Flate), checking the decoded bytes for hostile nesting and numbers as it
 // goes. Which filter the stream's dictionary names does not matter: the
 // largest is what the parser could be made to produce.
-func measure(rest, raw []byte, lim Limits) (int64, error) {
+//
+// An object stream may not hold a stream (PDF 32000-1 7.5.7); the parser
+// would read one at an offset into the decoded object stream as if it
+// were one into the file, inflating bytes the guard never indexed, so an
+// object stream holding the keyword is refused.
+func measure(rest, raw []byte, objStm bool, lim Limits) (int64, error) {
 	size := int64(len(raw))
 	if err := checkSyntax(raw, lim); err != nil {
 		return 0, err
@@ -119,6 +125,9 @@ func measure(rest, raw []byte, lim Limits) (int64, error) {
 		}
 		if n > size {
 			size = n
+		}
+		if objStm && hasKeyword(buf.Bytes(), kwStream) {
+			return fmt.Errorf("%w: a stream inside an object stream", ErrMalformed)
 		}
 		return checkSyntax(buf.Bytes(), lim)
 	}
@@ -363,6 +372,22 @@ var (
 	kwObj       = []byte(" obj")
 )
 
+// hasKeyword reports whether kw occurs in b as a token of its own.
+func hasKeyword(b, kw []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(b[i:], kw)
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		end := at + len(kw)
+		if (at == 0 || !regular(b[at-1])) && (end == len(b) || !regular(b[end])) {
+			return true
+		}
+		i = at + 1
+	}
+}
+
 // prescan checks the whole file and indexes every place a stream body can
 // start, so the guard can charge it when the parser reads it.
 func prescan(b []byte, lim Limits) (map[int64]*stream, error) {
@@ -389,10 +414,11 @@ func prescan(b []byte, lim Limits) (map[int64]*stream, error) {
 		}
 		// The parser starts the body after "stream" and CR LF, LF or a
 		// lone CR; index each start it could choose.
+		objStm := bytes.Contains(b[max(0, at-400):at], []byte("/ObjStm"))
 		for _, start := range []int{i + 1, i + 2} {
 			if start <= len(b) && int64(start) <= end {
 				if _, ok := streams[int64(start)]; !ok {
-					streams[int64(start)] = &stream{start: int64(start), end: end, decoded: -1}
+					streams[int64(start)] = &stream{start: int64(start), end: end, decoded: -1, objStm: objStm}
 				}
 			}
 		}

@@ -210,3 +210,22 @@ func TestReadTimeout(t *testing.T) {
 		t.Fatalf("got %v, want %v", err, context.DeadlineExceeded)
 	}
 }
+
+// TestMeasureObjectStreamWithStream: an object stream holding a stream is
+// refused (the parser would inflate file bytes the guard never indexed);
+// the same bytes as a content stream are measured.
+func TestMeasureObjectStreamWithStream(t *testing.T) {
+	var z bytes.Buffer
+	w := zlib.NewWriter(&z)
+	w.Write([]byte("4 0 << /Length 100000 /Filter /FlateDecode >>\nstream\nxxxx\nendstream"))
+	w.Close()
+	if _, err := measure(z.Bytes(), z.Bytes(), true, DefaultLimits); !errors.Is(err, ErrMalformed) {
+		t.Errorf("object stream: got %v, want %v", err, ErrMalformed)
+	}
+	// The larger of the compressed and the decoded size (67 bytes).
+	want := max(int64(z.Len()), 67)
+	n, err := measure(z.Bytes(), z.Bytes(), false, DefaultLimits)
+	if err != nil || n != want {
+		t.Errorf("content stream: got %d, %v, want %d bytes and no error", n, err, want)
+	}
+}
