@@ -345,6 +345,9 @@ func TestChangesCSV(t *testing.T) {
 		{"?kind=removed", func(c diff.Change) bool { return c.Kind == diff.Removed }},
 		{"?state=TX&kind=changed&since=2026-02-01", func(c diff.Change) bool { return c.Record().State == "TX" && c.Kind == diff.Changed }},
 	}
+	if page := fx.page(t, "/changes?state=MD"); !strings.Contains(page, "last listed 2026-01-05; signed 2019-06-01") {
+		t.Error("changes page: a removal's details are empty, want when it was last listed and signed")
+	}
 	if page := fx.page(t, "/changes?state=TX&kind=changed"); !strings.Contains(page, `href="/changes.csv?kind=changed&amp;state=TX"`) {
 		t.Error("changes page: no CSV link with the page's filters")
 	}
