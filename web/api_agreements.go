@@ -121,12 +121,18 @@ func parseSearch(v url.Values) (searchQuery, error) {
 }
 
 // search answers one page of sq.
-func (s *Server) search(ctx context.Context, sq searchQuery) (SearchResponse, error) {
+//
+// ranked orders the matches for people (rankAgreements); unranked, they
+// keep the store's id order, the order the command line's history shows
+// locally and through --server alike.
+func (s *Server) search(ctx context.Context, sq searchQuery, ranked bool) (SearchResponse, error) {
 	found, err := s.store.FindAgreements(ctx, sq.Q)
 	if err != nil {
 		return SearchResponse{}, err
 	}
-	rankAgreements(found, sq.Q)
+	if ranked {
+		rankAgreements(found, sq.Q)
+	}
 	body := SearchResponse{Total: len(found), Agreements: []store.AgreementInfo{}}
 	if sq.Offset < len(found) {
 		end := min(sq.Offset+sq.Limit, len(found))
@@ -148,7 +154,7 @@ func (s *Server) apiSearch(r *http.Request) *response {
 	if sq.Q == "" {
 		return s.apiError(r, badRequest("q is required"))
 	}
-	body, err := s.search(r.Context(), sq)
+	body, err := s.search(r.Context(), sq, false)
 	if err != nil {
 		return s.apiError(r, err)
 	}

@@ -85,7 +85,7 @@ func (s *Server) searchPage(r *http.Request) *response {
 	}
 	d := searchPage{pageBase: pageBase{Query: sq.Q}}
 	if sq.Q != "" {
-		body, err := s.search(r.Context(), sq)
+		body, err := s.search(r.Context(), sq, true)
 		if err != nil {
 			return s.pageError(r, err)
 		}
