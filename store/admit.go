@@ -134,7 +134,7 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 	// tens of thousands of inserts in random key order into one node cost
 	// a memmove each, quadratic in the rows.
 	w.infos = map[string]*AgreementInfo{}
-	var links, days [][]byte
+	var links, days, facets [][]byte
 	k := 0
 	for _, group := range [][]diff.Change{res.Added, res.Removed, res.Changed} {
 		for i := range group {
@@ -160,6 +160,7 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 				return admission{}, err
 			}
 			days = append(days, changeDayKey(ch))
+			facets = append(facets, facetKeys(ch)...)
 			links = append(links, agrChangeKey(ch.AgreementID, id))
 			if err := w.noteChange(ch, snap, cur, byID); err != nil {
 				return admission{}, err
@@ -186,6 +187,15 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 	slices.SortFunc(days, bytes.Compare)
 	for _, d := range days {
 		if err := w.days.Put(d, nil); err != nil {
+			return admission{}, err
+		}
+	}
+	slices.SortFunc(facets, bytes.Compare)
+	for _, f := range facets {
+		if w.facets == nil {
+			break // a store indexed before facets were: Changes scans instead
+		}
+		if err := w.facets.Put(f, nil); err != nil {
 			return admission{}, err
 		}
 	}

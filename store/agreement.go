@@ -340,7 +340,7 @@ func (s *Store) FindAgreements(ctx context.Context, query string) ([]AgreementIn
 			}
 			return nil
 		}
-		if !hasIndexes(tx) {
+		if tx.Bucket(bucketAgrNames) == nil {
 			return b.ForEach(match)
 		}
 		// The name index picks the candidates; each is matched again on

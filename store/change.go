@@ -82,10 +82,10 @@ func (s *Store) Changes(ctx context.Context, q ChangeQuery) ([]diff.Change, uint
 			}
 			return nil
 		}
-		if (!q.Since.IsZero() || !q.Until.IsZero()) && hasIndexes(tx) {
-			// Only the changes filed in the window are decoded.
+		if ids, ok := candidates(tx, &q); ok {
+			// Only the changes an index says may match are decoded.
 			cb := tx.Bucket(bucketChanges)
-			for i, id := range changeIDsByDay(tx, q.Since, q.Until, q.Cursor) {
+			for i, id := range ids {
 				if i%ctxEvery == 0 {
 					if err := ctx.Err(); err != nil {
 						return err

@@ -448,10 +448,8 @@ func recordDocumentChanges(tx *bolt.Tx, kind diff.Kind, ref diff.DocumentRef, ag
 		if err := putJSON(w.changes, be64(cid), &ch); err != nil {
 			return nil, err
 		}
-		if w.days != nil {
-			if err := w.days.Put(changeDayKey(&ch), nil); err != nil {
-				return nil, err
-			}
+		if err := w.indexChange(&ch); err != nil {
+			return nil, err
 		}
 		if err := w.agrChanges.Put(agrChangeKey(id, cid), nil); err != nil {
 			return nil, err

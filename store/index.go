@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/sheet"
 )
 
 // Indexes and the data version (schema 3). Reads that return a few records
@@ -28,7 +29,83 @@ var (
 	// bucketAgrNames: agreement id → folded agency "\x00" folded agency as
 	// published, what FindAgreements matches, without decoding records.
 	bucketAgrNames = []byte("agreement_names")
+	// bucketChangeFacets: "k" kind or "s" state, 0x00, be64 change id → nil:
+	// the kinds and states a diff.Filter selects on (a change's state is
+	// its record's before and after, as Filter.Match reads them).
+	bucketChangeFacets = []byte("change_facets")
 )
+
+// facetKeys are a change's keys in bucketChangeFacets.
+func facetKeys(ch *diff.Change) [][]byte {
+	key := func(kind byte, v string) []byte {
+		k := append([]byte{kind}, v...)
+		k = append(k, 0)
+		return binary.BigEndian.AppendUint64(k, ch.ID)
+	}
+	keys := [][]byte{key('k', string(ch.Kind))}
+	var states []string
+	for _, r := range []*sheet.Record{ch.Before, ch.After} {
+		if r != nil && !slices.Contains(states, r.State) {
+			states = append(states, r.State)
+			keys = append(keys, key('s', r.State))
+		}
+	}
+	return keys
+}
+
+// facetIDs returns the ids of the changes of any of values (of facet
+// kind), below cursor (0: no bound).
+func facetIDs(tx *bolt.Tx, kind byte, values []string, cursor uint64) []uint64 {
+	c := tx.Bucket(bucketChangeFacets).Cursor()
+	seen := map[uint64]bool{}
+	var ids []uint64
+	for _, v := range values {
+		prefix := append(append([]byte{kind}, v...), 0)
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if len(k) != len(prefix)+8 {
+				continue
+			}
+			id := binary.BigEndian.Uint64(k[len(prefix):])
+			if (cursor == 0 || id < cursor) && !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	slices.SortFunc(ids, func(a, b uint64) int { return cmp.Compare(b, a) })
+	return ids
+}
+
+// candidates returns, newest first, the ids of the changes q may select,
+// read from the narrowest index that applies; ok is false when none does
+// (no bound on days, kinds or states) or the store predates the index.
+// Every candidate is still matched against q.
+func candidates(tx *bolt.Tx, q *ChangeQuery) (ids []uint64, ok bool) {
+	if !q.Since.IsZero() || !q.Until.IsZero() {
+		if tx.Bucket(bucketChangeDays) == nil {
+			return nil, false
+		}
+		return changeIDsByDay(tx, q.Since, q.Until, q.Cursor), true
+	}
+	if tx.Bucket(bucketChangeFacets) == nil || len(q.Filter.Kinds)+len(q.Filter.States) == 0 {
+		return nil, false
+	}
+	var best []uint64
+	found := false
+	if len(q.Filter.Kinds) > 0 {
+		kinds := make([]string, len(q.Filter.Kinds))
+		for i, k := range q.Filter.Kinds {
+			kinds[i] = string(k)
+		}
+		best, found = facetIDs(tx, 'k', kinds, q.Cursor), true
+	}
+	if len(q.Filter.States) > 0 {
+		if ids := facetIDs(tx, 's', q.Filter.States, q.Cursor); !found || len(ids) < len(best) {
+			best = ids
+		}
+	}
+	return best, true
+}
 
 // metaDataVersion counts the write transactions that changed what readers
 // see: snapshots (a new one, or a repeat's last_seen), agreements, changes.
@@ -82,11 +159,15 @@ func buildIndexes(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
+	facets, err := tx.CreateBucketIfNotExists(bucketChangeFacets)
+	if err != nil {
+		return err
+	}
 	names, err := tx.CreateBucketIfNotExists(bucketAgrNames)
 	if err != nil {
 		return err
 	}
-	var dayKeys [][]byte
+	var dayKeys, facetKeyList [][]byte
 	err = tx.Bucket(bucketChanges).ForEach(func(k, v []byte) error {
 		var ch diff.Change
 		if decodeJSON(v, &ch) != nil || len(k) != 8 {
@@ -94,6 +175,7 @@ func buildIndexes(tx *bolt.Tx) error {
 		}
 		ch.ID = beUint(k)
 		dayKeys = append(dayKeys, changeDayKey(&ch))
+		facetKeyList = append(facetKeyList, facetKeys(&ch)...)
 		return nil
 	})
 	if err != nil {
@@ -102,6 +184,12 @@ func buildIndexes(tx *bolt.Tx) error {
 	slices.SortFunc(dayKeys, bytes.Compare)
 	for _, k := range dayKeys {
 		if err := days.Put(k, nil); err != nil {
+			return err
+		}
+	}
+	slices.SortFunc(facetKeyList, bytes.Compare)
+	for _, k := range facetKeyList {
+		if err := facets.Put(k, nil); err != nil {
 			return err
 		}
 	}
@@ -167,5 +255,27 @@ func findAgreementIDs(tx *bolt.Tx, q, id string) [][]byte {
 }
 
 func hasIndexes(tx *bolt.Tx) bool {
-	return tx.Bucket(bucketChangeDays) != nil && tx.Bucket(bucketAgrNames) != nil
+	return tx.Bucket(bucketChangeDays) != nil && tx.Bucket(bucketAgrNames) != nil && tx.Bucket(bucketChangeFacets) != nil
+}
+
+// indexChange files a change written outside admit (a document change) in
+// the day and facet indexes, and moves the data version: readers' answers
+// changed.
+func (w *writer) indexChange(ch *diff.Change) error {
+	if w.days != nil {
+		if err := w.days.Put(changeDayKey(ch), nil); err != nil {
+			return err
+		}
+	}
+	if w.facets != nil {
+		for _, k := range facetKeys(ch) {
+			if err := w.facets.Put(k, nil); err != nil {
+				return err
+			}
+		}
+	}
+	if w.meta != nil {
+		return bumpData(w.meta)
+	}
+	return nil
 }

@@ -72,6 +72,12 @@ func TestChangesByDayIndex(t *testing.T) {
 		{"window paged", ChangeQuery{Since: d("2025-06-04"), Until: d("2025-06-25")}, 4},
 		{"window and filter", ChangeQuery{Since: d("2025-06-04"), Filter: diff.Filter{Kinds: []diff.Kind{diff.Added}}}, 2},
 		{"after the last", ChangeQuery{Since: d("2026-01-01")}, 0},
+		{"kinds", ChangeQuery{Filter: diff.Filter{Kinds: []diff.Kind{diff.Removed, diff.Changed}}}, 0},
+		{"kinds paged", ChangeQuery{Filter: diff.Filter{Kinds: []diff.Kind{diff.Added}}}, 5},
+		{"states", ChangeQuery{Filter: diff.Filter{States: []string{"TX", "GA"}}}, 3},
+		{"kinds and states", ChangeQuery{Filter: diff.Filter{Kinds: []diff.Kind{diff.Removed}, States: []string{"FL"}}}, 0},
+		{"state and list", ChangeQuery{Filter: diff.Filter{States: []string{"AZ"}, Lists: []string{"pending"}}}, 2},
+		{"no state", ChangeQuery{Filter: diff.Filter{States: []string{"ZZ"}}}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -225,7 +231,7 @@ func TestMigrateToIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketChangeDays, bucketAgrNames} {
+		for _, b := range [][]byte{bucketChangeDays, bucketAgrNames, bucketChangeFacets} {
 			if err := tx.DeleteBucket(b); err != nil {
 				return err
 			}

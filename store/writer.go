@@ -17,7 +17,7 @@ type writer struct {
 	tx                                                    *bolt.Tx
 	meta, files, snapshots, shas, agreements, agrChanges  *bolt.Bucket
 	cur, snapshotIDs, changes, checks, validators, outbox *bolt.Bucket
-	due, days, names                                      *bolt.Bucket
+	due, days, names, facets                              *bolt.Bucket
 	currents                                              map[sheet.List]*current
 	// dirtyCur are the lists whose current agreements this transaction
 	// changed: written once, by finish, however many files of a batch
@@ -51,6 +51,7 @@ func newWriter(tx *bolt.Tx, cache ...map[sheet.List]*current) *writer {
 		changes: tx.Bucket(bucketChanges), checks: tx.Bucket(bucketChecks),
 		validators: tx.Bucket(bucketValidators), outbox: tx.Bucket(bucketOutbox),
 		due: tx.Bucket(bucketDue), days: tx.Bucket(bucketChangeDays), names: tx.Bucket(bucketAgrNames),
+		facets:   tx.Bucket(bucketChangeFacets),
 		currents: map[sheet.List]*current{}, dirtyCur: map[sheet.List]bool{},
 		wroteSnaps: map[uint64]Snapshot{}, wroteInfos: map[string]AgreementInfo{},
 	}
