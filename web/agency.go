@@ -21,33 +21,8 @@ import (
 // agreement, its warrant service officer agreement and its pending record.
 // A renamed agency (a new spelling in a later list) keeps its agreements'
 // ids but files them under the new name's agency, which is what the lists
-// say it is now.
-func agencyID(state, agency string) string {
-	var b strings.Builder
-	b.WriteString(strings.ToLower(state))
-	if b.Len() == 0 {
-		b.WriteString("xx")
-	}
-	hyphen := true
-	for _, r := range norm.NFD.String(agency) {
-		switch {
-		case unicode.Is(unicode.Mn, r), r == '\'', r == '’', r == '‘':
-			continue
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if hyphen {
-				b.WriteByte('-')
-				hyphen = false
-			}
-			b.WriteRune(unicode.ToLower(r))
-		default:
-			hyphen = true
-		}
-		if b.Len() >= 160 {
-			break
-		}
-	}
-	return b.String()
-}
+// say it is now. The rule is diff.AgencyID, shared with the SQLite export.
+func agencyID(state, agency string) string { return diff.AgencyID(state, agency) }
 
 // agency is one agency's agreements, active first.
 type agency struct {

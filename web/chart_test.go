@@ -114,3 +114,26 @@ func TestWeeklyChart(t *testing.T) {
 		t.Errorf("got bars %q, want %q", got, want)
 	}
 }
+
+// TestStateWeeklyChart: a state's weekly chart counts only its own
+// agreements.
+func TestStateWeeklyChart(t *testing.T) {
+	fx := newReporterFixture(t)
+	tests := map[string][]string{
+		"MD": {"Week of 2026-02-23: 1 ended"},
+		"OK": {"Week of 2026-01-26: 1 signed"},
+		"TX": nil,
+	}
+	for code, want := range tests {
+		t.Run(code, func(t *testing.T) {
+			doc := chartSVG(t, fx.page(t, "/states/"+code), "weekly-"+strings.ToLower(code))
+			var got []string
+			for _, r := range doc.Rects {
+				got = append(got, r.Title)
+			}
+			if strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Errorf("got bars %q, want %q", got, want)
+			}
+		})
+	}
+}

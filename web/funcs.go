@@ -24,6 +24,7 @@ var funcs = template.FuncMap{
 	"num":       thousands,
 	"num64":     func(n int64) string { return thousands(int(n)) },
 	"agencyID":  agencyID,
+	"mark":      markField,
 	"dash":      func(s string) string { return cmp(s, "—") },
 	"shortSHA": func(s string) string {
 		if len(s) > 12 {
@@ -139,4 +140,20 @@ func fieldHTML(r *sheet.Record, field string) template.HTML {
 		name = unescaped
 	}
 	return template.HTML(`<a href="` + template.HTMLEscapeString(u.String()) + `">` + template.HTMLEscapeString(name) + `</a>`)
+}
+
+// markField is a changed field's old value with the changed characters
+// marked (<del>/<ins>, as the command line's diff marks them), for text
+// fields that had a value before and after; "" otherwise (an address is
+// shown as links, and a value filled in has nothing to mark).
+func markField(before, after *sheet.Record, field string) template.HTML {
+	switch field {
+	case "moa_url", "moa_raw":
+		return ""
+	}
+	b, a := displayField(before, field), displayField(after, field)
+	if b == "" || a == "" {
+		return ""
+	}
+	return markHTML(b, a)
 }

@@ -108,9 +108,7 @@ func (s *Server) snapshotPage(r *http.Request) *response {
 		sc := snapChange{C: *c, R: c.Record()}
 		for _, f := range c.Fields {
 			fm := fieldMark{Name: fieldName(f), Before: fieldHTML(c.Before, f), After: fieldHTML(c.After, f)}
-			if b, a := displayField(c.Before, f), displayField(c.After, f); b != "" && a != "" && f != "moa_url" && f != "moa_raw" {
-				fm.Marked = markHTML(b, a)
-			}
+			fm.Marked = markField(c.Before, c.After, f)
 			sc.Fields = append(sc.Fields, fm)
 		}
 		switch c.Kind {

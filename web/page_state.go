@@ -20,6 +20,8 @@ type statePage struct {
 	Published                  string
 	Participating, PendingList []diff.Agreement
 	Chart                      template.HTML
+	// Weekly is the state's signings and endings per week.
+	Weekly template.HTML
 	// Former are the participating agreements that ended, newest ending
 	// first; EndedThisYear counts those ended in Year.
 	Former        []ending
@@ -73,6 +75,18 @@ func (s *Server) statePage(r *http.Request) *response {
 	if d.Chart, err = s.stateModelChart(ctx, series, code, d.Name); err != nil {
 		return s.pageError(r, err)
 	}
+	all, err := s.store.FindAgreements(ctx, "")
+	if err != nil {
+		return s.pageError(r, err)
+	}
+	inState := all[:0:0]
+	for _, a := range all {
+		if a.State == code {
+			inState = append(inState, a)
+		}
+	}
+	weeks, signed, endedN := weeklyCounts(s.now(), inState, former)
+	d.Weekly = weeklyChart("weekly-"+strings.ToLower(code), weeks, signed, endedN)
 	if d.Changes, _, err = s.store.Changes(ctx, store.ChangeQuery{Filter: diff.Filter{States: []string{code}}, Limit: 25}); err != nil {
 		return s.pageError(r, err)
 	}

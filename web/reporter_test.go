@@ -347,6 +347,12 @@ func TestChangesCSV(t *testing.T) {
 	if page := fx.page(t, "/changes?state=MD"); !strings.Contains(page, "last listed 2026-01-05; signed 2019-06-01") {
 		t.Error("changes page: a removal's details are empty, want when it was last listed and signed")
 	}
+	if page := fx.page(t, "/changes?state=FL"); !strings.Contains(page, "Pasco County Sheriff<ins>&#39;</ins>s Office") {
+		t.Error("changes page: a rename's changed characters are not marked")
+	}
+	if page := fx.page(t, "/agreements/"+fx.agreementID(t, "Pasco County Sheriff's Office")); !strings.Contains(page, "Sheriff<ins>&#39;</ins>s") {
+		t.Error("agreement page: a rename's changed characters are not marked")
+	}
 	if page := fx.page(t, "/changes?state=TX&kind=changed"); !strings.Contains(page, `href="/changes.csv?kind=changed&amp;state=TX"`) {
 		t.Error("changes page: no CSV link with the page's filters")
 	}
