@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -9,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/watch287g/watch287g/diff"
 	"github.com/watch287g/watch287g/sheet"
 )
 
@@ -116,5 +119,60 @@ func BenchmarkReadSnapshots(b *testing.B) {
 		if _, err := s.Snapshots(context.Background()); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkReadOverviewAfterCommit is the store's share of the first
+// render of / after a new list: the process has served pages (its memo is
+// loaded), commits a list that changes one agreement, then reads what the
+// overview reads. The commit is not timed.
+func BenchmarkReadOverviewAfterCommit(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	overview := func() {
+		if _, _, err := s.Agreements(ctx, sheet.Participating, 0); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Latest(ctx, sheet.Pending); err != nil && !errors.Is(err, ErrNotFound) {
+			b.Fatal(err)
+		}
+		if _, err := s.Series(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.FindAgreements(ctx, ""); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := s.Changes(ctx, ChangeQuery{Filter: diff.Filter{Kinds: []diff.Kind{diff.Removed}, Lists: []string{string(sheet.Participating)}}}); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := s.Changes(ctx, ChangeQuery{Limit: 15}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	overview()
+	snap, aggs, err := s.Agreements(ctx, sheet.Participating, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	day, _ := time.Parse(time.DateOnly, snap.Published)
+	n := 0
+	for b.Loop() {
+		b.StopTimer()
+		n++
+		recs := make([]sheet.Record, 0, len(aggs))
+		for i, a := range aggs {
+			if i == n%len(aggs) {
+				a.Type += " (changed)"
+			}
+			recs = append(recs, a.Record)
+		}
+		pub := day.AddDate(0, 0, n).Format(time.DateOnly)
+		body := []byte(fmt.Sprintf("bench %d", n))
+		in := Input{Name: "participating" + pub + ".xlsx", Body: body, Published: pub, Parsed: &sheet.File{List: sheet.Participating, Records: recs}}
+		if _, err := s.Commit(ctx, Cycle{At: day.AddDate(0, 0, n), Inputs: []Input{in}}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		overview()
 	}
 }
