@@ -91,10 +91,14 @@ func (s *Server) stateModelCounts(ctx context.Context, part []store.Series, code
 	for i, p := range part {
 		if i > 0 {
 			for _, c := range bySnap[p.SnapshotID] {
-				if c.Before != nil && c.Kind != diff.Added && c.Before.State == code {
+				// Ended confirms an earlier removal and changes no
+				// list; Restored brings an absent agreement back.
+				leaves := c.Kind == diff.Removed || c.Kind == diff.Changed
+				joins := c.Kind == diff.Added || c.Kind == diff.Restored || c.Kind == diff.Changed
+				if leaves && c.Before != nil && c.Before.State == code {
 					counts[c.Before.Model]--
 				}
-				if c.After != nil && c.Kind != diff.Removed && c.After.State == code {
+				if joins && c.After != nil && c.After.State == code {
 					counts[c.After.Model]++
 				}
 			}

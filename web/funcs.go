@@ -53,6 +53,16 @@ func kindWord(k diff.Kind) string {
 		return "Removed"
 	case diff.Changed:
 		return "Changed"
+	case diff.Ended:
+		return "Ended"
+	case diff.Restored:
+		return "Restored"
+	case diff.DocumentAdded:
+		return "MOA document added"
+	case diff.DocumentReplaced:
+		return "MOA document replaced"
+	case diff.DocumentGone:
+		return "MOA document gone"
 	}
 	return string(k)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -116,8 +117,11 @@ func (s *Server) snapshotPage(r *http.Request) *response {
 			d.Added++
 		case diff.Removed:
 			d.Removed++
-		default:
+		case diff.Changed:
 			d.Changed++
+		default:
+			// Lifecycle kinds (ended, restored): listed in their own
+			// group, counted there.
 		}
 		g := groups[c.Kind]
 		if cosmetic(c) {
@@ -130,7 +134,13 @@ func (s *Server) snapshotPage(r *http.Request) *response {
 		g.Count++
 		addToState(g, sc)
 	}
-	for _, k := range []diff.Kind{diff.Added, diff.Removed, diff.Changed} {
+	order := []diff.Kind{diff.Added, diff.Removed, diff.Ended, diff.Restored, diff.Changed}
+	for k := range groups {
+		if !slices.Contains(order, k) {
+			order = append(order, k) // a kind this page does not know yet
+		}
+	}
+	for _, k := range order {
 		if g := groups[k]; g != nil {
 			sortStates(g)
 			d.Groups = append(d.Groups, *g)
