@@ -110,7 +110,7 @@ func (g *guard) charge(s *stream) error {
 // object stream holding the keyword is refused.
 func measure(rest, raw []byte, objStm bool, lim Limits) (int64, error) {
 	size := int64(len(raw))
-	if err := checkSyntax(raw, lim); err != nil {
+	if err := checkSyntax(raw, lim, false); err != nil {
 		return 0, err
 	}
 	try := func(r io.Reader) error {
@@ -129,7 +129,7 @@ func measure(rest, raw []byte, objStm bool, lim Limits) (int64, error) {
 		if objStm && hasKeyword(buf.Bytes(), kwStream) {
 			return fmt.Errorf("%w: a stream inside an object stream", ErrMalformed)
 		}
-		return checkSyntax(buf.Bytes(), lim)
+		return checkSyntax(buf.Bytes(), lim, true)
 	}
 	if err := try(bytes.NewReader(rest)); err != nil {
 		return 0, err
@@ -148,13 +148,13 @@ func measure(rest, raw []byte, objStm bool, lim Limits) (int64, error) {
 const maxCMapCount = 10_000
 
 // checkSyntax refuses bytes (the file, or one decoded stream) whose
-// nesting is deeper than the limit or whose counts and sizes would make
+// nesting is deeper than the limit (when nesting is set) or whose counts and sizes would make
 // the parser allocate or loop without bound: /Size, /N, /Count, /Columns,
 // /First, /W and /Index values, cross-reference subsections, the counts
 // before a CMap's operators ("100 beginbfchar", "/n 100 def"), and an
 // object stream's /N or a predictor's /Columns given by reference. It is
 // one linear pass (regular expressions were 70% of reading a document).
-func checkSyntax(b []byte, lim Limits) error {
+func checkSyntax(b []byte, lim Limits, nesting bool) error {
 	depth, deepest := 0, 0
 	last := int64(-1) // the integer just before the current token, else -1
 	for i := 0; i < len(b); {
@@ -205,7 +205,7 @@ func checkSyntax(b []byte, lim Limits) error {
 			i++
 		}
 		last = num
-		if depth > deepest {
+		if nesting && depth > deepest {
 			deepest = depth
 			if deepest > lim.MaxDepth {
 				return fmt.Errorf("%w: objects nest deeper than %d levels", ErrTooComplex, lim.MaxDepth)
@@ -394,10 +394,10 @@ func prescan(b []byte, lim Limits) (map[int64]*stream, error) {
 	if n := bytes.Count(b, kwObj); n > lim.MaxObjects {
 		return nil, fmt.Errorf("%w: %d objects, over the limit of %d", ErrTooLarge, n, lim.MaxObjects)
 	}
-	if err := checkSyntax(b, lim); err != nil {
-		return nil, err
-	}
 	streams := map[int64]*stream{}
+	type span struct{ start, end int }
+	var spans []span
+	nextEnd := -1 // where the next "endstream" at or after i begins, len(b) for none
 	for i := 0; ; {
 		j := bytes.Index(b[i:], kwStream)
 		if j < 0 {
@@ -408,10 +408,14 @@ func prescan(b []byte, lim Limits) (map[int64]*stream, error) {
 		if at >= 3 && bytes.Equal(b[at-3:at], []byte("end")) {
 			continue
 		}
-		end := int64(len(b))
-		if k := bytes.Index(b[i:], kwEndstream); k >= 0 {
-			end = int64(i + k)
+		if nextEnd < i {
+			nextEnd = len(b)
+			if k := bytes.Index(b[i:], kwEndstream); k >= 0 {
+				nextEnd = i + k
+			}
 		}
+		end := int64(nextEnd)
+		spans = append(spans, span{i, nextEnd})
 		// The parser starts the body after "stream" and CR LF, LF or a
 		// lone CR; index each start it could choose.
 		objStm := bytes.Contains(b[max(0, at-400):at], []byte("/ObjStm"))
@@ -425,6 +429,27 @@ func prescan(b []byte, lim Limits) (map[int64]*stream, error) {
 		if len(streams) > 2*lim.MaxObjects {
 			return nil, fmt.Errorf("%w: more than %d streams", ErrTooLarge, lim.MaxObjects)
 		}
+	}
+	// Outside stream bodies, everything is checked; inside them (image
+	// data, compressed bytes) only the counts: random bytes drift the
+	// bracket count, and the parser limits the nesting of the objects it
+	// parses itself. What a body decodes to is checked in full when the
+	// parser reads it (measure).
+	pos := 0
+	for _, sp := range spans {
+		if sp.start < pos {
+			continue // a "stream" inside a body already checked
+		}
+		if err := checkSyntax(b[pos:sp.start], lim, true); err != nil {
+			return nil, err
+		}
+		if err := checkSyntax(b[sp.start:sp.end], lim, false); err != nil {
+			return nil, err
+		}
+		pos = sp.end
+	}
+	if err := checkSyntax(b[pos:], lim, true); err != nil {
+		return nil, err
 	}
 	return streams, nil
 }
