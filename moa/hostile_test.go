@@ -229,3 +229,25 @@ func TestMeasureObjectStreamWithStream(t *testing.T) {
 		t.Errorf("content stream: got %d, %v, want %d bytes and no error", n, err, want)
 	}
 }
+
+// TestReadBinaryBody: a stream body of binary data whose bytes happen to
+// hold many unbalanced brackets (an image) is no nesting: the document
+// reads.
+func TestReadBinaryBody(t *testing.T) {
+	img := "<< /Type /XObject /Subtype /Image /Width 100 /Height 50 /BitsPerComponent 8 /ColorSpace /DeviceGray /Length 5000 >>\nstream\n" + strings.Repeat("[", 2500) + strings.Repeat("<<", 1250) + "\nendstream"
+	b := buildPDF([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> /XObject << /Im0 6 0 R >> >> /Contents 4 0 R >>",
+		streamObj([]byte(mou("Example County Sheriff's Office")+" q 100 0 0 50 0 0 cm /Im0 Do Q"), true),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+		img,
+	}, "")
+	doc, err := Read(context.Background(), b, DefaultLimits)
+	if err != nil {
+		t.Fatalf("got %v, want the document read", err)
+	}
+	if doc.Fields.LEA != "Example County Sheriff's Office" {
+		t.Errorf("lea: got %q, want Example County Sheriff's Office", doc.Fields.LEA)
+	}
+}
