@@ -202,9 +202,15 @@ func (r *response) gzipped() []byte {
 }
 
 // version is what the cache and ETags are keyed by: the store's version
-// and the fetch loop's health generation (the overview shows the last fetch).
-func (s *Server) version(ctx context.Context) (string, error) {
-	hv := s.health.generation()
+// and, for the overview (withHealth: the one page that shows the last
+// fetch), the fetch loop's health generation. The store's version moves
+// only with the data (not with a poll's check record), so a poll that
+// brought nothing keeps every other page cached.
+func (s *Server) version(ctx context.Context, withHealth bool) (string, error) {
+	var hv uint64
+	if withHealth {
+		hv = s.health.generation()
+	}
 	if v, ok := s.store.(Versioner); ok {
 		sv, err := v.Version(ctx)
 		if err != nil {
@@ -263,7 +269,7 @@ func (s *Server) cached(render renderFunc, params ...string) http.HandlerFunc {
 				fmt.Sprintf("the query string is longer than %d bytes", maxRawQuery)), "")
 			return
 		}
-		ver, err := s.version(r.Context())
+		ver, err := s.version(r.Context(), r.URL.Path == "/")
 		if err != nil {
 			s.log.Error("read store version", slog.Any("error", err))
 			s.write(w, r, render(r), "")
