@@ -194,20 +194,15 @@ func (s *Store) AgreementsAt(ctx context.Context, list sheet.List, date string) 
 	var best Snapshot
 	err := s.view(fmt.Sprintf("agreements %s at %s", list, date), func(tx *bolt.Tx) error {
 		timeline := tx.Bucket(bucketSnapshotIDs)
-		return tx.Bucket(bucketSnapshots).ForEach(func(k, v []byte) error {
-			var snap Snapshot
-			if err := decodeJSON(v, &snap); err != nil {
-				s.skipBad(bucketSnapshots, k, err)
-				return nil
-			}
-			if snap.List != list || snap.Status != Accepted || snap.Published == "" || snap.Published > date || timeline.Get(k) == nil {
-				return nil
+		for _, snap := range s.memoSnapshots(tx) {
+			if snap.List != list || snap.Status != Accepted || snap.Published == "" || snap.Published > date || timeline.Get(be64(snap.ID)) == nil {
+				continue
 			}
 			if best.ID == 0 || snap.Published > best.Published || (snap.Published == best.Published && snap.ID > best.ID) {
 				best = snap
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		return Snapshot{}, nil, err
