@@ -81,18 +81,21 @@ func county(extra map[string]string) string {
 	return ""
 }
 
-// agencyMatch ranks an agency for a search, lower first: 0 for the
-// agency's name (or name and state) exactly, 1 for a name starting with
-// the query's whole words ("harris" in "Harris County …"), 2 for a name
-// starting with it inside a word ("Harrison County …"), 3 when every word
-// of the query starts a word of the name, county, state code or state
-// name, 4 when every word is found inside them; -1 for no match. So
-// "harris county tx" finds Harris County's agencies in Texas (by name or
-// by COUNTY column) and no Georgia sheriff, and Harris comes before
-// Harrison.
+// agencyMatch ranks an agency for a search, lower first:
+//
+//	0  the agency's name (or name and state) exactly
+//	1  a name starting with the query's whole words ("harris" in "Harris County …")
+//	2  a name starting with it inside a word ("Harrison County …")
+//	3  every word of the query is a whole word of the name, county, state code or state name
+//	4  every word starts one of those words
+//	5  every word is found inside them
+//
+// and -1 for no match. So "harris county tx" finds the agencies of
+// Harris County, Texas (by name or by the COUNTY column) before Harrison
+// County's, and no Georgia sheriff.
 func agencyMatch(g *agency, q string) int {
 	q = foldText(q)
-	words := strings.Fields(q)
+	words := strings.Fields(strings.NewReplacer(",", " ", ".", " ").Replace(q))
 	if len(words) == 0 {
 		return -1
 	}
@@ -111,16 +114,18 @@ func agencyMatch(g *agency, q string) int {
 		name + " " + foldText(g.County) + " county " + st + " " + stName))
 	rank := 3
 	for _, w := range words {
-		w = strings.Trim(w, ",.")
-		starts, inside := false, false
+		whole, starts, inside := false, false, false
 		for _, h := range hay {
+			whole = whole || h == w
 			starts = starts || strings.HasPrefix(h, w)
 			inside = inside || strings.Contains(h, w)
 		}
 		switch {
+		case whole:
 		case starts:
+			rank = max(rank, 4)
 		case inside:
-			rank = 4
+			rank = 5
 		default:
 			return -1
 		}

@@ -170,7 +170,7 @@ func rankAgreements(found []store.AgreementInfo, q string) {
 	for _, a := range found {
 		rk := agencyMatch(&agency{Name: a.Agency, State: a.State, County: county(a.Extra)}, q)
 		if rk < 0 {
-			rk = 5
+			rk = 6
 		}
 		rank[a.ID] = rk
 	}

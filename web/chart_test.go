@@ -90,10 +90,10 @@ func TestStateChartByModel(t *testing.T) {
 	fx := newReporterFixture(t)
 	page := fx.page(t, "/states/TX")
 	doc := chartSVG(t, page, "state-tx")
-	if len(doc.Polylines) != 3 {
-		t.Fatalf("got %d lines, want 3 (task force, warrant service officer, all)", len(doc.Polylines))
+	if len(doc.Polylines) != 4 {
+		t.Fatalf("got %d lines, want 4 (task force, jail enforcement, warrant service officer, all)", len(doc.Polylines))
 	}
-	for _, want := range []string{"Task force: 1", "Warrant service officer: 2", "All models: 3"} {
+	for _, want := range []string{"Task force: 1", "Jail enforcement: 2", "Warrant service officer: 2", "All models: 5"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("legend: missing %q", want)
 		}

@@ -43,6 +43,14 @@ var (
 	pasco = sheet.Record{State: "FL", StateName: "FLORIDA", Agency: "Pasco County Sheriffs Office",
 		AgencyRaw: "Pasco County Sheriffs Office", Type: "County", Model: sheet.TaskForce, ModelRaw: "Task Force Model",
 		Signed: "2025-02-11", MOAText: "link pending"}
+	// southside is in Harris County by its COUNTY column only;
+	// harrisonTX is Harrison County's sheriff in the same state.
+	southside = sheet.Record{State: "TX", StateName: "TEXAS", Agency: "Southside Place Police Department",
+		AgencyRaw: "Southside Place Police Department", Type: "Municipality", Model: sheet.JailEnforcement,
+		ModelRaw: "Jail Enforcement Model", Signed: "2019-05-01", MOAText: "link pending", Extra: map[string]string{"COUNTY": "Harris County"}}
+	harrisonTX = sheet.Record{State: "TX", StateName: "TEXAS", Agency: "Harrison County Sheriff's Office",
+		AgencyRaw: "Harrison County Sheriff's Office", Type: "County", Model: sheet.JailEnforcement,
+		ModelRaw: "Jail Enforcement Model", Signed: "2019-05-02", MOAText: "link pending", Extra: map[string]string{"COUNTY": "Harrison County"}}
 	// formula is an agency name a spreadsheet would run.
 	formula = sheet.Record{State: "OK", StateName: "OKLAHOMA", Agency: "=HYPERLINK(\"http://x.example\") Police",
 		AgencyRaw: "=HYPERLINK(\"http://x.example\") Police", Type: "Municipality", Model: sheet.TaskForce,
@@ -60,7 +68,7 @@ func newReporterFixture(t *testing.T) *reporterFixture {
 		return recs
 	}
 	fx.a = fx.commitFile(t, sheet.Participating, "participatingAgencies01052026am.xlsx", "2026-01-05", t0,
-		rows(harrisTF, harrisWSO, harrison, frederick, pasco, travis))
+		rows(harrisTF, harrisWSO, harrison, frederick, pasco, travis, southside, harrisonTX))
 	fx.pend = fx.commitFile(t, sheet.Pending, "pendingAgencies01052026am.xlsx", "2026-01-05", t0.Add(time.Minute),
 		rows(harrisJail))
 	tf := harrisTF
@@ -70,7 +78,7 @@ func newReporterFixture(t *testing.T) *reporterFixture {
 	pas := pasco
 	pas.Agency, pas.AgencyRaw = "Pasco County Sheriff's Office", "Pasco County Sheriff's Office"
 	fx.b = fx.commitFile(t, sheet.Participating, "participatingAgencies02272026pm.xlsx", "2026-02-27", t0.Add(53*24*time.Hour),
-		rows(tf, harrisWSO, harrison, pas, trav, cobb, formula))
+		rows(tf, harrisWSO, harrison, pas, trav, cobb, formula, southside, harrisonTX))
 	fx.now = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	return fx
 }
@@ -260,7 +268,9 @@ func TestSearchRanked(t *testing.T) {
 		absent       string
 	}{
 		{q: "harris", first: "/agencies/tx-harris-county-sheriffs-office", after: "/agencies/ms-harrison-county-sheriffs-office"},
-		{q: "harris county tx", first: "/agencies/tx-harris-county-sheriffs-office", absent: "/agencies/ms-harrison"},
+		{q: "harris county tx", first: "/agencies/tx-harris-county-sheriffs-office", after: "/agencies/tx-southside-place-police-department", absent: "/agencies/ms-harrison"},
+		// By the COUNTY column, and Harris County before Harrison County.
+		{q: "harris county tx", first: "/agencies/tx-southside-place-police-department", after: "/agencies/tx-harrison-county-sheriffs-office"},
 		{q: "frederick county maryland", first: "/agencies/md-frederick-county-sheriffs-office"},
 		{q: "maryland", first: `href="/states/MD"`},
 	}
@@ -317,8 +327,8 @@ func TestEndings(t *testing.T) {
 		t.Errorf("Maryland CSV: got %q, want Frederick, ended 2026-02-27", rows)
 	}
 	all := readCSVBody(t, fx.get(t, "/agreements.csv"), agreementCSVHeader)
-	if len(all) != 9 {
-		t.Errorf("every agreement: got %d rows, want 9 (8 participating ever, 1 pending)", len(all))
+	if len(all) != 11 {
+		t.Errorf("every agreement: got %d rows, want 11 (10 participating ever, 1 pending)", len(all))
 	}
 	states := readCSVBody(t, fx.get(t, "/states.csv"), []string{"state", "name", "participating", "jail_enforcement",
 		"warrant_service_officer", "task_force", "pending", "ended_2026"})

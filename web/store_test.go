@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -61,6 +62,19 @@ func xlsxBytes(t testing.TB, list sheet.List, recs []sheet.Record) []byte {
 	if list == sheet.Participating {
 		header = append(header, "SIGNED", "MOA")
 	}
+	// Extra columns (COUNTY, …) after the others, when any record has one.
+	var extra []string
+	for _, r := range recs {
+		for k := range r.Extra {
+			if !slices.Contains(extra, k) {
+				extra = append(extra, k)
+			}
+		}
+	}
+	slices.Sort(extra)
+	for _, k := range extra {
+		header = append(header, k)
+	}
 	if err := f.SetSheetRow("Sheet1", "A1", &header); err != nil {
 		t.Fatalf("write header: %v", err)
 	}
@@ -68,6 +82,9 @@ func xlsxBytes(t testing.TB, list sheet.List, recs []sheet.Record) []byte {
 		row := []any{r.StateName, r.AgencyRaw, r.Type, r.ModelRaw}
 		if list == sheet.Participating {
 			row = append(row, r.Signed, r.MOAText)
+		}
+		for _, k := range extra {
+			row = append(row, r.Extra[k])
 		}
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := f.SetSheetRow("Sheet1", cell, &row); err != nil {
