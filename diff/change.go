@@ -66,6 +66,19 @@ type Change struct {
 	PromotedTo string `json:"promoted_to,omitempty"`
 	// Document is set on the document kinds: which PDF, old and new bytes.
 	Document *DocumentRef `json:"document,omitempty"`
+
+	// The lifecycle (lifecycle.go), as the store records it. Confirmed is
+	// false on a "removed" change (missing from one list, not yet an
+	// ending) and true on "ended"; nil on the other kinds and on
+	// file-to-file diffs. AbsentSince is the published date of the first
+	// list without the agreement (ended and restored), AbsentLists the
+	// lists of its kind since then still without it (ended), AbsentDays
+	// the days away (ended: as of the list that confirmed it; restored:
+	// until its return). The wording of emails and the feed reads them.
+	Confirmed   *bool  `json:"confirmed,omitempty"`
+	AbsentSince string `json:"absent_since,omitempty"`
+	AbsentLists int    `json:"absent_lists,omitempty"`
+	AbsentDays  int    `json:"absent_days,omitempty"`
 }
 
 // Record returns the record that best describes the change's agreement:

@@ -104,6 +104,13 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 			return admission{dropped: adm.dropped, prevSnapshot: cur.SnapshotID}, nil
 		}
 	}
+	// The lifecycle (lifecycle.go): returns, hand-offs, duplicate rows,
+	// missing and ended agreements.
+	var lifecycle []diff.Change
+	if res, lifecycle, err = w.advance(ctx, list, cur, snap, res); err != nil {
+		return admission{}, err
+	}
+	adm.res = res
 
 	// Draw real ids for the agreements seen for the first time, and index
 	// the new list by id for noteChange.
@@ -129,6 +136,9 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 		}
 		byID[a.ID] = a
 	}
+	if err := w.promote(snap, res, ids); err != nil {
+		return admission{}, err
+	}
 	// Agreement records and their change index are written sorted by key
 	// once all changes are known: bbolt splits nodes only at commit, so
 	// tens of thousands of inserts in random key order into one node cost
@@ -136,7 +146,7 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 	w.infos = map[string]*AgreementInfo{}
 	var links, days, facets [][]byte
 	k := 0
-	for _, group := range [][]diff.Change{res.Added, res.Removed, res.Changed} {
+	for _, group := range [][]diff.Change{res.Added, res.Removed, res.Changed, lifecycle} {
 		for i := range group {
 			if k++; k%ctxEvery == 0 {
 				if err := ctx.Err(); err != nil {
@@ -148,8 +158,7 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 				ch.AgreementID = real
 			}
 			ch.List = list
-			ch.BeforeSnapshot, ch.BeforePublished = cur.SnapshotID, cur.Published
-			ch.AfterSnapshot, ch.AfterPublished = snap.ID, snap.Published
+			stamp(ch, cur, snap)
 			ch.DetectedAt = at.UTC()
 			id, err := w.changes.NextSequence()
 			if err != nil {
@@ -176,6 +185,9 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 		}
 	}
 	if err := w.flushInfos(); err != nil {
+		return admission{}, err
+	}
+	if err := w.dropPromoted(); err != nil {
 		return admission{}, err
 	}
 	slices.SortFunc(links, bytes.Compare)
@@ -221,7 +233,7 @@ func countAgreements(snap *Snapshot, aggs []diff.Agreement) {
 
 func newInfo(a diff.Agreement, snap *Snapshot) *AgreementInfo {
 	return &AgreementInfo{
-		Agreement: a, List: snap.List, Active: true,
+		Agreement: a, List: snap.List, Active: true, Status: diff.StatusListed,
 		FirstSnapshot: snap.ID, FirstPublished: snap.Published,
 		LastSnapshot: snap.ID, LastPublished: snap.Published,
 	}
@@ -274,8 +286,8 @@ func (w *writer) noteChange(ch *diff.Change, snap *Snapshot, cur *current, now m
 		return err
 	}
 	switch {
-	case !ok && ch.Kind == diff.Removed:
-		return fmt.Errorf("removed agreement %s is unknown", ch.AgreementID)
+	case !ok && (ch.Kind == diff.Removed || ch.Kind == diff.Ended):
+		return fmt.Errorf("%s agreement %s is unknown", ch.Kind, ch.AgreementID)
 	case !ok:
 		a := diff.Agreement{ID: ch.AgreementID, Record: *ch.After, Since: snap.Published}
 		if n, found := now[ch.AgreementID]; found {
@@ -286,6 +298,8 @@ func (w *writer) noteChange(ch *diff.Change, snap *Snapshot, cur *current, now m
 		info.Active = false
 		info.Record = *ch.Before
 		info.LastSnapshot, info.LastPublished = cur.SnapshotID, cur.Published
+	case ch.Kind == diff.Ended:
+		// Still away: last listed where its removal left it.
 	default:
 		info.Active = true
 		if ch.After != nil {
@@ -293,6 +307,7 @@ func (w *writer) noteChange(ch *diff.Change, snap *Snapshot, cur *current, now m
 		}
 		info.LastSnapshot, info.LastPublished = snap.ID, snap.Published
 	}
+	applyStatus(&info, ch)
 	return w.putInfo(&info)
 }
 

@@ -192,6 +192,9 @@ type Cycle struct {
 	// Recipients receive one outbox delivery per matching change.
 	Recipients []Recipient
 	Guard      Guard
+	// Lifecycle is the rule that confirms an absence as an ending
+	// (config lifecycle:); the zero value is diff.DefaultConfirmRule.
+	Lifecycle diff.ConfirmRule
 	// Operators are the outbox recipient ids of the operator's channels
 	// (one per email address and webhook, see RecipientOperatorEmail);
 	// each receives its own Alert delivery for each snapshot quarantined
@@ -250,7 +253,14 @@ type AgreementInfo struct {
 	diff.Agreement
 	List sheet.List `json:"list"`
 	// Active is false once the agreement has been removed.
-	Active         bool   `json:"active"`
+	Active bool `json:"active"`
+	// Status is listed, missing (absent from its list's latest lists, not
+	// yet confirmed ended) or ended (lifecycle.go). Records written before
+	// the lifecycle read as listed when active, else ended.
+	Status diff.Status `json:"status"`
+	// AbsentSince is the published date of the first list without the
+	// agreement while it is missing or ended ("missing since", "ended on").
+	AbsentSince    string `json:"absent_since,omitempty"`
 	FirstSnapshot  uint64 `json:"first_snapshot"`
 	FirstPublished string `json:"first_published,omitempty"`
 	LastSnapshot   uint64 `json:"last_snapshot"`

@@ -19,6 +19,13 @@ type writer struct {
 	cur, snapshotIDs, changes, checks, validators, outbox *bolt.Bucket
 	due, days, names, facets                              *bolt.Bucket
 	currents                                              map[sheet.List]*current
+	// rule is the lifecycle's confirmation rule (Cycle.Lifecycle; the
+	// zero value is diff's default).
+	rule diff.ConfirmRule
+	// lc is the lifecycle step admit took, for promote; promoted are the
+	// pending agreements promote linked, for dropPromoted.
+	lc       *lifecycleStep
+	promoted []string
 	// dirtyCur are the lists whose current agreements this transaction
 	// changed: written once, by finish, however many files of a batch
 	// moved them (each write re-encodes and deflates the whole list).
@@ -205,6 +212,7 @@ func (w *writer) input(ctx context.Context, p *prepared, c Cycle) (*Outcome, []d
 		snap.Records = len(p.file.Records)
 		snap.Warnings = append(snap.Warnings, p.file.Warnings...)
 		g := c.Guard
+		w.rule = c.Lifecycle
 		adm, err := w.admit(ctx, &snap, p.file, &g, c.Recipients, c.At)
 		if err != nil {
 			return nil, nil, err
