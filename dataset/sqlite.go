@@ -40,13 +40,6 @@ const FileName = "watch287g.sqlite"
 // the agreements, not by the length of the history.
 const changePage = 1000
 
-// Agreement statuses in the agreements table: diff's lifecycle words.
-const (
-	statusListed  = string(diff.StatusListed)
-	statusMissing = string(diff.StatusMissing)
-	statusEnded   = string(diff.StatusEnded)
-)
-
 // schema is the database. Every reference is a declared foreign key, so
 // Datasette links a change to its agreement and snapshots, and an
 // agreement to its agency. The full-text tables are external-content FTS5
@@ -263,7 +256,7 @@ func write(ctx context.Context, st Store, path string) (err error) {
 	if _, err := tx.ExecContext(ctx, schema); err != nil {
 		return fmt.Errorf("schema: %w", err)
 	}
-	w := &writer{ctx: ctx, tx: tx, snapshots: map[uint64]bool{}, agreements: map[string]bool{}, left: map[string]*leaving{}}
+	w := &writer{ctx: ctx, tx: tx, snapshots: map[uint64]bool{}, agreements: map[string]bool{}, endings: NewEndings()}
 	if err := w.snapshotRows(st); err != nil {
 		return err
 	}
@@ -280,7 +273,7 @@ func write(ctx context.Context, st Store, path string) (err error) {
 	if err := w.changeRows(st); err != nil {
 		return err
 	}
-	if err := w.endings(); err != nil {
+	if err := w.endingRows(infos); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, indexes); err != nil {
@@ -318,20 +311,8 @@ type writer struct {
 	// the store could not read becomes NULL rather than a broken link.
 	snapshots  map[uint64]bool
 	agreements map[string]bool
-	// left is how each agreement no longer listed left, from its newest
-	// lifecycle change.
-	left map[string]*leaving
-}
-
-// leaving is the newest lifecycle of one agreement as the changes (newest
-// first) tell it.
-type leaving struct {
-	// newest is the kind of its newest added, removed, ended or restored
-	// change.
-	newest diff.Kind
-	// removed is the published date of the list that dropped it last.
-	removed    string
-	promotedTo string
+	// endings learns from the changes how each agreement left.
+	endings *Endings
 }
 
 func (w *writer) prepare(query string) (*sql.Stmt, error) {
@@ -431,9 +412,9 @@ func (w *writer) agreementRows(infos []store.AgreementInfo) error {
 		in := &infos[i]
 		r := &in.Record
 		c, _ := geo.RecordCounty(r)
-		status := statusListed
+		status := StatusListed
 		if !in.Active {
-			status = statusMissing // endings() says which have ended
+			status = StatusMissing // endingRows says which have ended
 		}
 		if _, err := stmt.ExecContext(w.ctx, in.ID, string(in.List), null(r.State), null(r.StateName), r.Agency,
 			null(r.AgencyRaw), diff.AgencyID(r.State, r.Agency), null(r.Type), null(r.Model), null(r.ModelRaw),
@@ -508,50 +489,33 @@ func (w *writer) change(stmt *sql.Stmt, c *diff.Change) error {
 		detected); err != nil {
 		return fmt.Errorf("change %d: %w", c.ID, err)
 	}
-	switch c.Kind {
-	case diff.Added, diff.Removed, diff.Ended, diff.Restored:
-	default:
-		return nil
-	}
-	l := w.left[c.AgreementID]
-	if l == nil {
-		l = &leaving{newest: c.Kind}
-		w.left[c.AgreementID] = l
-	}
-	if c.Kind == diff.Removed && l.removed == "" {
-		l.removed = c.AfterPublished
-		if l.promotedTo == "" {
-			l.promotedTo = c.PromotedTo
-		}
-	}
+	w.endings.Note(c)
 	return nil
 }
 
-// endings fills in, for each agreement no longer listed, the published
-// date of the list that dropped it (ended), whether the absence was
-// confirmed (status ended; missing until then) and, for a pending record
-// that left because its agency signed, the agreement it became
-// (promoted_to). Done after every agreement is in, as promoted_to may
-// name a later one.
-func (w *writer) endings() error {
-	stmt, err := w.prepare(`UPDATE agreements SET status = ?, ended = ?, promoted_to = ? WHERE id = ? AND status <> ?`)
+// endingRows fills in, for each agreement no longer listed, what
+// Endings says: the published date of the list that dropped it (ended),
+// whether the absence was confirmed (status ended; missing until then)
+// and, for a pending record that left because its agency signed, the
+// agreement it became (promoted_to). Done after every agreement is in,
+// as promoted_to may name a later one.
+func (w *writer) endingRows(infos []store.AgreementInfo) error {
+	stmt, err := w.prepare(`UPDATE agreements SET status = ?, ended = ?, promoted_to = ? WHERE id = ?`)
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
-	i := 0
-	for id, l := range w.left {
+	for i := range infos {
 		if err := w.tick(i); err != nil {
 			return err
 		}
-		i++
-		status := statusMissing
-		if l.newest == diff.Ended {
-			status = statusEnded
+		in := &infos[i]
+		if in.Active {
+			continue
 		}
-		if _, err := stmt.ExecContext(w.ctx, status, null(l.removed), w.agreementRef(l.promotedTo), id,
-			statusListed); err != nil {
-			return fmt.Errorf("agreement %q: %w", id, err)
+		e := w.endings.Of(in)
+		if _, err := stmt.ExecContext(w.ctx, e.Status, null(e.Ended), w.agreementRef(e.PromotedTo), in.ID); err != nil {
+			return fmt.Errorf("agreement %q: %w", in.ID, err)
 		}
 	}
 	return nil

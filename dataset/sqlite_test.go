@@ -261,11 +261,16 @@ func TestWriteSQLite(t *testing.T) {
 		if status != "missing" || ended != "2025-09-03" {
 			t.Errorf("dropped agreement: got status %q ended %q, want missing 2025-09-03", status, ended)
 		}
-		var promoted string
-		err = db.QueryRow(`SELECT p.promoted_to FROM agreements p JOIN agreements a ON a.id = p.promoted_to
-			WHERE p.list = 'pending' AND a.list = 'participating' AND a.agency = 'Travis County Sheriff''s Office'`).Scan(&promoted)
-		if err != nil {
-			t.Errorf("pending Travis: want promoted_to its participating agreement: %v", err)
+		// A pending record's promoted_to is its last removal's (whether
+		// the store links a promotion is the store's rule, tested there).
+		if n := count(t, db, `SELECT count(*) FROM agreements a JOIN changes c ON c.agreement_id = a.id
+			AND c.kind = 'removed' WHERE a.promoted_to IS NOT c.promoted_to`); n != 0 {
+			t.Errorf("agreements whose promoted_to is not their removal's: got %d, want 0", n)
+		}
+		var pendStatus, pendEnded string
+		if err := db.QueryRow(`SELECT status, ended FROM agreements WHERE list = 'pending' AND agency = 'Travis County Sheriff''s Office'`).
+			Scan(&pendStatus, &pendEnded); err != nil || pendStatus == "listed" || pendEnded != "2025-09-03" {
+			t.Errorf("pending Travis: got status %q ended %q (%v), want not listed, since 2025-09-03", pendStatus, pendEnded, err)
 		}
 		if n := count(t, db, "SELECT count(*) FROM agreements WHERE status = 'listed' AND ended IS NOT NULL"); n != 0 {
 			t.Errorf("listed agreements with an ended date: got %d, want 0", n)

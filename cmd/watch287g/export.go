@@ -9,18 +9,29 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/watch287g/watch287g/dataset"
+	"github.com/watch287g/watch287g/geo"
 	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
 )
 
+// Export formats: everything into a directory, or the SQLite database alone.
+const (
+	exportAll    = "all"
+	exportSQLite = "sqlite"
+)
+
 // runExport writes everything a researcher needs to work without watch287g:
 // the original files exactly as ICE published them, a manifest, the current
-// agreements and every change.
+// agreements, every agreement ever, every change, and all of it again as
+// one SQLite database for Datasette. --format sqlite writes the database
+// alone, to a file, replacing it whole (for a Datasette that serves it).
 func runExport(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlagSet("export", "")
 	server := noServerFlag(fs)
-	out := fs.String("out", "", "output `directory` (created; must be empty or new)")
+	out := fs.String("out", "", "output `path`: a directory (created; must be empty or new), or with --format sqlite the database file (replaced atomically)")
+	format := fs.String("format", exportAll, "`what` to write: all (original files, manifest.tsv, the CSVs and "+dataset.FileName+" into --out DIR) or sqlite (only the SQLite database, at --out FILE)")
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
@@ -30,7 +41,13 @@ func runExport(ctx context.Context, a *app, args []string) error {
 	if err := a.refuseServer(*server, cmdReadLocal); err != nil {
 		return err
 	}
+	if *format != exportAll && *format != exportSQLite {
+		return fmt.Errorf("%w: --format must be all or sqlite, not %q", errUsage, *format)
+	}
 	if *out == "" {
+		if *format == exportSQLite {
+			return fmt.Errorf("%w: export --format sqlite needs --out FILE", errUsage)
+		}
 		return fmt.Errorf("%w: export needs --out DIR", errUsage)
 	}
 	st, err := a.openStore(cmdReadLocal)
@@ -38,6 +55,16 @@ func runExport(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if *format == exportSQLite {
+		if fi, err := os.Stat(*out); err == nil && fi.IsDir() {
+			return fmt.Errorf("%w: --out %s is a directory; export --format sqlite writes a file (or drop --format to export into the directory)", errUsage, escape.Terminal(*out))
+		}
+		if err := dataset.WriteSQLite(ctx, st, *out); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "exported the SQLite database to %s\n", escape.Terminal(*out))
+		return nil
+	}
 	if err := emptyDir(*out); err != nil {
 		return err
 	}
@@ -78,15 +105,19 @@ func runExport(ctx context.Context, a *app, args []string) error {
 	if err := writeCSVFile(filepath.Join(*out, "agreements.csv"), agreementCSVHeader, aggRows); err != nil {
 		return err
 	}
+	changes, err := allChanges(ctx, localSource{st}, store.ChangeQuery{})
+	if err != nil {
+		return err
+	}
 	ever, err := st.FindAgreements(ctx, "")
 	if err != nil {
 		return err
 	}
-	if err := writeCSVFile(filepath.Join(*out, "agreements-ever.csv"), agreementEverHeader, agreementEverRows(ever)); err != nil {
-		return err
+	endings := dataset.NewEndings()
+	for i := range changes { // newest first, as Endings reads them
+		endings.Note(&changes[i])
 	}
-	changes, err := allChanges(ctx, localSource{st}, store.ChangeQuery{})
-	if err != nil {
+	if err := writeCSVFile(filepath.Join(*out, "agreements-ever.csv"), agreementEverHeader, agreementEverRows(ever, endings)); err != nil {
 		return err
 	}
 	var chRows [][]string
@@ -96,43 +127,32 @@ func runExport(ctx context.Context, a *app, args []string) error {
 	if err := writeCSVFile(filepath.Join(*out, "changes.csv"), changeCSVHeader, chRows); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(*out, "sqlite-import.sql"), []byte(sqliteImport), 0o644); err != nil {
+	if err := dataset.WriteSQLite(ctx, st, filepath.Join(*out, dataset.FileName)); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "exported %d files, %d agreements, %d changes to %s\n", len(snaps), len(aggRows), len(chRows), escape.Terminal(*out))
 	return nil
 }
 
-// sqliteImport builds watch287g.sqlite (for Datasette) from an export
-// with the sqlite3 shell: DESIGN.md's export names the database itself,
-// and writing it here would cost a SQLite library in every build; the
-// tables are the export's own files, column for column.
-const sqliteImport = `-- Build watch287g.sqlite (for Datasette) from this export, in this directory:
---   sqlite3 watch287g.sqlite < sqlite-import.sql
-.mode csv
-.import agreements.csv agreements
-.import agreements-ever.csv agreements_ever
-.import changes.csv changes
-.mode tabs
-.import manifest.tsv manifest
-`
-
 // agreementEverHeader is agreements-ever.csv: every agreement ever listed,
-// with its status (listed, or missing from the latest list) and the first
-// and last lists that carried it.
+// with its status (listed; missing from the latest list; ended once the
+// absence is confirmed), the first and last lists that carried it, the
+// published date of the list that dropped it (ended), and its county and
+// county FIPS code (geo.RecordCounty; empty when no county is named).
+// Status and ended are dataset.Endings', as in watch287g.sqlite.
 var agreementEverHeader = []string{"list", "id", "status", "state", "state_name", "agency", "type", "model", "signed",
-	"moa_url", "first_published", "first_snapshot", "last_published", "last_snapshot"}
+	"moa_url", "first_published", "first_snapshot", "last_published", "last_snapshot", "ended", "county", "county_fips",
+	"promoted_to"}
 
-func agreementEverRows(infos []store.AgreementInfo) [][]string {
+func agreementEverRows(infos []store.AgreementInfo, endings *dataset.Endings) [][]string {
 	rows := make([][]string, 0, len(infos))
-	for _, in := range infos {
-		status := "listed"
-		if !in.Active {
-			status = "missing"
-		}
-		rows = append(rows, []string{string(in.List), in.ID, status, in.State, in.StateName, in.Agency, in.Type, in.Model,
+	for i := range infos {
+		in := &infos[i]
+		e := endings.Of(in)
+		c, _ := geo.RecordCounty(&in.Record)
+		rows = append(rows, []string{string(in.List), in.ID, e.Status, in.State, in.StateName, in.Agency, in.Type, in.Model,
 			in.Signed, in.MOAURL, in.FirstPublished, strconv.FormatUint(in.FirstSnapshot, 10), in.LastPublished,
-			strconv.FormatUint(in.LastSnapshot, 10)})
+			strconv.FormatUint(in.LastSnapshot, 10), e.Ended, c.Name, c.FIPS, e.PromotedTo})
 	}
 	return rows
 }
