@@ -154,11 +154,13 @@ func fieldHTML(r *sheet.Record, field string) template.HTML {
 
 // markField is a changed field's old value with the changed characters
 // marked (<del>/<ins>, as the command line's diff marks them), for text
-// fields that had a value before and after; "" otherwise (an address is
-// shown as links, and a value filled in has nothing to mark).
+// fields that had a value before and after; "" otherwise (an address or
+// a date, and a value filled in, which has nothing to mark).
 func markField(before, after *sheet.Record, field string) template.HTML {
 	switch field {
-	case "moa_url", "moa_raw":
+	case "moa_url", "moa_raw", "signed", "signed_raw":
+		// Links are shown as links; a date's marked digits
+		// (2025-1[-0-]{+2+}-…) read worse than the two dates.
 		return ""
 	}
 	b, a := displayField(before, field), displayField(after, field)
