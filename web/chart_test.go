@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/watch287g/watch287g/store"
 )
 
 type svgDoc struct {
@@ -133,6 +135,28 @@ func TestStateWeeklyChart(t *testing.T) {
 			}
 			if strings.Join(got, "|") != strings.Join(want, "|") {
 				t.Errorf("got bars %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestWeeklyEnd: the weekly charts end at the newest list, not at today,
+// so months without a list do not push every bar off the chart.
+func TestWeeklyEnd(t *testing.T) {
+	now := time.Date(2026, 11, 30, 3, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		series []store.Series
+		want   string
+	}{
+		{"no list yet", nil, "2026-11-30"},
+		{"newest list", []store.Series{{Published: "2026-01-08"}, {Published: "2026-03-02"}, {Published: "bad"}}, "2026-03-02"},
+		{"a date in the future is ignored", []store.Series{{Published: "2026-03-02"}, {Published: "2027-01-01"}}, "2026-03-02"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := weeklyEnd(tc.series, now).Format(time.DateOnly); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
 			}
 		})
 	}

@@ -20,7 +20,24 @@ func weekStart(t time.Time) time.Time {
 	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
 }
 
-// weeklyCounts counts, for the weeksShown weeks up to now's, the
+// weeklyEnd is the last week the weekly charts show: the week of the
+// newest list, so the chart covers the weeks the lists describe even when
+// ICE has not published for months (an empty half-year up to today says
+// nothing); today when there is no list yet.
+func weeklyEnd(series []store.Series, now time.Time) time.Time {
+	var end time.Time
+	for _, p := range series {
+		if t, err := time.Parse(time.DateOnly, p.Published); err == nil && t.After(end) && !t.After(now) {
+			end = t
+		}
+	}
+	if end.IsZero() {
+		return now
+	}
+	return end
+}
+
+// weeklyCounts counts, for the weeksShown weeks up to now's (weeklyEnd's), the
 // participating agreements signed in each week (by the SIGNED date ICE
 // publishes) and those that ended in each (by the published date of the
 // list that dropped them, not listed again since).

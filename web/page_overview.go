@@ -137,7 +137,7 @@ func (s *Server) overviewData(r *http.Request) (overviewPage, error) {
 	if err != nil {
 		return d, err
 	}
-	weeks, signed, endedN := weeklyCounts(s.now(), all, allEnded)
+	weeks, signed, endedN := weeklyCounts(weeklyEnd(series, s.now()), all, allEnded)
 	d.Weekly = weeklyChart("weekly", weeks, signed, endedN)
 	if d.Changes, _, err = s.store.Changes(ctx, store.ChangeQuery{Limit: 15}); err != nil {
 		return d, err

@@ -85,7 +85,7 @@ func (s *Server) statePage(r *http.Request) *response {
 			inState = append(inState, a)
 		}
 	}
-	weeks, signed, endedN := weeklyCounts(s.now(), inState, former)
+	weeks, signed, endedN := weeklyCounts(weeklyEnd(series, s.now()), inState, former)
 	d.Weekly = weeklyChart("weekly-"+strings.ToLower(code), weeks, signed, endedN)
 	if d.Changes, _, err = s.store.Changes(ctx, store.ChangeQuery{Filter: diff.Filter{States: []string{code}}, Limit: 25}); err != nil {
 		return s.pageError(r, err)
