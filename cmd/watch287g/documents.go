@@ -26,24 +26,24 @@ type documentOutput struct {
 	Warnings []string   `json:"warnings"`
 }
 
-// runDocuments dispatches the documents subcommands. Only `read` works
-// yet; the archive (list, fetch, search) needs the store's side of issue 14.
+// runDocuments dispatches the documents subcommands: with no subcommand
+// (or `list`) the archive's documents (documents_archive.go), `fetch` one
+// round now, `read FILE` one PDF's fields. Search is not yet implemented.
 func runDocuments(ctx context.Context, a *app, args []string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		// -h prints the usage (exit 0); another flag is named in the error.
-		fs := a.newFlagSet("documents", "read FILE")
-		if err := parseArgs(fs, args); err != nil {
-			return err
-		}
-		return fmt.Errorf("%w: documents needs a subcommand: read FILE (list, fetch and search are not yet implemented)", errUsage)
+		return runDocumentsList(ctx, a, args)
 	}
 	switch args[0] {
+	case "list":
+		return runDocumentsList(ctx, a, args[1:])
+	case "fetch":
+		return runDocumentsFetch(ctx, a, args[1:])
 	case "read":
 		return runDocumentsRead(ctx, a, args[1:])
-	case "list", "fetch", "search":
-		return fmt.Errorf("%s: not yet implemented (only documents read FILE works so far)", args[0])
+	case "search":
+		return fmt.Errorf("%s: not yet implemented (documents, documents fetch and documents read FILE work so far)", args[0])
 	}
-	return fmt.Errorf("%w: unknown documents subcommand %q (read FILE)", errUsage, args[0])
+	return fmt.Errorf("%w: unknown documents subcommand %q (list, fetch, read FILE)", errUsage, escape.Terminal(args[0]))
 }
 
 // runDocumentsRead prints one PDF's fields. It needs no database.

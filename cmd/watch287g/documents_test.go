@@ -90,8 +90,8 @@ func TestDocumentsReadBadInput(t *testing.T) {
 		{"truncated PDF", []string{"documents", "read", truncated, "--format", "json"}, "malformed PDF"},
 		{"no file", []string{"documents", "read"}, "exactly one FILE"},
 		{"bad format", []string{"documents", "read", html, "--format", "csv"}, "--format must be text or json"},
-		{"no subcommand", []string{"documents"}, "needs a subcommand"},
-		{"list not yet", []string{"documents", "list"}, "not yet implemented"},
+		{"no database", []string{"--db", filepath.Join(dir, "none.db"), "documents"}, "no database"},
+		{"unknown subcommand", []string{"documents", "lsit"}, "unknown documents subcommand"},
 		{"search not yet", []string{"documents", "search", "reimburse"}, "not yet implemented"},
 	}
 	for _, tt := range tests {

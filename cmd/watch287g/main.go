@@ -70,7 +70,7 @@ var commands = map[string]command{
 	"config":     {"config check: validate the configuration", runConfig},
 	"notify":     {"notify test: send a sample through each channel", runNotify},
 	"outbox":     {"list pending and failed deliveries; outbox retry ID", runOutbox},
-	"documents":  {"documents read FILE: one MOA PDF's fields (no database)", runDocuments},
+	"documents":  {"the archived MOA PDFs; documents fetch: one round now; documents read FILE: one PDF's fields", runDocuments},
 }
 
 func main() {

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/watch287g/watch287g/internal/pdfgen"
+	"github.com/watch287g/watch287g/sheet"
+	"github.com/watch287g/watch287g/store"
+)
+
+// documentsEnv is a database whose participating list links three
+// documents on a loopback server: two PDFs and one dead link (the second
+// agreement's MOA answers 404 from the start, its addendum is a PDF).
+type documentsEnv struct {
+	db       string
+	srv      *httptest.Server
+	ids      []string // agreement ids, row order
+	mu       sync.Mutex
+	requests []string
+}
+
+func newDocumentsEnv(t *testing.T) *documentsEnv {
+	t.Helper()
+	e := &documentsEnv{db: filepath.Join(t.TempDir(), "w.db")}
+	pdfs := map[string][]byte{
+		"/doclib/287gMOA/a.pdf":     pdfgen.PDF("MEMORANDUM OF AGREEMENT a"),
+		"/doclib/287gMOA/b-add.pdf": pdfgen.PDF("ADDENDUM b"),
+	}
+	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.mu.Lock()
+		e.requests = append(e.requests, r.URL.Path)
+		e.mu.Unlock()
+		b, ok := pdfs[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Last-Modified", "Mon, 02 Jun 2025 10:00:00 GMT")
+		w.Write(b)
+	}))
+	t.Cleanup(e.srv.Close)
+	recs := []sheet.Record{
+		{Row: 2, State: "TX", StateName: "TEXAS", Agency: "Alpha County Sheriff's Office", Model: sheet.JailEnforcement, Signed: "2025-01-15",
+			MOAURL: e.srv.URL + "/doclib/287gMOA/a.pdf"},
+		{Row: 3, State: "FL", StateName: "FLORIDA", Agency: "Beta County Sheriff's Office", Model: sheet.TaskForce, Signed: "2025-02-15",
+			MOAURL: e.srv.URL + "/doclib/287gMOA/b.pdf", Extra: map[string]string{"ADDENDUM URL": e.srv.URL + "/doclib/287gMOA/b-add.pdf"}},
+	}
+	body, err := json.Marshal(&sheet.File{List: sheet.Participating, Records: recs, Warnings: []sheet.Warning{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parse := func(b []byte) (*sheet.File, error) {
+		var f sheet.File
+		return &f, json.Unmarshal(b, &f)
+	}
+	st, err := store.Open(e.db, store.Options{Parse: parse, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	_, err = st.Commit(ctx, store.Cycle{At: time.Now(), Inputs: []store.Input{{
+		Source: "https://www.ice.gov/doclib/participating.xlsx", Name: "participating.xlsx", Body: body, Published: "2025-06-30",
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, aggs, err := st.Agreements(ctx, sheet.Participating, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range aggs {
+		e.ids = append(e.ids, a.ID)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *documentsEnv) requestCount() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.requests)
+}
+
+func (e *documentsEnv) run(t *testing.T, args ...string) cliResult {
+	t.Helper()
+	return runCLI(t, append([]string{"--db", e.db}, args...)...)
+}
+
+func TestDocumentsFetchAndList(t *testing.T) {
+	e := newDocumentsEnv(t)
+	out := mustRun(t, "--db", e.db, "documents", "fetch", "--delay", "0")
+	for _, want := range []string{"3 linked (3 new), 3 requests: 2 archived", "1 gone", "not announced"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("fetch printed %q, want it to contain %q", out, want)
+		}
+	}
+	if e.requestCount() != 3 {
+		t.Errorf("server saw %d requests, want 3", e.requestCount())
+	}
+
+	t.Run("json", func(t *testing.T) {
+		var rows []documentRow
+		decodeJSON(t, mustRun(t, "--db", e.db, "documents", "--format", "json"), &rows)
+		if len(rows) != 3 {
+			t.Fatalf("got %d rows, want 3", len(rows))
+		}
+		byURL := map[string]documentRow{}
+		for _, r := range rows {
+			byURL[strings.TrimPrefix(r.URL, e.srv.URL)] = r
+		}
+		if r := byURL["/doclib/287gMOA/a.pdf"]; r.Status != store.DocumentOK || len(r.SHA256) != 64 || r.Size == 0 || r.Role != "moa" || len(r.Versions) != 1 {
+			t.Errorf("a.pdf: got %+v, want ok with its sha256, size and one version", r)
+		}
+		if r := byURL["/doclib/287gMOA/b.pdf"]; r.Status != store.DocumentGone || r.SHA256 != "" || r.HTTPStatus != 404 {
+			t.Errorf("b.pdf: got %+v, want gone (404) with nothing archived", r)
+		}
+		if r := byURL["/doclib/287gMOA/b-add.pdf"]; r.Role != "addendum" || r.Status != store.DocumentOK {
+			t.Errorf("b-add.pdf: got %+v, want an ok addendum", r)
+		}
+	})
+	t.Run("filters", func(t *testing.T) {
+		tests := []struct {
+			args []string
+			want int
+		}{
+			{[]string{"--status", "gone"}, 1},
+			{[]string{"--status", "ok"}, 2},
+			{[]string{"--status", "new"}, 0},
+			{[]string{"--agreement", e.ids[0]}, 1},
+			{[]string{"--agreement", e.ids[1], "--status", "ok"}, 1},
+		}
+		for _, tt := range tests {
+			t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+				var rows []documentRow
+				decodeJSON(t, mustRun(t, append([]string{"--db", e.db, "documents", "list", "--format", "json"}, tt.args...)...), &rows)
+				if len(rows) != tt.want {
+					t.Errorf("got %d rows, want %d", len(rows), tt.want)
+				}
+			})
+		}
+	})
+	t.Run("csv", func(t *testing.T) {
+		recs, err := csv.NewReader(strings.NewReader(mustRun(t, "--db", e.db, "documents", "--format", "csv"))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 4 || strings.Join(recs[0], ",") != strings.Join(documentsCSVHeader, ",") {
+			t.Fatalf("got %d records, header %v; want a header and 3 rows", len(recs), recs[0])
+		}
+	})
+	t.Run("text", func(t *testing.T) {
+		out := mustRun(t, "--db", e.db, "documents")
+		if !strings.Contains(out, "3 documents: 2 ok, 1 gone, 0 new") || !strings.Contains(out, "/doclib/287gMOA/b.pdf") {
+			t.Errorf("got %q, want the three addresses and the counts", out)
+		}
+	})
+	t.Run("second fetch", func(t *testing.T) {
+		// Nothing is due a moment later: no request is made.
+		var sum struct{ Requests int }
+		decodeJSON(t, mustRun(t, "--db", e.db, "documents", "fetch", "--delay", "0", "--format", "json"), &sum)
+		if sum.Requests != 0 || e.requestCount() != 3 {
+			t.Errorf("got %d requests (server saw %d in all), want none due", sum.Requests, e.requestCount())
+		}
+	})
+}
+
+func TestDocumentsBadInput(t *testing.T) {
+	e := newDocumentsEnv(t)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad status", []string{"documents", "--status", "dead"}, "--status must be ok, gone or new"},
+		{"bad format", []string{"documents", "--format", "xml"}, "--format must be"},
+		{"unknown agreement", []string{"documents", "--agreement", "nope"}, `no agreement "nope"`},
+		{"extra argument", []string{"documents", "list", "extra"}, "extra"},
+		{"fetch bad format", []string{"documents", "fetch", "--format", "csv"}, "--format must be text or json"},
+		{"fetch negative delay", []string{"documents", "fetch", "--delay", "-1s"}, "--delay must not be negative"},
+		{"server", []string{"documents", "--server", "http://127.0.0.1:1"}, "--server is not available"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.run(t, tt.args...)
+			if r.err == nil {
+				t.Fatalf("got success (stdout %q), want an error", r.stdout)
+			}
+			if msg := r.err.Error(); !strings.Contains(msg, tt.want) {
+				t.Errorf("got %q, want it to contain %q", msg, tt.want)
+			}
+		})
+	}
+	if e.requestCount() != 0 {
+		t.Errorf("bad input made %d requests, want 0", e.requestCount())
+	}
+}
