@@ -10,16 +10,20 @@ import (
 )
 
 // ending is one participating agreement no longer listed: the agreement
-// as last listed and the published date of the list that dropped it.
+// as last listed and the published date of the first list without it.
 type ending struct {
 	A     store.AgreementInfo
 	Ended string
 	// ListID is the snapshot that dropped it (0 when unknown).
 	ListID uint64
+	// Confirmed is true once the store's lifecycle rule has confirmed the
+	// absence (status ended); false while it is only missing.
+	Confirmed bool
 }
 
 // endings reads every participating agreement that ended (removed and not
-// listed again), newest ending first, and which states ever had one.
+// listed again: missing or ended in the store's lifecycle), newest ending
+// first, and which states ever had one.
 // states limits it to those states (all when empty). year, when not zero,
 // keeps only those ended in that calendar year (by the dropping list's
 // published date).
@@ -59,7 +63,12 @@ func (s *Server) endings(ctx context.Context, states []string, year int) (ended 
 			continue
 		}
 		seen[c.AgreementID] = true
-		ended = append(ended, ending{A: a, Ended: c.AfterPublished, ListID: c.AfterSnapshot})
+		// The store dates an absence by the first list without the
+		// agreement (AbsentSince); a record written before the
+		// lifecycle has only the removal's date.
+		e := ending{A: a, Ended: cmp(a.AbsentSince, c.AfterPublished), ListID: c.AfterSnapshot,
+			Confirmed: a.Status == diff.StatusEnded}
+		ended = append(ended, e)
 	}
 	return ended, ever, nil
 }

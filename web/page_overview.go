@@ -41,6 +41,8 @@ type overviewPage struct {
 	// EndedThisYear counts participating agreements removed in Year and
 	// not listed again.
 	EndedThisYear, Year int
+	// Unconfirmed counts the endings still only missing (lifecycle).
+	Unconfirmed int
 }
 
 // overview serves GET /.
@@ -109,6 +111,11 @@ func (s *Server) overviewData(r *http.Request) (overviewPage, error) {
 		row(e.A.State).Ended++
 	}
 	d.EndedThisYear = len(ended)
+	for _, e := range ended {
+		if !e.Confirmed {
+			d.Unconfirmed++
+		}
+	}
 	for _, sr := range rows {
 		if sr.Code != "" {
 			d.States = append(d.States, *sr)
