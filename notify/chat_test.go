@@ -104,7 +104,7 @@ func TestChatWebhooks(t *testing.T) {
 			t.Fatalf("got %s (err %v), want {\"text\": …} only", got[0], err)
 		}
 		text := msg["text"]
-		for _, want := range []string{"2 new, 1 ended", "*MD*", "*TX*", "Ended: Frederick County Sheriff",
+		for _, want := range []string{"2 new, 0 ended", "1 missing", "*MD*", "*TX*", "Missing: Frederick County Sheriff",
 			"&lt;!channel&gt;", "<https://watch.example.org/snapshots/"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("participating message: missing %q in\n%s", want, text)

@@ -88,15 +88,20 @@ func TestEmailImmediate(t *testing.T) {
 		t.Fatalf("got %d messages to tx@, want 1 (one per drain)", len(tx))
 	}
 	m := tx[0]
-	wantSubject := "287(g): 2 new, 1 ended, 1 changed, 1 moved to participating — ICE list of Feb 13, 2026"
+	// Ended Police Department is only missing from one list (issue 11): a
+	// subscriber without a kinds filter hears of it once it has ended.
+	wantSubject := "287(g): 2 new, 0 ended, 1 changed, 1 moved to participating — ICE list of Feb 13, 2026"
 	if m.Subject != wantSubject {
 		t.Errorf("got subject %q, want %q", m.Subject, wantSubject)
+	}
+	if strings.Contains(m.Text, "Ended Police Department") {
+		t.Errorf("a subscriber without kinds got the missing agreement:\n%s", m.Text)
 	}
 	if strings.Contains(m.Text, "Orange County") || strings.Contains(m.HTML, "Orange County") {
 		t.Errorf("TX subscriber got the CA change")
 	}
 	for _, want := range []string{"Harris County Sheriff's Office", "Model:   Task Force", "Feb 10, 2026",
-		"https://www.ice.gov/moa/TX.pdf", "https://watch.example.org/agreements/" + harrisID, "Ended: Ended Police Department",
+		"https://www.ice.gov/moa/TX.pdf", "https://watch.example.org/agreements/" + harrisID,
 		"Signed (moved to participating): Promoted Constable", "https://watch.example.org/agreements/" + signedID,
 		"pending since Nov 4, 2025", "signed: May 8, 2025 → Feb 10, 2026", "== TX =="} {
 		if !strings.Contains(m.Text, want) {

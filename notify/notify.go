@@ -279,7 +279,7 @@ func New(out Outbox, opt Options) (*Notifier, error) {
 func (n *Notifier) Recipients() []store.Recipient {
 	var out []store.Recipient
 	for _, s := range n.opt.Subscribers {
-		out = append(out, store.Recipient{ID: s.ID(), Filter: s.Filter})
+		out = append(out, recipientFor(s))
 	}
 	for _, w := range n.opt.Webhooks {
 		out = append(out, store.Recipient{ID: w.ID(), Filter: w.Filter})

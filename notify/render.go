@@ -56,7 +56,7 @@ type emailView struct {
 }
 
 // counts is what a subject line says.
-type counts struct{ added, ended, changed, promoted int }
+type counts struct{ added, ended, changed, promoted, missing, restored int }
 
 func countChanges(changes []diff.Change) counts {
 	var c counts
@@ -66,8 +66,12 @@ func countChanges(changes []diff.Change) counts {
 			c.added++
 		case ch.Kind == diff.Removed && ch.PromotedTo != "":
 			c.promoted++
-		case ch.Kind == diff.Removed:
+		case ch.Kind == diff.Removed && ch.Confirmed != nil:
+			c.missing++ // the lifecycle's removal: not an ending yet
+		case ch.Kind == diff.Removed, ch.Kind == diff.Ended:
 			c.ended++
+		case ch.Kind == diff.Restored:
+			c.restored++
 		default:
 			c.changed++
 		}
@@ -80,6 +84,12 @@ func countChanges(changes []diff.Change) counts {
 func subjectFor(prefix string, changes []diff.Change) string {
 	c := countChanges(changes)
 	s := fmt.Sprintf("%s: %d new, %d ended, %d changed", prefix, c.added, c.ended, c.changed)
+	if c.restored > 0 {
+		s += fmt.Sprintf(", %d restored", c.restored)
+	}
+	if c.missing > 0 {
+		s += fmt.Sprintf(", %d missing", c.missing)
+	}
 	if c.promoted > 0 {
 		s += fmt.Sprintf(", %d moved to participating", c.promoted)
 	}
@@ -165,6 +175,25 @@ func (n *Notifier) itemFor(ch diff.Change) item {
 	case ch.Kind == diff.Removed && ch.PromotedTo != "":
 		it.Headline = "Signed (moved to participating)"
 		it.Page = n.pageURL(ch.PromotedTo)
+	case ch.Kind == diff.Removed && ch.Confirmed != nil && ch.List == sheet.Pending:
+		it.Headline = "Missing from the pending list"
+		it.Note = diff.LifecycleNote(&ch)
+	case ch.Kind == diff.Removed && ch.Confirmed != nil:
+		it.Headline = "Missing"
+		it.Note = diff.LifecycleNote(&ch)
+	case ch.Kind == diff.Ended && ch.List == sheet.Pending:
+		it.Headline = "Left the pending list"
+		it.Note = diff.LifecycleNote(&ch)
+	case ch.Kind == diff.Ended:
+		it.Headline = "Ended"
+		it.Note = diff.LifecycleNote(&ch)
+	case ch.Kind == diff.Restored:
+		it.Headline = "Restored"
+		it.Note = diff.LifecycleNote(&ch)
+		for _, f := range ch.Fields {
+			old, nw := displayField(ch.Before, f), displayField(ch.After, f)
+			it.Fields = append(it.Fields, fieldChange{Field: f, Old: oneLine(old), New: oneLine(nw)})
+		}
 	case ch.Kind == diff.Removed && ch.List == sheet.Pending:
 		it.Headline = "Removed from the pending list"
 	case ch.Kind == diff.Removed:

@@ -175,7 +175,7 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 				return admission{}, err
 			}
 			for _, r := range recipients {
-				if r.Filter.Match(ch) {
+				if r.wants(ch) {
 					if _, err := w.enqueue(Delivery{Recipient: r.ID, ChangeID: id}, at); err != nil {
 						return admission{}, err
 					}

@@ -181,6 +181,11 @@ type Validator struct {
 type Recipient struct {
 	ID     string
 	Filter diff.Filter
+	// NoMissing leaves out the raw removals (missing from one list, not
+	// linked to a signing) even when Filter lets them through: an email
+	// subscriber without a kinds filter hears of an ending once it is
+	// confirmed (issue 11).
+	NoMissing bool
 }
 
 // Cycle is everything one fetch cycle (or one import step) commits at once.

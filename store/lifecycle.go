@@ -398,3 +398,13 @@ func (w *writer) dropPromoted() error {
 	}
 	return putJSON(b, []byte(sheet.Pending), kept)
 }
+
+// wants reports whether r receives ch: its filter, less the raw removals
+// when NoMissing. A pending removal linked to its signing is a signing,
+// not a removal.
+func (r *Recipient) wants(ch *diff.Change) bool {
+	if r.NoMissing && ch.Kind == diff.Removed && ch.PromotedTo == "" {
+		return false
+	}
+	return r.Filter.Match(ch)
+}
