@@ -63,11 +63,15 @@ var agreementCSVHeader = []string{"id", "list", "status", "state", "agency", "co
 
 // agreementRow is one agreement under agreementCSVHeader.
 func agreementRow(a *store.AgreementInfo, ended string) []string {
+	// active, or the store's lifecycle status of one no longer listed:
+	// missing (not yet confirmed) or ended.
 	status := "active"
 	switch {
 	case a.Active:
 	case a.List == sheet.Pending:
 		status = "left pending list"
+	case a.Status == diff.StatusMissing:
+		status = "missing"
 	default:
 		status = "ended"
 	}

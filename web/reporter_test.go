@@ -323,8 +323,8 @@ func TestEndings(t *testing.T) {
 		t.Errorf("Maryland: got former agreements %q, want Frederick, ended 2026-02-27", former)
 	}
 	rows := readCSVBody(t, fx.get(t, "/states/MD/agreements.csv"), agreementCSVHeader)
-	if len(rows) != 1 || rows[0][2] != "ended" || rows[0][4] != frederick.Agency || rows[0][12] != "2026-02-27" {
-		t.Errorf("Maryland CSV: got %q, want Frederick, ended 2026-02-27", rows)
+	if len(rows) != 1 || rows[0][2] != "missing" || rows[0][4] != frederick.Agency || rows[0][12] != "2026-02-27" {
+		t.Errorf("Maryland CSV: got %q, want Frederick, missing since 2026-02-27", rows)
 	}
 	all := readCSVBody(t, fx.get(t, "/agreements.csv"), agreementCSVHeader)
 	if len(all) != 11 {
