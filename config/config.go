@@ -30,6 +30,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/watch287g/watch287g/diff"
 	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/notify"
 	"github.com/watch287g/watch287g/scraper"
@@ -119,6 +120,9 @@ type Config struct {
 	WaybackURL string `yaml:"wayback_url"`
 	Backfill   string `yaml:"backfill"`
 
+	// Lifecycle confirms absences as endings (lifecycle.go).
+	Lifecycle Lifecycle `yaml:"lifecycle"`
+
 	// File is the path the configuration was read from, "" for none.
 	File string `yaml:"-"`
 	// publicURLDerived is true when public_url was not configured.
@@ -142,6 +146,7 @@ func defaults() *Config {
 		Listen:     DefaultListen,
 		StaleAfter: Duration(DefaultStaleAfter),
 		Guard:      store.Guard{MaxDropShare: store.DefaultMaxDropShare, MaxDropRows: store.DefaultMaxDropRows},
+		Lifecycle:  Lifecycle{ConfirmDays: diff.DefaultConfirmDays, ConfirmLists: diff.DefaultConfirmLists},
 		Fetch: Fetch{
 			Delay:         Duration(scraper.DefaultDelay),
 			Timeout:       Duration(scraper.DefaultTimeout),

@@ -62,6 +62,8 @@ var envVars = []envVar{
 		return nil
 	}},
 	{"WATCH287G_GUARD_MAX_DROP_ROWS", "guard.max_drop_rows", integer(func(c *Config) *int { return &c.Guard.MaxDropRows })},
+	{"WATCH287G_LIFECYCLE_CONFIRM_DAYS", "lifecycle.confirm_days", integer(func(c *Config) *int { return &c.Lifecycle.ConfirmDays })},
+	{"WATCH287G_LIFECYCLE_CONFIRM_LISTS", "lifecycle.confirm_lists", integer(func(c *Config) *int { return &c.Lifecycle.ConfirmLists })},
 	{"WATCH287G_FETCH_DELAY", "fetch.delay", duration(func(c *Config) *Duration { return &c.Fetch.Delay })},
 	{"WATCH287G_FETCH_TIMEOUT", "fetch.timeout", duration(func(c *Config) *Duration { return &c.Fetch.Timeout })},
 	{"WATCH287G_FETCH_MAX_BODY", "fetch.max_body", func(c *Config, v string) error {

@@ -74,6 +74,7 @@ func (c *Config) Validate() error {
 	if c.Guard.MaxDropRows < 0 {
 		bad("guard.max_drop_rows", "must not be negative, not %d", c.Guard.MaxDropRows)
 	}
+	validateLifecycle(c.Lifecycle, bad)
 	if c.Fetch.Delay < 0 {
 		bad("fetch.delay", "must not be negative, not %s", c.Fetch.Delay)
 	}

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/watch287g/watch287g/diff"
 	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/scraper"
 	"github.com/watch287g/watch287g/store"
@@ -75,6 +76,8 @@ type Tracker struct {
 	Notifier Notifier
 	Observer Observer
 	Guard    store.Guard
+	// Lifecycle confirms absences as endings (zero: diff's default).
+	Lifecycle diff.ConfirmRule
 	// Operators are the outbox recipient ids of the operator's channels,
 	// for quarantine alerts (none: no alert).
 	Operators []string
@@ -119,6 +122,7 @@ func (t *Tracker) cycle(ctx, drainCtx context.Context) (*Report, error) {
 		At:         start.UTC(),
 		Recipients: t.Notifier.Recipients(),
 		Guard:      t.Guard,
+		Lifecycle:  t.Lifecycle,
 		Operators:  t.Operators,
 	}
 	for _, f := range res.Files {

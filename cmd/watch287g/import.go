@@ -108,7 +108,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("interrupted after %d of %d files: %w", done, len(files), err)
 		}
-		c := store.Cycle{At: a.now().UTC(), Recipients: n.Recipients(), Guard: cfg.Guard, Operators: n.Operators()}
+		c := store.Cycle{At: a.now().UTC(), Recipients: n.Recipients(), Guard: cfg.Guard, Lifecycle: cfg.Lifecycle.Rule(), Operators: n.Operators()}
 		var stepNames []string
 		for _, f := range step.files {
 			bar.step(done, f.name)

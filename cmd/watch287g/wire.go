@@ -72,6 +72,7 @@ func (a *app) newTracker(cfg *config.Config, st *store.Store, n *notify.Notifier
 		Notifier:  n,
 		Observer:  obs,
 		Guard:     cfg.Guard,
+		Lifecycle: cfg.Lifecycle.Rule(),
 		Operators: n.Operators(),
 		PageURL:   cfg.PageURL,
 		Log:       a.log.With(slog.String("component", "tracker")),
