@@ -205,6 +205,17 @@ func TestBrowserReporterWalk(t *testing.T) {
 			run(t, "feed", chromedp.Navigate(ts.URL+"/feed.atom"), chromedp.WaitVisible(chromedp.CSS(`main ul.changes li a`)))
 			fits(t, vp.name+" feed")
 			shot(t, vp.name+"-6-feed.png")
+			// The archive's download links are on screen on a phone.
+			run(t, "archive", chromedp.Navigate(ts.URL+"/snapshots"), chromedp.WaitVisible(chromedp.CSS(`main`)))
+			fits(t, vp.name+" archive")
+			shot(t, vp.name+"-7-archive.png")
+			off, err := chromedp.Run(bctx, chromedp.Evaluate[int](`Array.from(document.querySelectorAll('a[href$="/file"]')).filter(a => {
+				const r = a.getBoundingClientRect();
+				return r.width === 0 || r.right > document.documentElement.clientWidth + 1;
+			}).length`))
+			if err != nil || off != 0 {
+				t.Errorf("archive: %d download links off screen (err %v), want none", off, err)
+			}
 			run(t, "back to the list", chromedp.Navigate(ts.URL+"/snapshots/"+snapID), chromedp.WaitVisible(chromedp.CSS(`#provenance`)))
 
 			body := download(t, `a[href="/snapshots/`+snapID+`/changes.csv"]`)
