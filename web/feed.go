@@ -66,7 +66,11 @@ var feedEpochTime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 // changeTitle is one line for a change, as a reader sees it in a feed.
 func changeTitle(c *diff.Change) string {
 	r := c.Record()
-	verb := map[diff.Kind]string{diff.Added: "Added", diff.Removed: "Removed", diff.Changed: "Changed"}[c.Kind]
+	verb := map[diff.Kind]string{diff.Added: "Added", diff.Removed: "Removed", diff.Changed: "Changed",
+		diff.Ended: "Ended", diff.Restored: "Restored"}[c.Kind]
+	if c.Kind == diff.Removed && c.Confirmed != nil {
+		verb = "Missing" // the lifecycle's removal: not an ending yet (issue 11)
+	}
 	if c.List == sheet.Pending {
 		switch {
 		case c.Kind == diff.Added:
@@ -81,8 +85,12 @@ func changeTitle(c *diff.Change) string {
 		return verb
 	}
 	t := fmt.Sprintf("%s: %s (%s, %s)", verb, r.Agency, r.State, sheet.ModelLabel(r.Model))
-	if c.Kind == diff.Changed && len(c.Fields) > 0 {
+	if (c.Kind == diff.Changed || c.Kind == diff.Restored) && len(c.Fields) > 0 {
 		t += ": " + strings.Join(c.Fields, ", ")
+	}
+	// "ended: absent from ICE's lists since March 3, 2026 (4 lists)", …
+	if note := diff.LifecycleNote(c); note != "" {
+		t += " — " + note
 	}
 	return t
 }
