@@ -2,8 +2,22 @@
 // a SQLite database for Datasette (WriteSQLite), beside the CSVs that
 // `watch287g export` writes. It reads the store and never writes it.
 //
-// The database is written with modernc.org/sqlite, a translation of SQLite
-// to Go: no cgo, so the static CGO_ENABLED=0 build keeps working.
+// The database (`datasette watch287g.sqlite`):
+//
+//	snapshots   one row per archived file: list, published date, name, source, sha256, counts, status
+//	agreements  every agreement and pending record ever listed, with its status (listed,
+//	            missing, ended), the lists that first and last carried it, the date of the
+//	            list that dropped it (ended), its county and county FIPS code, agency_id → agencies
+//	changes     every change, agreement_id → agreements, before/after_snapshot → snapshots,
+//	            the records before and after as JSON, fields as a JSON array
+//	agencies    one row per agency (diff.AgencyID, as the web's /agencies/{id}), its county
+//	            and how many agreements it has had and has listed
+//	agencies_fts, agreements_fts   full-text search on agency names (Datasette's search box)
+//
+// Current agreements are `agreements WHERE status = 'listed'`. Empty
+// values are NULL. The database is written with modernc.org/sqlite, a
+// translation of SQLite to Go: no cgo, so the static CGO_ENABLED=0 build
+// keeps working.
 package dataset
 
 import (
