@@ -561,3 +561,49 @@ func TestPlan(t *testing.T) {
 		})
 	}
 }
+
+// roundsDone is a log handler that reports each finished round.
+type roundsDone chan struct{}
+
+func (h roundsDone) Enabled(context.Context, slog.Level) bool { return true }
+func (h roundsDone) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "document round done" {
+		select {
+		case h <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+func (h roundsDone) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h roundsDone) WithGroup(string) slog.Handler      { return h }
+
+// TestRunRoundsUntilCancelled: Run's rounds fetch, and Run returns soon
+// after its context ends.
+func TestRunRoundsUntilCancelled(t *testing.T) {
+	srv := newServer(t)
+	st := openStore(t)
+	srv.set("/a.pdf", &doc{body: pdfgen.PDF("a"), modTime: t0})
+	commitList(t, st, "2025-06-30", []string{srv.URL + "/a.pdf"})
+	rounds := make(roundsDone, 1)
+	f := New(st, Options{Delay: NoDelay, Now: func() time.Time { return t0 }, Logger: slog.New(rounds)})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx, time.Millisecond) }()
+	<-rounds
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("got %v, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return within 10 s of cancel")
+	}
+	if files, _ := st.DocumentFiles(context.Background()); len(files) != 1 {
+		t.Errorf("got %d archived, want 1", len(files))
+	}
+	if r := srv.requests(); len(r) != 1 || r[0].Path != "/a.pdf" {
+		t.Errorf("got requests %+v, want one for /a.pdf (nothing else due)", r)
+	}
+}

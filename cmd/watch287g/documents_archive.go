@@ -9,8 +9,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/watch287g/watch287g/config"
 	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/moafetch"
+	"github.com/watch287g/watch287g/notify"
 	"github.com/watch287g/watch287g/store"
 )
 
@@ -251,4 +253,28 @@ func runDocumentsFetch(ctx context.Context, a *app, args []string) error {
 		}
 	}
 	return rerr
+}
+
+// startDocumentRounds runs document rounds every `every` beside serve's
+// list schedule (never when fetching is off or every is 0); the returned
+// channel closes once the rounds have stopped after ctx ends, so serve
+// closes the store only after.
+func (a *app) startDocumentRounds(ctx context.Context, cfg *config.Config, st *store.Store, n *notify.Notifier, every time.Duration, off bool) <-chan struct{} {
+	done := make(chan struct{})
+	if off || every <= 0 {
+		close(done)
+		return done
+	}
+	f := moafetch.New(st, moafetch.Options{
+		UserAgent:  cfg.ScraperOptions().UserAgent,
+		Recipients: n.Recipients(),
+		Operators:  n.Operators(),
+		Logger:     a.log,
+		Now:        a.now,
+	})
+	go func() {
+		defer close(done)
+		_ = f.Run(ctx, every) // Run logs its rounds' errors and returns nil
+	}()
+	return done
 }

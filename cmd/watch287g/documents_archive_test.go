@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -27,6 +28,8 @@ type documentsEnv struct {
 	ids      []string // agreement ids, row order
 	mu       sync.Mutex
 	requests []string
+	// hit, when set, receives each request's path.
+	hit chan string
 }
 
 func newDocumentsEnv(t *testing.T) *documentsEnv {
@@ -39,7 +42,11 @@ func newDocumentsEnv(t *testing.T) *documentsEnv {
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.mu.Lock()
 		e.requests = append(e.requests, r.URL.Path)
+		hit := e.hit
 		e.mu.Unlock()
+		if hit != nil {
+			defer func() { hit <- r.URL.Path }()
+		}
 		b, ok := pdfs[r.URL.Path]
 		if !ok {
 			http.NotFound(w, r)
@@ -204,5 +211,48 @@ func TestDocumentsBadInput(t *testing.T) {
 	}
 	if e.requestCount() != 0 {
 		t.Errorf("bad input made %d requests, want 0", e.requestCount())
+	}
+}
+
+// TestServeDocumentRounds: serve's document rounds fetch beside the list
+// schedule, stop when serve stops, and are off with --no-fetch or
+// --documents-every 0.
+func TestServeDocumentRounds(t *testing.T) {
+	e := newDocumentsEnv(t)
+	hit := make(chan string, 10)
+	e.mu.Lock()
+	e.hit = hit
+	e.mu.Unlock()
+	var out bytes.Buffer
+	a := &app{db: e.db, stdout: &out, stderr: &out, log: slog.New(slog.DiscardHandler), now: time.Now, cmd: "serve"}
+	w, err := a.openWriter(cmdServe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.st.Close()
+	for _, off := range []struct {
+		every   time.Duration
+		noFetch bool
+	}{{0, false}, {time.Millisecond, true}} {
+		done := a.startDocumentRounds(context.Background(), w.cfg, w.st, w.n, off.every, off.noFetch)
+		select {
+		case <-done:
+		default:
+			t.Errorf("every %v, no-fetch %v: rounds started, want none", off.every, off.noFetch)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := a.startDocumentRounds(ctx, w.cfg, w.st, w.n, time.Millisecond, false)
+	for range 3 {
+		<-hit
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("rounds did not stop within 10 s of cancel")
+	}
+	if n := e.requestCount(); n != 3 {
+		t.Errorf("server saw %d requests, want 3 (each link once)", n)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/watch287g/watch287g/moafetch"
 	"github.com/watch287g/watch287g/tracker"
 	"github.com/watch287g/watch287g/web"
 )
@@ -23,6 +24,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	pageURL := fs.String("page-url", "", "the `URL` of ICE's 287(g) page (default from config)")
 	noFetch := fs.Bool("no-fetch", false, "serve and deliver only; never fetch (for a read-only mirror or benchmarks)")
 	fetchAtStart := fs.Bool("fetch-at-start", true, "run one fetch cycle as soon as serve starts")
+	docsEvery := fs.Duration("documents-every", moafetch.DefaultEvery, "run a round of MOA document fetches this often (0: never); the first after one interval")
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
@@ -102,6 +104,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	defer stopSched()
 	schedDone := make(chan error, 1)
 	go func() { schedDone <- sched.Run(schedCtx) }()
+	docsDone := a.startDocumentRounds(schedCtx, cfg, st, n, *docsEvery, *noFetch)
 
 	var runErr error
 	schedRunning := true
@@ -120,6 +123,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		a.log.Warn("http shutdown", slog.Any("error", err))
 	}
 	stopSched()
+	<-docsDone
 	if schedRunning {
 		if err := <-schedDone; err != nil && runErr == nil {
 			runErr = err
