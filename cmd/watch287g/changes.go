@@ -135,6 +135,14 @@ func changeLine(c diff.Change) string {
 		fmt.Fprintf(&b, "  was pending since %s", dash(c.WasPendingSince))
 	case c.PromotedTo != "":
 		fmt.Fprintf(&b, "  signed: now agreement %s", dash(c.PromotedTo))
+	case c.Kind == diff.Restored && c.Before != nil && c.After != nil:
+		for _, f := range c.Fields {
+			fmt.Fprintf(&b, "\n%34s %s: %q → %q", "", dash(f), c.Before.Field(f), c.After.Field(f))
+		}
+	}
+	// "missing from ICE's list of …", "absent from ICE's lists since … (4 lists)", "back on … after 2 days"
+	if note := diff.LifecycleNote(&c); note != "" {
+		fmt.Fprintf(&b, "  %s", note)
 	}
 	fmt.Fprintf(&b, "  [agreement %s]", dash(c.AgreementID))
 	return b.String()

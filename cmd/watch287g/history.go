@@ -80,8 +80,16 @@ func writeHistory(a *app, e historyEntry) {
 	ag := e.Agreement
 	// A removal is provisional (DESIGN.md: "missing from the list of
 	// <date>"), so an agreement no longer listed is missing, not ended.
+	// The store's lifecycle (issue 11): missing until the absence is
+	// confirmed, then ended, dated by the first list without it.
 	status := "listed"
-	if !ag.Active {
+	switch {
+	case ag.Active:
+	case ag.Status == diff.StatusMissing:
+		status = "missing since ICE's list of " + dash(ag.AbsentSince) + " (last listed " + dash(ag.LastPublished) + ")"
+	case ag.Status == diff.StatusEnded && ag.AbsentSince != "":
+		status = "ended: absent from ICE's lists since " + dash(ag.AbsentSince) + " (last listed " + dash(ag.LastPublished) + ")"
+	default:
 		status = "missing from ICE's latest list (last listed " + dash(ag.LastPublished) + ")"
 	}
 	fmt.Fprintf(a.stdout, "%s — %s, %s (%s list, agreement %s)\n", dash(ag.Agency), dash(ag.State), dash(sheet.ModelLabel(ag.Model)), ag.List, dash(ag.ID))

@@ -162,7 +162,7 @@ func TestCommandMatrix(t *testing.T) {
 		}
 		jsonKeys(t, fx.mustRun(t, "history", "--format", "json", "Sample County 1 Sheriff's Office"), "query", "agreements.agreement", "agreements.changes")
 		readCSV(t, fx.mustRun(t, "history", "Sample County 1 Sheriff's Office", "--format", "csv"), changeCSVHeader)
-		if out := fx.mustRun(t, "history", "Sample Town 5"); !strings.Contains(out, "status: missing from ICE's latest list (last listed "+fxDay1+")") {
+		if out := fx.mustRun(t, "history", "Sample Town 5"); !strings.Contains(out, "status: missing since ICE's list of "+fxDay2+" (last listed "+fxDay1+")") {
 			t.Errorf("history of a town dropped from pending: got\n%s\nwant it missing, last listed %s", out, fxDay1)
 		}
 		if out := fx.mustRun(t, "history", "no such agency"); !strings.Contains(out, "no agreement matches") {
