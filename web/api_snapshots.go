@@ -86,3 +86,17 @@ func (s *Server) apiSnapshotFile(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(body) // the client went away; nothing to do
 	}
 }
+
+// apiSnapshotChanges serves GET /api/v1/snapshots/{id}/changes: what one
+// published list changed, oldest first, in one answer.
+func (s *Server) apiSnapshotChanges(r *http.Request) *response {
+	id, err := pathID(r)
+	if err != nil {
+		return s.apiError(r, err)
+	}
+	changes, err := s.store.SnapshotChanges(r.Context(), id)
+	if err != nil {
+		return s.apiError(r, err)
+	}
+	return jsonResponse(http.StatusOK, ChangesResponse{Changes: changes})
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -180,6 +181,21 @@ func TestSnapshotPage(t *testing.T) {
 		t.Errorf("removed section: got %q, want Frederick under Maryland", removed)
 	}
 
+	t.Run("json", func(t *testing.T) {
+		rec := fx.get(t, "/api/v1/snapshots/"+strconv.FormatUint(fx.b.ID, 10)+"/changes")
+		var body ChangesResponse
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != http.StatusOK {
+			t.Fatalf("got %d %v, want 200 and JSON", rec.Code, err)
+		}
+		if len(body.Changes) != len(changes) || body.NextCursor != nil {
+			t.Errorf("got %d changes (next %v), want %d and no next page", len(body.Changes), body.NextCursor, len(changes))
+		}
+		for i := range body.Changes {
+			if body.Changes[i].ID != changes[i].ID {
+				t.Errorf("change %d: got id %d, want %d (oldest first)", i, body.Changes[i].ID, changes[i].ID)
+			}
+		}
+	})
 	t.Run("csv", func(t *testing.T) {
 		rows := readCSVBody(t, fx.get(t, "/snapshots/"+strconv.FormatUint(fx.b.ID, 10)+"/changes.csv"), diff.ChangeCSVHeader())
 		if len(rows) != len(changes) {

@@ -52,6 +52,8 @@ func TestEveryRoute(t *testing.T) {
 		{"DELETE", "/api/v1/snapshots/" + snap, 405, jsonType, "method not allowed"},
 		{"GET", "/api/v1/snapshots/" + snap + "/file", 200, xlsx, "PK"},
 		{"GET", "/api/v1/snapshots/999/file", 404, jsonType, `"error"`},
+		{"GET", "/api/v1/snapshots/" + snap + "/changes", 200, jsonType, `"next_cursor":null`},
+		{"GET", "/api/v1/snapshots/999/changes", 404, jsonType, `"error"`},
 		{"GET", "/api/v1/openapi.json", 200, jsonType, `"openapi"`},
 		{"OPTIONS", "/api/v1/changes", 204, "", ""},
 		{"GET", "/api/v1/nothing", 404, jsonType, "no such endpoint"},

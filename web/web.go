@@ -171,6 +171,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/changes", page(s.apiChanges, changeParams...))
 	m.HandleFunc("GET /api/v1/snapshots", page(s.apiSnapshots))
 	m.HandleFunc("GET /api/v1/snapshots/{id}", page(s.apiSnapshot))
+	m.HandleFunc("GET /api/v1/snapshots/{id}/changes", page(s.apiSnapshotChanges))
 	m.HandleFunc("GET /api/v1/snapshots/{id}/file", s.apiSnapshotFile)
 	m.HandleFunc("GET /api/v1/openapi.json", s.apiOpenAPI)
 	m.HandleFunc("OPTIONS /api/v1/", s.preflight)
