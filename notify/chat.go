@@ -145,6 +145,9 @@ func (n *Notifier) chatView(snapshot uint64, changes []diff.Change) chatView {
 	shown := 0
 	for _, s := range states {
 		items := byState[s]
+		for i := range items {
+			clipItem(&items[i])
+		}
 		slices.SortStableFunc(items, func(a, b item) int { return cmp.Compare(a.Agency, b.Agency) })
 		if room := maxChatItems - shown; len(items) > room {
 			v.More += len(items) - room
@@ -156,6 +159,28 @@ func (n *Notifier) chatView(snapshot uint64, changes []diff.Change) chatView {
 		}
 	}
 	return v
+}
+
+// maxChatValue caps one value in a chat message (an agency name runs to
+// a few dozen characters; a cell of thousands would push the message past
+// the chat service's limit and lose it whole).
+const maxChatValue = 300
+
+// clip shortens s to at most max runes, marking the cut with "…".
+func clip(s string, max int) string {
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	return string(r[:max-1]) + "…"
+}
+
+func clipItem(it *item) {
+	it.Agency, it.Type, it.Note = clip(it.Agency, maxChatValue), clip(it.Type, maxChatValue), clip(it.Note, maxChatValue)
+	for i := range it.Fields {
+		f := &it.Fields[i]
+		f.Old, f.New = clip(f.Old, maxChatValue), clip(f.New, maxChatValue)
+	}
 }
 
 // chatBody renders the message for format.

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/watch287g/watch287g/diff"
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
 )
@@ -198,6 +200,28 @@ func TestValidFormat(t *testing.T) {
 	}{{"", true}, {"json", true}, {"slack", true}, {"teams", true}, {"Slack", false}, {"discord", false}} {
 		if got := ValidFormat(tc.f); got != tc.want {
 			t.Errorf("ValidFormat(%q): got %v, want %v", tc.f, got, tc.want)
+		}
+	}
+}
+
+// TestChatMessageSize: a list of hostile, very long names still makes
+// one message within Slack's 40,000 characters and Teams' 28 KB.
+func TestChatMessageSize(t *testing.T) {
+	n := newTestNotifier(t, newLists(t).st, Options{})
+	var changes []diff.Change
+	for i := range 200 {
+		changes = append(changes, added("TX", fmt.Sprintf("%03d %s", i, hostile)))
+	}
+	for _, f := range []string{FormatSlack, FormatTeams} {
+		b, err := n.chatBody(f, 7, changes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) > 28000 {
+			t.Errorf("%s: got %d bytes, want at most 28,000", f, len(b))
+		}
+		if !strings.Contains(string(b), "160 more") {
+			t.Errorf("%s: want the changes past %d counted", f, maxChatItems)
 		}
 	}
 }
