@@ -196,20 +196,8 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 			return admission{}, err
 		}
 	}
-	slices.SortFunc(days, bytes.Compare)
-	for _, d := range days {
-		if err := w.days.Put(d, nil); err != nil {
-			return admission{}, err
-		}
-	}
-	slices.SortFunc(facets, bytes.Compare)
-	for _, f := range facets {
-		if w.facets == nil {
-			break // a store indexed before facets were: Changes scans instead
-		}
-		if err := w.facets.Put(f, nil); err != nil {
-			return admission{}, err
-		}
+	if err := w.putIndexKeys(days, facets); err != nil {
+		return admission{}, err
 	}
 	snap.Added, snap.Removed, snap.Changed = len(res.Added), len(res.Removed), len(res.Changed)
 	snap.Status = Accepted

@@ -118,9 +118,15 @@ func changeDayKey(ch *diff.Change) []byte {
 	return binary.BigEndian.AppendUint64(k, ch.ID)
 }
 
-// nameValue is what bucketAgrNames holds for an agreement.
+// nameValue is what bucketAgrNames holds for an agreement: the folded
+// agency, and the folded agency as published after a 0x00 when it differs
+// (it seldom does once folded; the index stays small).
 func nameValue(info *AgreementInfo) []byte {
-	return []byte(foldText(info.Agency) + "\x00" + foldText(info.AgencyRaw))
+	norm, raw := foldText(info.Agency), foldText(info.AgencyRaw)
+	if raw == norm || raw == "" {
+		return []byte(norm)
+	}
+	return []byte(norm + "\x00" + raw)
 }
 
 // bumpData moves the data version on by one.
@@ -181,6 +187,7 @@ func buildIndexes(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
+	days.FillPercent, facets.FillPercent = indexFill, indexFill
 	slices.SortFunc(dayKeys, bytes.Compare)
 	for _, k := range dayKeys {
 		if err := days.Put(k, nil); err != nil {
@@ -198,6 +205,7 @@ func buildIndexes(tx *bolt.Tx) error {
 		if decodeJSON(v, &info) != nil {
 			return nil
 		}
+		names.FillPercent = indexFill
 		return names.Put(bytes.Clone(k), nameValue(&info))
 	})
 	if err != nil {
@@ -263,11 +271,13 @@ func hasIndexes(tx *bolt.Tx) bool {
 // changed.
 func (w *writer) indexChange(ch *diff.Change) error {
 	if w.days != nil {
+		w.days.FillPercent = indexFill
 		if err := w.days.Put(changeDayKey(ch), nil); err != nil {
 			return err
 		}
 	}
 	if w.facets != nil {
+		w.facets.FillPercent = indexFill
 		for _, k := range facetKeys(ch) {
 			if err := w.facets.Put(k, nil); err != nil {
 				return err
@@ -276,6 +286,31 @@ func (w *writer) indexChange(ch *diff.Change) error {
 	}
 	if w.meta != nil {
 		return bumpData(w.meta)
+	}
+	return nil
+}
+
+// indexFill is the fill of the index buckets: a commit writes its keys
+// sorted, and days and ids only grow, so bbolt's default of half-empty
+// pages would double the indexes' size on disk.
+const indexFill = 0.9
+
+// putIndexKeys writes a commit's day and facet index keys, in key order.
+func (w *writer) putIndexKeys(days, facets [][]byte) error {
+	for _, set := range []struct {
+		b    *bolt.Bucket
+		keys [][]byte
+	}{{w.days, days}, {w.facets, facets}} {
+		if set.b == nil {
+			continue // a store indexed before this index was: Changes scans instead
+		}
+		set.b.FillPercent = indexFill
+		slices.SortFunc(set.keys, bytes.Compare)
+		for _, k := range set.keys {
+			if err := set.b.Put(k, nil); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
