@@ -77,6 +77,17 @@ type DocumentURL struct {
 	// or oversized file, a server error); LastError is the last one's.
 	Failures  int    `json:"failures,omitempty"`
 	LastError string `json:"last_error,omitempty"`
+	// Contradictions flags a MOA whose named agency or model disagrees
+	// with an agreement that links it (moa.Contradicts; ICE has linked one
+	// agency's row to another agency's MOA), as of the last PDF archived.
+	Contradictions []DocumentContradiction `json:"contradictions,omitempty"`
+}
+
+// DocumentContradiction is why a document does not read as the MOA of one
+// agreement that links it.
+type DocumentContradiction struct {
+	AgreementID string   `json:"agreement_id"`
+	Reasons     []string `json:"reasons"`
 }
 
 // DocumentFile is one archived PDF, kept once whatever links it.
@@ -360,6 +371,7 @@ func (s *Store) RecordDocumentFetch(ctx context.Context, r DocumentResult, recip
 			}
 			u.SHA256, u.Status, u.LastSeen = fetch.SHA256, DocumentOK, at
 			u.LastModified, u.ETag = r.LastModified, r.ETag
+			u.Contradictions = contradictions(tx, u, r.Doc)
 		case 304:
 			if u.SHA256 != "" {
 				u.Status = DocumentOK
@@ -398,6 +410,26 @@ func (s *Store) RecordDocumentFetch(ctx context.Context, r DocumentResult, recip
 		return nil, err
 	}
 	return out, nil
+}
+
+// contradictions checks a MOA's fields against each agreement linking it.
+// An addendum is not checked: it amends, and may name the program
+// differently.
+func contradictions(tx *bolt.Tx, u DocumentURL, doc *moa.Document) []DocumentContradiction {
+	if u.Role != diff.DocumentMOA || doc == nil || !doc.HasText {
+		return nil
+	}
+	var out []DocumentContradiction
+	for _, id := range u.Agreements {
+		var info AgreementInfo
+		if ok, err := getJSON(tx.Bucket(bucketAgreements), []byte(id), &info); err != nil || !ok {
+			continue
+		}
+		if reasons := moa.Contradicts(doc.Fields, info.Agency, info.Model); len(reasons) > 0 {
+			out = append(out, DocumentContradiction{AgreementID: id, Reasons: reasons})
+		}
+	}
+	return out
 }
 
 // putDocument archives r's PDF unless its bytes are already archived.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -238,5 +239,46 @@ func TestDeadFromTheStartMakesNoChange(t *testing.T) {
 	us, _ := s.DocumentsForAgreement(ctx, out.URL.Agreements[0])
 	if len(us) != 2 {
 		t.Errorf("got %d addresses for the agreement, want 2 (MOA and addendum)", len(us))
+	}
+}
+
+// moaText is a page of MOA text naming lea, long enough to count as text.
+func moaText(lea string) string {
+	return "287(g) Jail Enforcement Model MEMORANDUM OF AGREEMENT. This Memorandum of Agreement constitutes an agreement between United States Immigration and Customs Enforcement (ICE), a component of the Department of Homeland Security (DHS), and the " +
+		lea + ", hereinafter referred to as the LEA, pursuant to which ICE delegates authority. " + strings.Repeat("The LEA agrees to the terms set out in this memorandum for the program. ", 10)
+}
+
+func TestContradictionFlagged(t *testing.T) {
+	s, aggs := docStore(t)
+	ctx := context.Background()
+	links, _ := s.DocumentLinks(ctx)
+	s.NoteDocumentLinks(ctx, links, t0)
+	var own string
+	for _, a := range aggs {
+		if a.MOAURL == moaA {
+			own = a.Agency
+		}
+	}
+	tests := []struct {
+		name, lea string
+		want      int
+	}{
+		{"own MOA", own, 0},
+		{"another agency's MOA", "Elsewhere Parish Sheriff's Office", 1},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := pdfResult(t, moaA, pdfgen.PDF(moaText(tt.lea)), t0.Add(time.Duration(i)*time.Hour))
+			if r.Doc.Fields.LEA == "" {
+				t.Fatalf("the test PDF's LEA does not read: %+v", r.Doc.Fields)
+			}
+			out, err := s.RecordDocumentFetch(ctx, r, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out.URL.Contradictions) != tt.want {
+				t.Errorf("got contradictions %+v, want %d", out.URL.Contradictions, tt.want)
+			}
+		})
 	}
 }

@@ -37,6 +37,9 @@ type documentRow struct {
 	HTTPStatus   int                     `json:"http_status,omitempty"`
 	Failures     int                     `json:"failures,omitempty"`
 	LastError    string                  `json:"last_error,omitempty"`
+	// Contradictions: the MOA names another agency or model than an
+	// agreement linking it.
+	Contradictions []store.DocumentContradiction `json:"contradictions"`
 }
 
 // documentStatuses are the values --status takes.
@@ -126,6 +129,10 @@ func newDocumentRow(u store.DocumentURL, f store.DocumentFile) documentRow {
 		SHA256: u.SHA256, Versions: u.Versions, LastModified: u.LastModified,
 		FirstLinked: u.FirstLinked, LastSeen: u.LastSeen, LastCheck: u.LastCheck,
 		HTTPStatus: u.HTTPStatus, Failures: u.Failures, LastError: u.LastError,
+		Contradictions: u.Contradictions,
+	}
+	if r.Contradictions == nil {
+		r.Contradictions = []store.DocumentContradiction{}
 	}
 	if r.Agreements == nil {
 		r.Agreements = []string{}
@@ -140,6 +147,15 @@ func newDocumentRow(u store.DocumentURL, f store.DocumentFile) documentRow {
 	return r
 }
 
+// contradictionText is "id: reason; reason | id: …".
+func contradictionText(cs []store.DocumentContradiction) string {
+	parts := make([]string, 0, len(cs))
+	for _, c := range cs {
+		parts = append(parts, c.AgreementID+": "+strings.Join(c.Reasons, "; "))
+	}
+	return strings.Join(parts, " | ")
+}
+
 func timeCell(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -147,7 +163,7 @@ func timeCell(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-var documentsCSVHeader = []string{"url", "role", "status", "agreements", "sha256", "size", "pages", "has_text", "lea", "model", "versions", "last_modified", "first_linked", "last_seen", "last_check", "http_status", "failures", "last_error"}
+var documentsCSVHeader = []string{"url", "role", "status", "agreements", "sha256", "size", "pages", "has_text", "lea", "model", "versions", "last_modified", "first_linked", "last_seen", "last_check", "http_status", "failures", "last_error", "contradictions"}
 
 func writeDocumentsCSV(w io.Writer, rows []documentRow) error {
 	out := make([][]string, 0, len(rows))
@@ -156,6 +172,7 @@ func writeDocumentsCSV(w io.Writer, rows []documentRow) error {
 			r.URL, r.Role, r.Status, strings.Join(r.Agreements, " "), r.SHA256, fmt.Sprint(r.Size), fmt.Sprint(r.Pages),
 			fmt.Sprint(r.HasText), r.LEA, r.Model, fmt.Sprint(len(r.Versions)), r.LastModified,
 			timeCell(r.FirstLinked), timeCell(r.LastSeen), timeCell(r.LastCheck), fmt.Sprint(r.HTTPStatus), fmt.Sprint(r.Failures), r.LastError,
+			contradictionText(r.Contradictions),
 		})
 	}
 	return writeCSV(w, documentsCSVHeader, out)
@@ -183,6 +200,9 @@ func writeDocumentsText(w io.Writer, rows []documentRow) error {
 		line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", r.Status, r.Role, escape.Terminal(strings.Join(r.Agreements, ",")), dash(sha), check, escape.Terminal(r.URL))
 		if r.LastError != "" {
 			line += "  (" + escape.Terminal(r.LastError) + ")"
+		}
+		if len(r.Contradictions) > 0 {
+			line += "  CONTRADICTS: " + escape.Terminal(contradictionText(r.Contradictions))
 		}
 		fmt.Fprintln(tw, line)
 	}

@@ -36,7 +36,9 @@ func newDocumentsEnv(t *testing.T) *documentsEnv {
 	t.Helper()
 	e := &documentsEnv{db: filepath.Join(t.TempDir(), "w.db")}
 	pdfs := map[string][]byte{
-		"/doclib/287gMOA/a.pdf":     pdfgen.PDF("MEMORANDUM OF AGREEMENT a"),
+		// a.pdf is another agency's MOA: flagged as contradicting Alpha's row.
+		"/doclib/287gMOA/a.pdf": pdfgen.PDF("287(g) Jail Enforcement Model MEMORANDUM OF AGREEMENT. This Memorandum of Agreement constitutes an agreement between United States Immigration and Customs Enforcement (ICE), a component of the Department of Homeland Security (DHS), and the Gamma Parish Sheriff's Office, hereinafter referred to as the LEA. " +
+			strings.Repeat("The LEA agrees to the terms set out in this memorandum. ", 12)),
 		"/doclib/287gMOA/b-add.pdf": pdfgen.PDF("ADDENDUM b"),
 	}
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -127,8 +129,8 @@ func TestDocumentsFetchAndList(t *testing.T) {
 		for _, r := range rows {
 			byURL[strings.TrimPrefix(r.URL, e.srv.URL)] = r
 		}
-		if r := byURL["/doclib/287gMOA/a.pdf"]; r.Status != store.DocumentOK || len(r.SHA256) != 64 || r.Size == 0 || r.Role != "moa" || len(r.Versions) != 1 {
-			t.Errorf("a.pdf: got %+v, want ok with its sha256, size and one version", r)
+		if r := byURL["/doclib/287gMOA/a.pdf"]; r.Status != store.DocumentOK || len(r.SHA256) != 64 || r.Size == 0 || r.Role != "moa" || len(r.Versions) != 1 || len(r.Contradictions) != 1 || r.LEA != "Gamma Parish Sheriff's Office" {
+			t.Errorf("a.pdf: got %+v, want ok with its sha256, size, one version, and Gamma's LEA contradicting Alpha's row", r)
 		}
 		if r := byURL["/doclib/287gMOA/b.pdf"]; r.Status != store.DocumentGone || r.SHA256 != "" || r.HTTPStatus != 404 {
 			t.Errorf("b.pdf: got %+v, want gone (404) with nothing archived", r)
@@ -169,7 +171,7 @@ func TestDocumentsFetchAndList(t *testing.T) {
 	})
 	t.Run("text", func(t *testing.T) {
 		out := mustRun(t, "--db", e.db, "documents")
-		if !strings.Contains(out, "3 documents: 2 ok, 1 gone, 0 new") || !strings.Contains(out, "/doclib/287gMOA/b.pdf") {
+		if !strings.Contains(out, "3 documents: 2 ok, 1 gone, 0 new") || !strings.Contains(out, "/doclib/287gMOA/b.pdf") || !strings.Contains(out, "CONTRADICTS: ") {
 			t.Errorf("got %q, want the three addresses and the counts", out)
 		}
 	})
