@@ -12,20 +12,21 @@ const (
 	StatusEnded   = string(diff.StatusEnded)
 )
 
-// Endings learns from an agreement's changes how it left its list, for
-// the exports' status and ended columns (the SQLite agreements table and
-// agreements-ever.csv read it alike). Feed it changes newest first, as
-// the store returns them; it keeps one small entry per agreement, never
-// the changes.
+// Endings completes the store's word on how each agreement stands for
+// the exports' status, ended and promoted_to columns (the SQLite
+// agreements table and agreements-ever.csv read it alike): the status and
+// the date of the first list without the agreement are the store's
+// (AgreementInfo.Status and AbsentSince, decided by diff's lifecycle);
+// the agreement a pending record became is on its removal, so Endings
+// reads the changes for it. Feed it changes newest first, as the store
+// returns them; it keeps one small entry per agreement that left a list,
+// never the changes.
 type Endings struct {
 	left map[string]*leaving
 }
 
-// leaving is the newest lifecycle of one agreement as its changes tell it.
+// leaving is an agreement's newest removal.
 type leaving struct {
-	// newest is the kind of its newest added, removed, ended or restored
-	// change.
-	newest diff.Kind
 	// removed is the published date of the list that dropped it last.
 	removed    string
 	promotedTo string
@@ -33,11 +34,11 @@ type leaving struct {
 
 // Ending is how one agreement stands.
 type Ending struct {
-	// Status is StatusListed, StatusMissing (gone from the latest list,
-	// the absence not yet confirmed) or StatusEnded (confirmed).
+	// Status is StatusListed, StatusMissing (gone from its list, the
+	// absence not yet confirmed) or StatusEnded (confirmed).
 	Status string
-	// Ended is the published date of the list that dropped it, for an
-	// agreement no longer listed.
+	// Ended is the published date of the first list without the
+	// agreement, for one no longer listed.
 	Ended string
 	// PromotedTo is, for a pending record that left its list because its
 	// agency signed, the id of the agreement it became.
@@ -48,37 +49,33 @@ type Ending struct {
 func NewEndings() *Endings { return &Endings{left: map[string]*leaving{}} }
 
 // Note reads one change. Changes must come newest first: the first
-// lifecycle change seen of an agreement is its newest.
+// removal seen of an agreement is its newest.
 func (e *Endings) Note(c *diff.Change) {
-	switch c.Kind {
-	case diff.Added, diff.Removed, diff.Ended, diff.Restored:
-	default:
+	if c.Kind != diff.Removed || e.left[c.AgreementID] != nil {
 		return
 	}
-	l := e.left[c.AgreementID]
-	if l == nil {
-		l = &leaving{newest: c.Kind}
-		e.left[c.AgreementID] = l
-	}
-	if c.Kind == diff.Removed && l.removed == "" {
-		l.removed = c.AfterPublished
-		l.promotedTo = c.PromotedTo
-	}
+	e.left[c.AgreementID] = &leaving{removed: c.AfterPublished, promotedTo: c.PromotedTo}
 }
 
-// Of says how the agreement stands: listed while the store has it active;
-// otherwise missing, or ended once its newest lifecycle change is an
-// ending, since the list that dropped it last.
+// Of says how the agreement stands. A record without a status (a store
+// stand-in) is listed when active, else missing: only the lifecycle
+// confirms an ending.
 func (e *Endings) Of(in *store.AgreementInfo) Ending {
-	if in.Active {
+	out := Ending{Status: string(in.Status), Ended: in.AbsentSince}
+	if out.Status == "" {
+		out.Status = StatusListed
+		if !in.Active {
+			out.Status = StatusMissing
+		}
+	}
+	if out.Status == StatusListed {
 		return Ending{Status: StatusListed}
 	}
-	out := Ending{Status: StatusMissing}
 	if l := e.left[in.ID]; l != nil {
-		if l.newest == diff.Ended {
-			out.Status = StatusEnded
+		out.PromotedTo = l.promotedTo
+		if out.Ended == "" {
+			out.Ended = l.removed
 		}
-		out.Ended, out.PromotedTo = l.removed, l.promotedTo
 	}
 	return out
 }

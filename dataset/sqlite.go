@@ -426,10 +426,7 @@ func (w *writer) agreementRows(infos []store.AgreementInfo) error {
 		in := &infos[i]
 		r := &in.Record
 		c, _ := geo.RecordCounty(r)
-		status := StatusListed
-		if !in.Active {
-			status = StatusMissing // endingRows says which have ended
-		}
+		status := w.endings.Of(in).Status // the store's; endingRows adds the rest
 		if _, err := stmt.ExecContext(w.ctx, in.ID, string(in.List), null(r.State), null(r.StateName), r.Agency,
 			null(r.AgencyRaw), diff.AgencyID(r.State, r.Agency), null(r.Type), null(r.Model), null(r.ModelRaw),
 			null(r.Signed), null(r.MOAURL), null(c.Name), null(c.FIPS), status, null(in.FirstPublished),
@@ -508,8 +505,7 @@ func (w *writer) change(stmt *sql.Stmt, c *diff.Change) error {
 }
 
 // endingRows fills in, for each agreement no longer listed, what
-// Endings says: the published date of the list that dropped it (ended),
-// whether the absence was confirmed (status ended; missing until then)
+// Endings says: the published date of the first list without it (ended)
 // and, for a pending record that left because its agency signed, the
 // agreement it became (promoted_to). Done after every agreement is in,
 // as promoted_to may name a later one.
@@ -524,10 +520,10 @@ func (w *writer) endingRows(infos []store.AgreementInfo) error {
 			return err
 		}
 		in := &infos[i]
-		if in.Active {
+		e := w.endings.Of(in)
+		if e.Status == StatusListed {
 			continue
 		}
-		e := w.endings.Of(in)
 		if _, err := stmt.ExecContext(w.ctx, e.Status, null(e.Ended), w.agreementRef(e.PromotedTo), in.ID); err != nil {
 			return fmt.Errorf("agreement %q: %w", in.ID, err)
 		}
