@@ -27,6 +27,8 @@ type statePage struct {
 	Former        []ending
 	EndedThisYear int
 	Year          int
+	// Unconfirmed counts those of EndedThisYear still only missing.
+	Unconfirmed int
 }
 
 // statePage serves GET /states/{code}.
@@ -66,6 +68,9 @@ func (s *Server) statePage(r *http.Request) *response {
 	for _, e := range former {
 		if len(e.Ended) >= 4 && e.Ended[:4] == strconv.Itoa(d.Year) {
 			d.EndedThisYear++
+			if !e.Confirmed {
+				d.Unconfirmed++
+			}
 		}
 	}
 	series, err := s.store.Series(ctx)

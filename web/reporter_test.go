@@ -317,7 +317,7 @@ func TestSearchRanked(t *testing.T) {
 func TestEndings(t *testing.T) {
 	fx := newReporterFixture(t)
 	over := fx.page(t, "/")
-	if !strings.Contains(over, `<dt>Ended in 2026</dt><dd>1 <span class="muted">(1 not yet confirmed)</span></dd>`) {
+	if !strings.Contains(over, `<dt>Agreements that left the list in 2026</dt><dd>1 <span class="muted">(1 not yet confirmed as ended)</span></dd>`) {
 		t.Error("overview: want 1 agreement ended in 2026")
 	}
 	// Maryland has none left but keeps its row, with its ending.
@@ -331,7 +331,7 @@ func TestEndings(t *testing.T) {
 		t.Errorf("overview: got Maryland's row %q, want 0 participating and 1 ended", row)
 	}
 	page := fx.page(t, "/states/MD")
-	if !strings.Contains(page, "<dt>Ended in 2026</dt><dd>1</dd>") {
+	if !strings.Contains(page, `<dt>Agreements that left the list in 2026</dt><dd>1 <span class="muted">(1 not yet confirmed as ended)</span></dd>`) {
 		t.Error("Maryland: want 1 ended in 2026")
 	}
 	former := section(page, `id="former"`)
