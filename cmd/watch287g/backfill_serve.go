@@ -26,7 +26,14 @@ type backfillStatus struct {
 	attempts int
 	lastErr  string
 	finished chan struct{}
+	// first is closed when the first attempt has ended, whatever its
+	// outcome: serve holds its first live fetch until then, so a new
+	// install's history goes in published order, older lists first.
+	first chan struct{}
 }
+
+// FirstAttempt is closed when the first attempt has ended (or ctx ended).
+func (s *backfillStatus) FirstAttempt() <-chan struct{} { return s.first }
 
 // Progress returns how many of the archive's distinct files are handled,
 // of how many, and whether the backfill is still going.
@@ -54,7 +61,7 @@ func (a *app) startAutoBackfill(ctx context.Context, w *writer, retry time.Durat
 	if err != nil || len(snaps) > 0 {
 		return nil, err
 	}
-	s := &backfillStatus{running: true, finished: make(chan struct{})}
+	s := &backfillStatus{running: true, finished: make(chan struct{}), first: make(chan struct{})}
 	quiet := *a
 	quiet.stdout, quiet.stderr = io.Discard, io.Discard
 	o := backfillOpts{url: w.cfg.WaybackURL, delay: wayback.DefaultDelay, quiet: true,
@@ -68,6 +75,9 @@ func (a *app) startAutoBackfill(ctx context.Context, w *writer, retry time.Durat
 	}
 	go func() {
 		defer close(s.finished)
+		var firstOnce sync.Once
+		endFirst := func() { firstOnce.Do(func() { close(s.first) }) }
+		defer endFirst()
 		defer func() {
 			s.mu.Lock()
 			s.running = false
@@ -82,6 +92,7 @@ func (a *app) startAutoBackfill(ctx context.Context, w *writer, retry time.Durat
 				s.lastErr = err.Error()
 			}
 			s.mu.Unlock()
+			endFirst()
 			if err == nil || errors.Is(err, errQuarantined) {
 				a.log.Info("history loaded from the Wayback Machine", slog.Int("files", s.total))
 				return

@@ -13,6 +13,7 @@ import (
 
 	"github.com/watch287g/watch287g/moafetch"
 	"github.com/watch287g/watch287g/tracker"
+	"github.com/watch287g/watch287g/wayback"
 	"github.com/watch287g/watch287g/web"
 )
 
@@ -24,6 +25,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	pageURL := fs.String("page-url", "", "the `URL` of ICE's 287(g) page (default from config)")
 	noFetch := fs.Bool("no-fetch", false, "serve and deliver only; never fetch (for a read-only mirror or benchmarks)")
 	fetchAtStart := fs.Bool("fetch-at-start", true, "run one fetch cycle as soon as serve starts")
+	backfillDelay := fs.Duration("backfill-delay", wayback.DefaultDelay, "pause between two requests of the automatic backfill from the Wayback Machine (backfill: auto, on an empty store)")
 	docsEvery := fs.Duration("documents-every", moafetch.DefaultEvery, "run a round of MOA document fetches this often (0: never); the first after one interval")
 	if err := parseArgs(fs, args); err != nil {
 		return err
@@ -102,8 +104,27 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	}
 	schedCtx, stopSched := context.WithCancel(ctx)
 	defer stopSched()
+	// A new install fills itself from the Wayback Machine (backfill: auto)
+	// while it serves. --no-fetch never fetches, so it never backfills
+	// either. The first live fetch waits for the backfill's first attempt,
+	// so the archived lists go in before today's, in published order.
+	var bf *backfillStatus
+	if !*noFetch {
+		tune := func(o *backfillOpts) { o.delay = *backfillDelay }
+		if bf, err = a.startAutoBackfill(schedCtx, w, backfillRetry, tune); err != nil {
+			return fmt.Errorf("backfill: %w", err)
+		}
+	}
 	schedDone := make(chan error, 1)
-	go func() { schedDone <- sched.Run(schedCtx) }()
+	go func() {
+		if bf != nil {
+			select {
+			case <-bf.FirstAttempt():
+			case <-schedCtx.Done():
+			}
+		}
+		schedDone <- sched.Run(schedCtx)
+	}()
 	docsDone := a.startDocumentRounds(schedCtx, cfg, st, n, *docsEvery, *noFetch)
 
 	var runErr error
@@ -124,6 +145,9 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	}
 	stopSched()
 	<-docsDone
+	if bf != nil {
+		<-bf.Finished()
+	}
 	if schedRunning {
 		if err := <-schedDone; err != nil && runErr == nil {
 			runErr = err
