@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 
 	"github.com/watch287g/watch287g/diff"
@@ -12,7 +13,31 @@ import (
 type agencyPage struct {
 	pageBase
 	G        *agency
-	Timeline []diff.Change
+	Timeline []agencyEvent
+}
+
+// agencyEvent is one line of an agency's timeline: an agreement first
+// seen (First) or one of its changes (Change).
+type agencyEvent struct {
+	Date   string
+	First  *store.AgreementInfo
+	Change *diff.Change
+}
+
+// agencyTimeline merges the agreements' first appearances and their
+// changes, oldest first; on one date a first appearance comes before the
+// changes.
+func agencyTimeline(g *agency, changes []diff.Change) []agencyEvent {
+	var out []agencyEvent
+	for i := range g.Agreements {
+		a := &g.Agreements[i]
+		out = append(out, agencyEvent{Date: a.FirstPublished, First: a})
+	}
+	for i := range changes {
+		out = append(out, agencyEvent{Date: changes[i].AfterPublished, Change: &changes[i]})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Date < out[j].Date })
+	return out
 }
 
 // findAgency is the agency with id, or ErrNotFound.
@@ -45,7 +70,7 @@ func (s *Server) agencyPage(r *http.Request) *response {
 		}
 		lists = append(lists, changes)
 	}
-	return s.render(http.StatusOK, "agency", agencyPage{G: g, Timeline: changeTimeline(lists)})
+	return s.render(http.StatusOK, "agency", agencyPage{G: g, Timeline: agencyTimeline(g, changeTimeline(lists))})
 }
 
 // agencyCSV serves GET /agencies/{id}/agreements.csv.

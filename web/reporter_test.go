@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -240,6 +241,14 @@ func TestAgencyPage(t *testing.T) {
 	}
 	if strings.Contains(body, "Harrison") {
 		t.Error("agency page: Harrison County's agreement listed under Harris County")
+	}
+	// The timeline is in date order, first appearances and changes merged.
+	var dates []string
+	for _, m := range regexp.MustCompile(`list published (?:<a [^>]*>)?(\d{4}-\d{2}-\d{2})`).FindAllStringSubmatch(section(body, `id="timeline"`), -1) {
+		dates = append(dates, m[1])
+	}
+	if len(dates) != 4 || !slices.IsSorted(dates) {
+		t.Errorf("agency timeline: got dates %v, want 4 in order", dates)
 	}
 	// The MOA filled in on 2026-02-27 is in the agency's timeline.
 	if !strings.Contains(section(body, `id="timeline"`), "harrisCountyTX-TF.pdf") {
