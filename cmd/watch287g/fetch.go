@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/watch287g/watch287g/diff"
 	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/store"
 	"github.com/watch287g/watch287g/tracker"
@@ -84,5 +85,14 @@ func writeReport(w io.Writer, rep *tracker.Report) {
 			changed += len(o.Result.Changed)
 		}
 	}
-	fmt.Fprintf(w, "changes: %d added, %d removed, %d changed\n", added, removed, changed)
+	var ended, restored int
+	for _, c := range rep.Commit.Changes { // the lifecycle's (issue 11)
+		switch c.Kind {
+		case diff.Ended:
+			ended++
+		case diff.Restored:
+			restored++
+		}
+	}
+	fmt.Fprintf(w, "changes: %d added, %d removed (missing), %d changed, %d ended, %d restored\n", added, removed, changed, ended, restored)
 }

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/watch287g/watch287g/diff"
 	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/scraper"
 	"github.com/watch287g/watch287g/sheet"
@@ -272,6 +273,7 @@ func writeImported(w io.Writer, names []string, r *store.CycleResult) {
 type importSummary struct {
 	newSnapshots, repeats, quarantined int
 	added, removed, changed            int
+	ended, restored                    int
 	failed                             []string
 }
 
@@ -292,12 +294,21 @@ func (s *importSummary) add(r *store.CycleResult) {
 			s.changed += len(o.Result.Changed)
 		}
 	}
+	// The lifecycle's changes (issue 11) are not in a comparison's result.
+	for _, c := range r.Changes {
+		switch c.Kind {
+		case diff.Ended:
+			s.ended++
+		case diff.Restored:
+			s.restored++
+		}
+	}
 }
 
 func (s *importSummary) write(w io.Writer, files int) {
 	fmt.Fprintf(w, "imported %d files: %d new snapshots, %d already archived, %d quarantined\n",
 		files, s.newSnapshots, s.repeats, s.quarantined)
-	fmt.Fprintf(w, "changes: %d added, %d removed, %d changed\n", s.added, s.removed, s.changed)
+	fmt.Fprintf(w, "changes: %d added, %d removed (missing), %d changed, %d ended, %d restored\n", s.added, s.removed, s.changed, s.ended, s.restored)
 	for _, f := range s.failed {
 		fmt.Fprintf(w, "unreadable: %s\n", escape.Terminal(f))
 	}
