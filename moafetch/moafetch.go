@@ -37,6 +37,7 @@ type Store interface {
 	DocumentURLs(ctx context.Context) ([]store.DocumentURL, error)
 	RecordDocumentFetch(ctx context.Context, r store.DocumentResult, recipients []store.Recipient) (*store.DocumentOutcome, error)
 	EnqueueAlert(ctx context.Context, recipient string, a store.Alert, at time.Time) (store.Delivery, error)
+	RecordWaybackLookup(ctx context.Context, url string, c *store.DocumentCapture, body []byte, doc *moa.Document, at time.Time) error
 	Meta(ctx context.Context, key string) (string, error)
 	SetMeta(ctx context.Context, key, value string) error
 }
@@ -96,6 +97,11 @@ type Options struct {
 	Recipients []store.Recipient
 	Operators  []string
 	Logger     *slog.Logger
+	// Wayback, when set, is asked for a copy of a link that is dead
+	// before any copy was archived here (the backfill client); a lookup
+	// that found nothing rests WaybackEvery.
+	Wayback      Wayback
+	WaybackEvery time.Duration
 	// Now is the clock (tests); nil: time.Now.
 	Now func() time.Time
 }
@@ -146,6 +152,9 @@ func New(st Store, opt Options) *Fetcher {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.WaybackEvery <= 0 {
+		opt.WaybackEvery = DefaultWaybackEvery
+	}
 	log := opt.Logger
 	if log == nil {
 		log = slog.Default()
@@ -180,6 +189,9 @@ type Summary struct {
 	Gone        int `json:"gone"`   // 404 or 410
 	Failed      int `json:"failed"` // not a PDF, truncated, too large, other statuses, network errors
 	Changes     int `json:"changes"`
+	// Recovered counts dead links whose document was found in the
+	// Wayback Machine.
+	Recovered int `json:"recovered"`
 	// Left counts addresses due that this round did not reach (caps, a
 	// stop, cancellation).
 	Left int `json:"left"`
@@ -258,6 +270,16 @@ func (f *Fetcher) Round(ctx context.Context) (Summary, error) {
 			return sum, fmt.Errorf("moafetch: %w", err)
 		}
 		count(&sum, res, out)
+		if f.wantsWayback(out.URL, now) {
+			found, err := f.recoverFromWayback(ctx, out.URL, now)
+			if err != nil {
+				sum.Left += len(queue) - i - 1
+				return sum, err
+			}
+			if found {
+				sum.Recovered++
+			}
+		}
 	}
 	if baseline == "" && sum.Links > 0 && sum.Left == 0 {
 		if err := f.st.SetMeta(ctx, metaBaseline, now.Format(time.RFC3339)); err != nil {

@@ -23,6 +23,8 @@ import (
 	"github.com/watch287g/watch287g/internal/pdfgen"
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
+	"github.com/watch287g/watch287g/wayback"
+	"github.com/watch287g/watch287g/wayback/waybacktest"
 )
 
 // Faults the loopback server can play for one path.
@@ -605,5 +607,74 @@ func TestRunRoundsUntilCancelled(t *testing.T) {
 	}
 	if r := srv.requests(); len(r) != 1 || r[0].Path != "/a.pdf" {
 		t.Errorf("got requests %+v, want one for /a.pdf (nothing else due)", r)
+	}
+}
+
+// TestDeadLinkRecoveredFromWayback: a link dead before any copy was
+// archived is looked up in the Wayback Machine; the newest capture that
+// is a PDF (not a captured error page) is archived with its provenance;
+// a link with no capture is marked checked and not asked again for a
+// month; a gone document whose copy is held here is never looked up.
+func TestDeadLinkRecoveredFromWayback(t *testing.T) {
+	ctx := context.Background()
+	srv := newServer(t)
+	st := openStore(t)
+	held := pdfgen.PDF("held here")
+	srv.set("/held.pdf", &doc{body: held, modTime: t0})
+	commitList(t, st, "2025-06-30", []string{srv.URL + "/dead.pdf", srv.URL + "/none.pdf", srv.URL + "/held.pdf"})
+	wb := waybacktest.NewServer(t)
+	captured := pdfgen.PDF("captured in 2024")
+	wb.Add(
+		waybacktest.Capture{Timestamp: "20240101000000", Original: srv.URL + "/dead.pdf", MimeType: "application/pdf", Body: captured},
+		waybacktest.Capture{Timestamp: "20250101000000", Original: srv.URL + "/dead.pdf", Body: []byte(waybacktest.BlockPage)},
+	)
+	client, err := wayback.New(wayback.Options{BaseURL: wb.URL(), Delay: -1, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{t: t0}
+	f := newFetcher(st, c, Options{Wayback: client})
+	sum, err := f.Round(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Recovered != 1 || sum.Gone != 2 || sum.Archived != 1 {
+		t.Errorf("got %+v, want 1 recovered, 2 gone, 1 archived", sum)
+	}
+	u, _ := st.DocumentURL(ctx, srv.URL+"/dead.pdf")
+	if u.Wayback == nil || u.Wayback.Timestamp != "20240101000000" || !strings.Contains(u.Wayback.PlaybackURL, "/web/20240101000000id_/") || u.Status != store.DocumentGone {
+		t.Fatalf("dead.pdf: got %+v, want gone with the 2024 capture's provenance", u)
+	}
+	if _, body, err := st.Document(ctx, u.Wayback.SHA256); err != nil || !bytes.Equal(body, captured) {
+		t.Errorf("recovered copy: got %d bytes, %v; want the capture byte for byte", len(body), err)
+	}
+	if u, _ := st.DocumentURL(ctx, srv.URL+"/none.pdf"); u.Wayback != nil || !u.WaybackChecked.Equal(t0) {
+		t.Errorf("none.pdf: got %+v, want checked at %v with nothing found", u, t0)
+	}
+	// held.pdf goes dead: its copy is held, so the archive is not asked.
+	srv.setMode("/held.pdf", serve404)
+	cdx := func() int {
+		n := 0
+		for _, r := range wb.Requests() {
+			if strings.HasPrefix(r.Path, "/cdx/") {
+				n++
+			}
+		}
+		return n
+	}
+	before := cdx()
+	c.set(t0.Add(8 * 24 * time.Hour))
+	if _, err := f.Round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := cdx() - before; n != 0 {
+		t.Errorf("a week later: %d CDX lookups, want none (held copy; none.pdf rests a month; dead.pdf recovered)", n)
+	}
+	c.set(t0.Add(32 * 24 * time.Hour))
+	if _, err := f.Round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := cdx() - before; n != 1 {
+		t.Errorf("a month later: %d CDX lookups, want 1 (none.pdf asked again)", n)
 	}
 }

@@ -81,6 +81,21 @@ type DocumentURL struct {
 	// with an agreement that links it (moa.Contradicts; ICE has linked one
 	// agency's row to another agency's MOA), as of the last PDF archived.
 	Contradictions []DocumentContradiction `json:"contradictions,omitempty"`
+	// Wayback is a copy recovered from the Wayback Machine for an address
+	// that was dead before any copy was archived here; WaybackChecked is
+	// when the archive was last asked (found or not).
+	Wayback        *DocumentCapture `json:"wayback,omitempty"`
+	WaybackChecked time.Time        `json:"wayback_checked,omitzero"`
+}
+
+// DocumentCapture is where a recovered copy came from.
+type DocumentCapture struct {
+	SHA256 string `json:"sha256"`
+	// Timestamp is the capture's, YYYYMMDDhhmmss UTC; PlaybackURL the
+	// address its bytes were read from.
+	Timestamp   string    `json:"timestamp"`
+	PlaybackURL string    `json:"playback_url"`
+	ArchivedAt  time.Time `json:"archived_at"`
 }
 
 // DocumentContradiction is why a document does not read as the MOA of one
@@ -517,4 +532,53 @@ func (s *Store) DocumentsForAgreement(ctx context.Context, id string) ([]Documen
 		return nil, err
 	}
 	return documentsForAgreement(all, id), nil
+}
+
+// RecordWaybackLookup records a Wayback Machine lookup for a dead address:
+// with body and doc (a capture moa.Read accepted), the PDF is archived
+// once by sha256 with the playback address as its first URL, and the
+// address keeps the capture's provenance; without them, only that the
+// archive had none. It makes no change event: the address's status stays
+// what ICE answers.
+func (s *Store) RecordWaybackLookup(ctx context.Context, url string, c *DocumentCapture, body []byte, doc *moa.Document, at time.Time) error {
+	if c != nil {
+		if doc == nil || len(body) == 0 {
+			return fmt.Errorf("store: record wayback capture %s: no accepted PDF", escape.RedactURL(url))
+		}
+		sum := sha256.Sum256(body)
+		if got := hex.EncodeToString(sum[:]); got != doc.SHA256 {
+			return fmt.Errorf("store: record wayback capture %s: body sha256 %s, document says %s", escape.RedactURL(url), got, doc.SHA256)
+		}
+	}
+	at = at.UTC()
+	return s.update("record wayback lookup", func(tx *bolt.Tx) error {
+		urls, err := tx.CreateBucketIfNotExists(bucketDocURLs)
+		if err != nil {
+			return err
+		}
+		var u DocumentURL
+		ok, err := getJSON(urls, []byte(url), &u)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("document url %s: %w", escape.RedactURL(url), ErrNotFound)
+		}
+		u.WaybackChecked = at
+		if c != nil {
+			cp := *c
+			cp.SHA256, cp.ArchivedAt = doc.SHA256, at
+			newFile, err := putDocument(tx, DocumentResult{URL: cp.PlaybackURL, Body: body, Doc: doc}, at)
+			if err != nil {
+				return err
+			}
+			u.Wayback = &cp
+			if newFile {
+				if err := bumpData(tx.Bucket(bucketMeta)); err != nil {
+					return err
+				}
+			}
+		}
+		return putJSON(urls, []byte(url), &u)
+	})
 }

@@ -282,3 +282,33 @@ func TestContradictionFlagged(t *testing.T) {
 		})
 	}
 }
+
+func TestRecordWaybackLookup(t *testing.T) {
+	s, _ := docStore(t)
+	ctx := context.Background()
+	links, _ := s.DocumentLinks(ctx)
+	s.NoteDocumentLinks(ctx, links, t0)
+	if err := s.RecordWaybackLookup(ctx, moaB, nil, nil, nil, t0); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := s.DocumentURL(ctx, moaB); u.Wayback != nil || !u.WaybackChecked.Equal(t0) {
+		t.Errorf("after a lookup that found nothing: got %+v, want checked at %v, no capture", u, t0)
+	}
+	body := pdfgen.PDF("captured MOA")
+	r := pdfResult(t, moaB, body, t0)
+	c := &DocumentCapture{Timestamp: "20240101000000", PlaybackURL: "https://web.archive.org/web/20240101000000id_/" + moaB}
+	if err := s.RecordWaybackLookup(ctx, moaB, c, body, r.Doc, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := s.DocumentURL(ctx, moaB)
+	if u.Wayback == nil || u.Wayback.SHA256 != r.Doc.SHA256 || u.Wayback.PlaybackURL != c.PlaybackURL || u.SHA256 != "" {
+		t.Fatalf("got %+v, want the capture's provenance and no live copy", u)
+	}
+	f, got, err := s.Document(ctx, u.Wayback.SHA256)
+	if err != nil || !bytes.Equal(got, body) || f.FirstURL != c.PlaybackURL {
+		t.Errorf("got %+v, %d bytes, %v; want the capture's bytes, first URL the playback address", f, len(got), err)
+	}
+	if err := s.RecordWaybackLookup(ctx, "https://unknown.example/x.pdf", nil, nil, nil, t0); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown address: got %v, want ErrNotFound", err)
+	}
+}

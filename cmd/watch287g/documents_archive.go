@@ -14,6 +14,7 @@ import (
 	"github.com/watch287g/watch287g/moafetch"
 	"github.com/watch287g/watch287g/notify"
 	"github.com/watch287g/watch287g/store"
+	"github.com/watch287g/watch287g/wayback"
 )
 
 // documentRow is one linked address as `documents --format json` prints
@@ -40,6 +41,10 @@ type documentRow struct {
 	// Contradictions: the MOA names another agency or model than an
 	// agreement linking it.
 	Contradictions []store.DocumentContradiction `json:"contradictions"`
+	// Wayback is a copy of a link dead before any copy was archived here,
+	// recovered from the Wayback Machine.
+	Wayback        *store.DocumentCapture `json:"wayback,omitempty"`
+	WaybackChecked time.Time              `json:"wayback_checked,omitzero"`
 }
 
 // documentStatuses are the values --status takes.
@@ -129,7 +134,7 @@ func newDocumentRow(u store.DocumentURL, f store.DocumentFile) documentRow {
 		SHA256: u.SHA256, Versions: u.Versions, LastModified: u.LastModified,
 		FirstLinked: u.FirstLinked, LastSeen: u.LastSeen, LastCheck: u.LastCheck,
 		HTTPStatus: u.HTTPStatus, Failures: u.Failures, LastError: u.LastError,
-		Contradictions: u.Contradictions,
+		Contradictions: u.Contradictions, Wayback: u.Wayback, WaybackChecked: u.WaybackChecked,
 	}
 	if r.Contradictions == nil {
 		r.Contradictions = []store.DocumentContradiction{}
@@ -145,6 +150,13 @@ func newDocumentRow(u store.DocumentURL, f store.DocumentFile) documentRow {
 		r.LEA, r.Model = f.Fields.LEA, f.Fields.Model
 	}
 	return r
+}
+
+func waybackCell(c *store.DocumentCapture) string {
+	if c == nil {
+		return ""
+	}
+	return escape.RedactURL(c.PlaybackURL)
 }
 
 // contradictionText is "id: reason; reason | id: …".
@@ -163,7 +175,7 @@ func timeCell(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-var documentsCSVHeader = []string{"url", "role", "status", "agreements", "sha256", "size", "pages", "has_text", "lea", "model", "versions", "last_modified", "first_linked", "last_seen", "last_check", "http_status", "failures", "last_error", "contradictions"}
+var documentsCSVHeader = []string{"url", "role", "status", "agreements", "sha256", "size", "pages", "has_text", "lea", "model", "versions", "last_modified", "first_linked", "last_seen", "last_check", "http_status", "failures", "last_error", "contradictions", "wayback_playback_url"}
 
 func writeDocumentsCSV(w io.Writer, rows []documentRow) error {
 	out := make([][]string, 0, len(rows))
@@ -172,7 +184,7 @@ func writeDocumentsCSV(w io.Writer, rows []documentRow) error {
 			r.URL, r.Role, r.Status, strings.Join(r.Agreements, " "), r.SHA256, fmt.Sprint(r.Size), fmt.Sprint(r.Pages),
 			fmt.Sprint(r.HasText), r.LEA, r.Model, fmt.Sprint(len(r.Versions)), r.LastModified,
 			timeCell(r.FirstLinked), timeCell(r.LastSeen), timeCell(r.LastCheck), fmt.Sprint(r.HTTPStatus), fmt.Sprint(r.Failures), r.LastError,
-			contradictionText(r.Contradictions),
+			contradictionText(r.Contradictions), waybackCell(r.Wayback),
 		})
 	}
 	return writeCSV(w, documentsCSVHeader, out)
@@ -201,6 +213,9 @@ func writeDocumentsText(w io.Writer, rows []documentRow) error {
 		if r.LastError != "" {
 			line += "  (" + escape.Terminal(r.LastError) + ")"
 		}
+		if r.Wayback != nil {
+			line += "  (wayback copy " + r.Wayback.Timestamp + ")"
+		}
 		if len(r.Contradictions) > 0 {
 			line += "  CONTRADICTS: " + escape.Terminal(contradictionText(r.Contradictions))
 		}
@@ -222,6 +237,8 @@ func runDocumentsFetch(ctx context.Context, a *app, args []string) error {
 	delay := fs.Duration("delay", moafetch.DefaultDelay, "pause between two requests")
 	maxRe := fs.Int("max-revalidate", moafetch.DefaultMaxRevalidate, "revalidate at most `N` known documents this round")
 	format := fs.String("format", formatText, "output `format`: text or json")
+	waybackURL := fs.String("wayback-url", "", "the archive `URL` dead links are looked up in (default: wayback_url in the config, $WATCH287G_WAYBACK_URL, https://web.archive.org)")
+	noWayback := fs.Bool("no-wayback", false, "never look dead links up in the Wayback Machine")
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
@@ -246,12 +263,17 @@ func runDocumentsFetch(ctx context.Context, a *app, args []string) error {
 	if d == 0 {
 		d = moafetch.NoDelay
 	}
+	wb, err := a.documentsWayback(w.cfg, *waybackURL, *noWayback, *delay)
+	if err != nil {
+		return err
+	}
 	f := moafetch.New(w.st, moafetch.Options{
 		UserAgent:     w.cfg.ScraperOptions().UserAgent,
 		Delay:         d,
 		MaxRevalidate: *maxRe,
 		Recipients:    w.n.Recipients(),
 		Operators:     w.n.Operators(),
+		Wayback:       wb,
 		Logger:        a.log,
 		Now:           a.now,
 	})
@@ -266,8 +288,8 @@ func runDocumentsFetch(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(a.stdout, "documents: %d linked (%d new), %d requests: %d archived, %d unchanged, %d not modified (304), %d gone, %d failed; %d changes; %d left for a later round\n",
-			sum.Links, sum.NewLinks, sum.Requests, sum.Archived, sum.Unchanged, sum.NotModified, sum.Gone, sum.Failed, sum.Changes, sum.Left)
+		fmt.Fprintf(a.stdout, "documents: %d linked (%d new), %d requests: %d archived, %d unchanged, %d not modified (304), %d gone, %d failed; %d changes; %d recovered from the Wayback Machine; %d left for a later round\n",
+			sum.Links, sum.NewLinks, sum.Requests, sum.Archived, sum.Unchanged, sum.NotModified, sum.Gone, sum.Failed, sum.Changes, sum.Recovered, sum.Left)
 		if sum.Baseline {
 			fmt.Fprintln(a.stdout, "first archive of the lists' documents: changes recorded, not announced")
 		}
@@ -285,10 +307,16 @@ func (a *app) startDocumentRounds(ctx context.Context, cfg *config.Config, st *s
 		close(done)
 		return done
 	}
+	wb, err := a.documentsWayback(cfg, "", false, wayback.DefaultDelay)
+	if err != nil {
+		a.log.Warn("document rounds will not look dead links up in the Wayback Machine", "error", err)
+		wb = nil
+	}
 	f := moafetch.New(st, moafetch.Options{
 		UserAgent:  cfg.ScraperOptions().UserAgent,
 		Recipients: n.Recipients(),
 		Operators:  n.Operators(),
+		Wayback:    wb,
 		Logger:     a.log,
 		Now:        a.now,
 	})
@@ -297,4 +325,20 @@ func (a *app) startDocumentRounds(ctx context.Context, cfg *config.Config, st *s
 		_ = f.Run(ctx, every) // Run logs its rounds' errors and returns nil
 	}()
 	return done
+}
+
+// documentsWayback is the client dead links are looked up with: the
+// backfill's archive (url, else the config's wayback_url), or nil when off.
+func (a *app) documentsWayback(cfg *config.Config, url string, off bool, delay time.Duration) (moafetch.Wayback, error) {
+	if off {
+		return nil, nil
+	}
+	if url == "" {
+		url = cfg.WaybackURL
+	}
+	c, err := a.waybackClient(backfillOpts{url: url, delay: delay}, cfg.ScraperOptions().UserAgent)
+	if err != nil {
+		return nil, fmt.Errorf("wayback: %w", err)
+	}
+	return c, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/watch287g/watch287g/internal/pdfgen"
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
+	"github.com/watch287g/watch287g/wayback/waybacktest"
 )
 
 // documentsEnv is a database whose participating list links three
@@ -109,8 +110,12 @@ func (e *documentsEnv) run(t *testing.T, args ...string) cliResult {
 
 func TestDocumentsFetchAndList(t *testing.T) {
 	e := newDocumentsEnv(t)
-	out := mustRun(t, "--db", e.db, "documents", "fetch", "--delay", "0")
-	for _, want := range []string{"3 linked (3 new), 3 requests: 2 archived", "1 gone", "not announced"} {
+	// The dead b.pdf is looked up in a stand-in archive that holds one capture.
+	wb := waybacktest.NewServer(t)
+	captured := pdfgen.PDF("b as captured")
+	wb.Add(waybacktest.Capture{Timestamp: "20240101000000", Original: e.srv.URL + "/doclib/287gMOA/b.pdf", MimeType: "application/pdf", Body: captured})
+	out := mustRun(t, "--db", e.db, "documents", "fetch", "--delay", "0", "--wayback-url", wb.URL())
+	for _, want := range []string{"3 linked (3 new), 3 requests: 2 archived", "1 gone", "1 recovered from the Wayback Machine", "not announced"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("fetch printed %q, want it to contain %q", out, want)
 		}
@@ -132,8 +137,8 @@ func TestDocumentsFetchAndList(t *testing.T) {
 		if r := byURL["/doclib/287gMOA/a.pdf"]; r.Status != store.DocumentOK || len(r.SHA256) != 64 || r.Size == 0 || r.Role != "moa" || len(r.Versions) != 1 || len(r.Contradictions) != 1 || r.LEA != "Gamma Parish Sheriff's Office" {
 			t.Errorf("a.pdf: got %+v, want ok with its sha256, size, one version, and Gamma's LEA contradicting Alpha's row", r)
 		}
-		if r := byURL["/doclib/287gMOA/b.pdf"]; r.Status != store.DocumentGone || r.SHA256 != "" || r.HTTPStatus != 404 {
-			t.Errorf("b.pdf: got %+v, want gone (404) with nothing archived", r)
+		if r := byURL["/doclib/287gMOA/b.pdf"]; r.Status != store.DocumentGone || r.SHA256 != "" || r.HTTPStatus != 404 || r.Wayback == nil || r.Wayback.Timestamp != "20240101000000" {
+			t.Errorf("b.pdf: got %+v, want gone (404), no live copy, the 2024 capture recovered", r)
 		}
 		if r := byURL["/doclib/287gMOA/b-add.pdf"]; r.Role != "addendum" || r.Status != store.DocumentOK {
 			t.Errorf("b-add.pdf: got %+v, want an ok addendum", r)
@@ -178,7 +183,7 @@ func TestDocumentsFetchAndList(t *testing.T) {
 	t.Run("second fetch", func(t *testing.T) {
 		// Nothing is due a moment later: no request is made.
 		var sum struct{ Requests int }
-		decodeJSON(t, mustRun(t, "--db", e.db, "documents", "fetch", "--delay", "0", "--format", "json"), &sum)
+		decodeJSON(t, mustRun(t, "--db", e.db, "documents", "fetch", "--delay", "0", "--format", "json", "--no-wayback"), &sum)
 		if sum.Requests != 0 || e.requestCount() != 3 {
 			t.Errorf("got %d requests (server saw %d in all), want none due", sum.Requests, e.requestCount())
 		}
@@ -232,6 +237,16 @@ func TestServeDocumentRounds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.st.Close()
+	// Never the real archive: the dead b.pdf is looked up here.
+	wb := waybacktest.NewServer(t)
+	lookups := make(chan string, 10)
+	wb.OnRequest(func(path string) {
+		select {
+		case lookups <- path:
+		default:
+		}
+	})
+	w.cfg.WaybackURL = wb.URL()
 	for _, off := range []struct {
 		every   time.Duration
 		noFetch bool
@@ -247,6 +262,9 @@ func TestServeDocumentRounds(t *testing.T) {
 	done := a.startDocumentRounds(ctx, w.cfg, w.st, w.n, time.Millisecond, false)
 	for range 3 {
 		<-hit
+	}
+	if p := <-lookups; !strings.HasPrefix(p, "/cdx/") {
+		t.Errorf("the archive's first request: got %s, want a CDX lookup", p)
 	}
 	cancel()
 	select {
