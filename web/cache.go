@@ -210,6 +210,11 @@ func (s *Server) version(ctx context.Context, withHealth bool) (string, error) {
 	var hv uint64
 	if withHealth {
 		hv = s.health.generation()
+		// The overview shows a backfill's progress: while one runs, each
+		// step is a new version of the page.
+		if done, total, running := s.historyProgress(); running {
+			hv = hv<<32 | uint64(total)<<16 | uint64(done)
+		}
 	}
 	if v, ok := s.store.(Versioner); ok {
 		sv, err := v.Version(ctx)

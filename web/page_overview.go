@@ -43,6 +43,18 @@ type overviewPage struct {
 	EndedThisYear, Year int
 	// Unconfirmed counts the endings still only missing (lifecycle).
 	Unconfirmed int
+	// Loading is true while a backfill from the Wayback Machine runs;
+	// LoadDone of LoadTotal files are handled (LoadTotal 0: still looking).
+	Loading             bool
+	LoadDone, LoadTotal int
+}
+
+// historyProgress is the backfill's progress, or nothing running.
+func (s *Server) historyProgress() (done, total int, running bool) {
+	if s.history == nil {
+		return 0, 0, false
+	}
+	return s.history()
 }
 
 // overview serves GET /.
@@ -58,6 +70,7 @@ func (s *Server) overview(r *http.Request) *response {
 func (s *Server) overviewData(r *http.Request) (overviewPage, error) {
 	ctx := r.Context()
 	d := overviewPage{changeList: changeList{Caption: "The latest changes, newest first"}}
+	d.LoadDone, d.LoadTotal, d.Loading = s.historyProgress()
 	rows := map[string]*stateRow{}
 	row := func(code string) *stateRow {
 		if rows[code] == nil {

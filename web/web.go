@@ -85,6 +85,10 @@ type Options struct {
 	// a fresh registry when nil. Register the fetch loop's Metrics on it
 	// with NewMetrics.
 	Registry *prometheus.Registry
+	// History, when set, reports a background backfill from the Wayback
+	// Machine (files handled, of how many, still running), for the
+	// overview's "loading history" line. Nil: no backfill.
+	History func() (done, total int, running bool)
 }
 
 // Server is the HTTP handler for everything watch287g serves.
@@ -97,6 +101,7 @@ type Server struct {
 	now        func() time.Time
 	health     *Health
 	registry   *prometheus.Registry
+	history    func() (done, total int, running bool)
 	mux        *http.ServeMux
 	cache      *cache
 	pages      *pages
@@ -116,6 +121,7 @@ func New(opt Options) *Server {
 		now:        opt.Now,
 		health:     opt.Health,
 		registry:   opt.Registry,
+		history:    opt.History,
 		cache:      newCache(defaultCacheBytes, defaultCacheEntries),
 	}
 	if s.staleAfter <= 0 {

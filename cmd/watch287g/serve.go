@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -66,7 +67,16 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		return fmt.Errorf("metrics: %w", err)
 	}
 	health := web.NewHealth(a.now())
+	// The backfill starts after the server does; the overview reads its
+	// progress through this pointer.
+	var history atomic.Pointer[backfillStatus]
 	srv := web.New(web.Options{
+		History: func() (int, int, bool) {
+			if bf := history.Load(); bf != nil {
+				return bf.Progress()
+			}
+			return 0, 0, false
+		},
 		Store:      st,
 		PublicURL:  cfg.PublicURL,
 		StaleAfter: time.Duration(cfg.StaleAfter),
@@ -114,6 +124,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		if bf, err = a.startAutoBackfill(schedCtx, w, backfillRetry, tune); err != nil {
 			return fmt.Errorf("backfill: %w", err)
 		}
+		history.Store(bf)
 	}
 	schedDone := make(chan error, 1)
 	go func() {
