@@ -9,7 +9,8 @@
 //	            missing, ended), the lists that first and last carried it, the date of the
 //	            list that dropped it (ended), its county and county FIPS code, agency_id → agencies
 //	changes     every change, agreement_id → agreements, before/after_snapshot → snapshots,
-//	            the records before and after as JSON, fields as a JSON array
+//	            the records before and after as JSON, fields as a JSON array, and the
+//	            lifecycle's confirmed (0 on removed, 1 on ended) and absence
 //	agencies    one row per agency (diff.AgencyID, as the web's /agencies/{id}), its county
 //	            and how many agreements it has had and has listed
 //	agencies_fts, agreements_fts   full-text search on agency names (Datasette's search box)
@@ -134,6 +135,10 @@ CREATE TABLE changes (
 	promoted_to TEXT REFERENCES agreements(id),
 	document_url TEXT,
 	document_sha256 TEXT,
+	confirmed INTEGER,
+	absent_since TEXT,
+	absent_lists INTEGER,
+	absent_days INTEGER,
 	detected_at TEXT
 );
 `
@@ -443,8 +448,9 @@ func (w *writer) agreementRows(infos []store.AgreementInfo) error {
 func (w *writer) changeRows(st Store) error {
 	stmt, err := w.prepare(`INSERT INTO changes (id, kind, list, agreement_id, state, agency, model,
 		before_snapshot, after_snapshot, published, previous_published, fields, before_json, after_json, match,
-		was_pending_since, promoted_to, document_url, document_sha256, detected_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		was_pending_since, promoted_to, document_url, document_sha256, confirmed, absent_since, absent_lists,
+		absent_days, detected_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -489,15 +495,24 @@ func (w *writer) change(stmt *sql.Stmt, c *diff.Change) error {
 	if c.Document != nil {
 		docURL, docSHA = c.Document.URL, c.Document.SHA256
 	}
-	var detected any
+	var detected, confirmed, absentLists, absentDays any
 	if !c.DetectedAt.IsZero() {
 		detected = timeText(c.DetectedAt)
+	}
+	if c.Confirmed != nil { // set on removed (false) and ended (true)
+		confirmed = *c.Confirmed
+	}
+	if c.AbsentLists != 0 {
+		absentLists = c.AbsentLists
+	}
+	if c.AbsentDays != 0 {
+		absentDays = c.AbsentDays
 	}
 	if _, err := stmt.ExecContext(w.ctx, int64(c.ID), string(c.Kind), null(string(c.List)),
 		w.agreementRef(c.AgreementID), null(state), null(agency), null(model), w.snapshotRef(c.BeforeSnapshot),
 		w.snapshotRef(c.AfterSnapshot), null(c.AfterPublished), null(c.BeforePublished), fields, before, after,
 		null(c.Match), null(c.WasPendingSince), w.agreementRef(c.PromotedTo), null(docURL), null(docSHA),
-		detected); err != nil {
+		confirmed, null(c.AbsentSince), absentLists, absentDays, detected); err != nil {
 		return fmt.Errorf("change %d: %w", c.ID, err)
 	}
 	w.endings.Note(c)

@@ -272,6 +272,11 @@ func TestWriteSQLite(t *testing.T) {
 			Scan(&pendStatus, &pendEnded); err != nil || pendStatus == "listed" || pendEnded != "2025-09-03" {
 			t.Errorf("pending Travis: got status %q ended %q (%v), want not listed, since 2025-09-03", pendStatus, pendEnded, err)
 		}
+		// A removal is not yet an ending: confirmed is 0, not NULL.
+		if got, want := count(t, db, "SELECT count(*) FROM changes WHERE kind = 'removed' AND confirmed = 0"),
+			count(t, db, "SELECT count(*) FROM changes WHERE kind = 'removed'"); got != want || want == 0 {
+			t.Errorf("removals with confirmed = 0: got %d, want all %d", got, want)
+		}
 		if n := count(t, db, "SELECT count(*) FROM agreements WHERE status = 'listed' AND ended IS NOT NULL"); n != 0 {
 			t.Errorf("listed agreements with an ended date: got %d, want 0", n)
 		}
