@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/watch287g/watch287g/diff"
 	"github.com/watch287g/watch287g/internal/pdfgen"
 	"github.com/watch287g/watch287g/moa"
@@ -310,5 +312,40 @@ func TestRecordWaybackLookup(t *testing.T) {
 	}
 	if err := s.RecordWaybackLookup(ctx, "https://unknown.example/x.pdf", nil, nil, nil, t0); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown address: got %v, want ErrNotFound", err)
+	}
+}
+
+func TestVerifyRehashesDocuments(t *testing.T) {
+	s, _ := docStore(t)
+	ctx := context.Background()
+	links, _ := s.DocumentLinks(ctx)
+	s.NoteDocumentLinks(ctx, links, t0)
+	r := pdfResult(t, moaA, pdfgen.PDF("to be damaged"), t0)
+	if _, err := s.RecordDocumentFetch(ctx, r, nil); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Verify(ctx)
+	if err != nil || len(rep.Files) != 0 || rep.Checked[string(bucketDocFiles)] != 1 || rep.Checked[string(bucketDocURLs)] != 3 {
+		t.Fatalf("before damage: got %+v, %v; want 1 document and 3 addresses checked, no mismatch", rep, err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketDocFiles).Put(chunkKey(r.Doc.SHA256, 0), []byte("%PDF-damaged")); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketDocURLs).Put([]byte(moaB), []byte("{not json"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = s.Verify(ctx)
+	if err != nil || len(rep.Files) != 1 || rep.Files[0].SHA256 != r.Doc.SHA256 {
+		t.Errorf("after damage: got files %+v, %v; want the damaged document", rep.Files, err)
+	}
+	found := false
+	for _, b := range rep.Records {
+		found = found || (b.Bucket == string(bucketDocURLs) && b.Key == moaB)
+	}
+	if !found {
+		t.Errorf("got bad records %+v, want %s in %s", rep.Records, moaB, bucketDocURLs)
 	}
 }

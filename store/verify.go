@@ -69,6 +69,9 @@ func (s *Store) Verify(ctx context.Context) (*VerifyReport, error) {
 		if err != nil {
 			return err
 		}
+		if err := verifyDocuments(ctx, tx, rep); err != nil {
+			return err
+		}
 		// decoders: each bucket's records and what must hold of them.
 		snapshots := tx.Bucket(bucketSnapshots)
 		changes := tx.Bucket(bucketChanges)
