@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -180,6 +183,25 @@ func TestDocumentsFetchAndList(t *testing.T) {
 			t.Errorf("got %q, want the three addresses and the counts", out)
 		}
 	})
+	t.Run("export", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "out")
+		out := mustRun(t, "--db", e.db, "export", "--out", dir)
+		if !strings.Contains(out, "exported 3 documents") {
+			t.Errorf("export printed %q, want 3 documents (two fetched, one recovered)", out)
+		}
+		pdfs, _ := filepath.Glob(filepath.Join(dir, "documents", "*.pdf"))
+		if len(pdfs) != 3 {
+			t.Errorf("got %d PDFs in documents/, want 3", len(pdfs))
+		}
+		got, err := os.ReadFile(filepath.Join(dir, "documents", pdfSHA(captured)+".pdf"))
+		if err != nil || !bytes.Equal(got, captured) {
+			t.Errorf("the recovered copy: got %d bytes, %v; want the capture byte for byte", len(got), err)
+		}
+		tsv, err := os.ReadFile(filepath.Join(dir, "documents.tsv"))
+		if lines := strings.Split(strings.TrimSpace(string(tsv)), "\n"); err != nil || len(lines) != 4 || !strings.HasPrefix(lines[0], "file\turl\t") {
+			t.Errorf("documents.tsv: got %q, %v; want a header and 3 rows", tsv, err)
+		}
+	})
 	t.Run("second fetch", func(t *testing.T) {
 		// Nothing is due a moment later: no request is made.
 		var sum struct{ Requests int }
@@ -275,4 +297,9 @@ func TestServeDocumentRounds(t *testing.T) {
 	if n := e.requestCount(); n != 3 {
 		t.Errorf("server saw %d requests, want 3 (each link once)", n)
 	}
+}
+
+func pdfSHA(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

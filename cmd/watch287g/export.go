@@ -130,7 +130,14 @@ func runExport(ctx context.Context, a *app, args []string) error {
 	if err := dataset.WriteSQLite(ctx, st, filepath.Join(*out, dataset.FileName)); err != nil {
 		return err
 	}
+	nDocs, err := exportDocuments(ctx, st, *out)
+	if err != nil {
+		return fmt.Errorf("documents: %w", err)
+	}
 	fmt.Fprintf(a.stdout, "exported %d files, %d agreements, %d changes to %s\n", len(snaps), len(aggRows), len(chRows), escape.Terminal(*out))
+	if nDocs > 0 {
+		fmt.Fprintf(a.stdout, "exported %d documents (documents/, documents.tsv)\n", nDocs)
+	}
 	return nil
 }
 
