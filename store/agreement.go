@@ -298,7 +298,18 @@ func (s *Store) FindAgreements(ctx context.Context, query string) ([]AgreementIn
 	}
 	q := foldText(strings.TrimSpace(query))
 	out := []AgreementInfo{}
+	var version uint64
+	memoised := false
 	err := s.view(fmt.Sprintf("find agreements %q", query), func(tx *bolt.Tx) error {
+		if q == "" {
+			// Every agreement, as the overview and the endings ask for
+			// twice per render: answered once per data version.
+			version = dataVersion(tx.Bucket(bucketMeta))
+			if all, ok := s.memoAll(version); ok {
+				out, memoised = all, true
+				return nil
+			}
+		}
 		// A list's current agreements are decoded only once an active
 		// agreement of it matched: the list is the largest record read.
 		curs := map[sheet.List]*current{}
@@ -352,6 +363,9 @@ func (s *Store) FindAgreements(ctx context.Context, query string) ([]AgreementIn
 	if err != nil {
 		return nil, err
 	}
+	if memoised {
+		return out, nil
+	}
 	slices.SortFunc(out, func(a, b AgreementInfo) int {
 		na, ea := strconv.ParseUint(a.ID, 10, 64)
 		nb, eb := strconv.ParseUint(b.ID, 10, 64)
@@ -360,6 +374,9 @@ func (s *Store) FindAgreements(ctx context.Context, query string) ([]AgreementIn
 		}
 		return cmp.Compare(a.ID, b.ID)
 	})
+	if q == "" {
+		s.setMemoAll(version, out)
+	}
 	return out, nil
 }
 

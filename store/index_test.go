@@ -386,8 +386,16 @@ func TestMemoFollowsCommits(t *testing.T) {
 		s.memo.mu.Lock()
 		memoInfos := maps.Clone(s.memo.infos)
 		s.memo.mu.Unlock()
-		if _, err := s.FindAgreements(ctx, ""); err != nil {
+		every, err := s.FindAgreements(ctx, "")
+		if err != nil {
 			t.Fatal(err)
+		}
+		// Every test agency is a county's: the query path, which
+		// memoises nothing, must agree with the memoised answer.
+		counties, err := s.FindAgreements(ctx, "county")
+		memoised, _ := s.FindAgreements(ctx, "")
+		if err != nil || !reflect.DeepEqual(every, counties) || !reflect.DeepEqual(memoised, counties) {
+			t.Errorf("%s: FindAgreements(\"\") and FindAgreements(\"county\") differ: %d vs %d (%v)", step, len(every), len(counties), err)
 		}
 		if memoInfos != nil && !reflect.DeepEqual(memoInfos, wantInfos) {
 			t.Errorf("%s: memoised agreements differ from the stored ones", step)

@@ -24,6 +24,28 @@ type memo struct {
 	version uint64
 	snaps   []Snapshot // oldest first; nil until loaded
 	infos   map[string]AgreementInfo
+	// all is FindAgreements("")'s answer at data version allVersion.
+	allVersion uint64
+	all        []AgreementInfo
+}
+
+// memoAll returns a copy of FindAgreements("")'s answer at version.
+func (s *Store) memoAll(version uint64) ([]AgreementInfo, bool) {
+	s.memo.mu.Lock()
+	defer s.memo.mu.Unlock()
+	if version == 0 || s.memo.allVersion != version || s.memo.all == nil {
+		return nil, false
+	}
+	return slices.Clone(s.memo.all), true
+}
+
+// setMemoAll keeps FindAgreements("")'s answer at version.
+func (s *Store) setMemoAll(version uint64, all []AgreementInfo) {
+	s.memo.mu.Lock()
+	defer s.memo.mu.Unlock()
+	if version != 0 && version >= s.memo.allVersion {
+		s.memo.allVersion, s.memo.all = version, slices.Clone(all)
+	}
 }
 
 // remember applies a committed transaction's writes to the read caches.
