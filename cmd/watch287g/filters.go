@@ -26,7 +26,7 @@ func (f *filterFlags) register(fs *flag.FlagSet, with filterSet) {
 	fs.StringVar(&f.states, "state", "", "comma-separated USPS `codes` or names (TX,Florida)")
 	fs.StringVar(&f.models, "model", "", "comma-separated `models`: "+strings.Join(sheet.ModelIDs(), ", ")+", or their labels (\"Task Force\")")
 	if with.kind {
-		fs.StringVar(&f.kinds, "kind", "", "comma-separated `kinds`: added, removed, changed")
+		fs.StringVar(&f.kinds, "kind", "", "comma-separated `kinds`: added, removed (missing), changed, ended, restored, document_added, document_replaced, document_gone, document_back")
 	}
 	if with.list {
 		fs.StringVar(&f.lists, "list", "", "comma-separated `lists`: participating, pending")
