@@ -337,7 +337,8 @@ type writer struct {
 func (w *writer) prepare(query string) (*sql.Stmt, error) {
 	stmt, err := w.tx.PrepareContext(w.ctx, query)
 	if err != nil {
-		return nil, fmt.Errorf("prepare %.40s: %w", query, err)
+		words := strings.Fields(query) // "INSERT INTO agencies", "UPDATE agreements"
+		return nil, fmt.Errorf("prepare %s: %w", strings.Join(words[:min(len(words), 3)], " "), err)
 	}
 	return stmt, nil
 }
