@@ -102,6 +102,9 @@ type Options struct {
 	// that found nothing rests WaybackEvery.
 	Wayback      Wayback
 	WaybackEvery time.Duration
+	// Poll is how often Run looks for new data (a new list) to run a
+	// round early; zero: DefaultPoll.
+	Poll time.Duration
 	// Now is the clock (tests); nil: time.Now.
 	Now func() time.Time
 }
@@ -151,6 +154,9 @@ func New(st Store, opt Options) *Fetcher {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.Poll <= 0 {
+		opt.Poll = DefaultPoll
 	}
 	if opt.WaybackEvery <= 0 {
 		opt.WaybackEvery = DefaultWaybackEvery

@@ -678,3 +678,37 @@ func TestDeadLinkRecoveredFromWayback(t *testing.T) {
 		t.Errorf("a month later: %d CDX lookups, want 1 (none.pdf asked again)", n)
 	}
 }
+
+// TestRunFetchesNewLinksSoonAfterAList: with an hour between rounds, a
+// list that brings a new link starts a round within the poll.
+func TestRunFetchesNewLinksSoonAfterAList(t *testing.T) {
+	srv := newServer(t)
+	srv.hit = make(chan string, 10)
+	st := openStore(t)
+	srv.set("/a.pdf", &doc{body: pdfgen.PDF("a"), modTime: t0})
+	srv.set("/b.pdf", &doc{body: pdfgen.PDF("b"), modTime: t0})
+	commitList(t, st, "2025-06-30", []string{srv.URL + "/a.pdf"})
+	rounds := make(roundsDone, 10)
+	f := New(st, Options{Delay: NoDelay, Poll: time.Millisecond, Now: func() time.Time { return t0 }, Logger: slog.New(rounds)})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx, time.Hour) }()
+	// No round yet: the data has not moved since Run started. A new list
+	// linking b moves it.
+	commitList(t, st, "2025-07-31", []string{srv.URL + "/a.pdf", srv.URL + "/b.pdf"})
+	got := map[string]bool{}
+	for len(got) < 2 {
+		got[<-srv.hit] = true
+	}
+	<-rounds
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("got %v, want nil", err)
+	}
+	if !got["/a.pdf"] || !got["/b.pdf"] {
+		t.Errorf("got requests for %v, want a and b", got)
+	}
+	if n := len(srv.requests()); n != 2 {
+		t.Errorf("got %d requests, want 2 (the round's own writes start no other round with work)", n)
+	}
+}
