@@ -297,8 +297,9 @@ func runDocumentsFetch(ctx context.Context, a *app, args []string) error {
 	return rerr
 }
 
-// startDocumentRounds runs document rounds every `every` beside serve's
-// list schedule (never when fetching is off or every is 0); the returned
+// startDocumentRounds runs document rounds every `every`, and soon after a
+// list brings new links, beside serve's list schedule (never when fetching
+// is off or every is 0); the returned
 // channel closes once the rounds have stopped after ctx ends, so serve
 // closes the store only after.
 func (a *app) startDocumentRounds(ctx context.Context, cfg *config.Config, st *store.Store, n *notify.Notifier, every time.Duration, off bool) <-chan struct{} {

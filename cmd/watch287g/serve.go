@@ -27,7 +27,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	noFetch := fs.Bool("no-fetch", false, "serve and deliver only; never fetch (for a read-only mirror or benchmarks)")
 	fetchAtStart := fs.Bool("fetch-at-start", true, "run one fetch cycle as soon as serve starts")
 	backfillDelay := fs.Duration("backfill-delay", wayback.DefaultDelay, "pause between two requests of the automatic backfill from the Wayback Machine (backfill: auto, on an empty store)")
-	docsEvery := fs.Duration("documents-every", moafetch.DefaultEvery, "run a round of MOA document fetches this often (0: never); the first after one interval")
+	docsEvery := fs.Duration("documents-every", moafetch.DefaultEvery, "run a round of MOA document fetches at least this often, and within a minute of a list bringing new links (0: never)")
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
