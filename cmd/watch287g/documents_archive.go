@@ -53,7 +53,7 @@ var documentStatuses = []string{store.DocumentOK, store.DocumentGone, store.Docu
 // runDocumentsList prints the archive: every linked MOA and addendum
 // address with its status and the PDF last archived from it.
 func runDocumentsList(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("documents", "[--agreement ID] [--status ok|gone|new]")
+	fs := a.newFlagSet("documents", "[list] [--agreement ID] [--status ok|gone|new]   (also: documents fetch, documents read FILE)")
 	server := noServerFlag(fs)
 	agreement := fs.String("agreement", "", "only the documents agreement `ID` links")
 	status := fs.String("status", "", "only documents in `STATUS`: ok, gone or new (never fetched successfully)")
@@ -61,8 +61,11 @@ func runDocumentsList(ctx context.Context, a *app, args []string) error {
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	if err := noArgs(fs); err != nil {
-		return err
+	// Flags go anywhere: `documents --status gone list` names list after them.
+	if fs.NArg() != 1 || fs.Arg(0) != "list" {
+		if err := noArgs(fs); err != nil {
+			return err
+		}
 	}
 	if err := checkFormat(*format); err != nil {
 		return err

@@ -157,6 +157,7 @@ func TestDocumentsFetchAndList(t *testing.T) {
 			{[]string{"--status", "new"}, 0},
 			{[]string{"--agreement", e.ids[0]}, 1},
 			{[]string{"--agreement", e.ids[1], "--status", "ok"}, 1},
+			{[]string{"--status", "gone", "list"}, 1},
 		}
 		for _, tt := range tests {
 			t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
