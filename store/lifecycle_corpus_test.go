@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/watch287g/watch287g/diff"
@@ -72,6 +73,44 @@ func TestCorpusLifecycleStore(t *testing.T) {
 	}
 	t.Logf("false endings (ended, restored later): participating %d, pending %d; pending removals linked by promoted_to: %d",
 		len(falseEnd[sheet.Participating]), len(falseEnd[sheet.Pending]), promoted)
+	// Issue 11's named cases, as the store records them: back under
+	// their old id after days, never added again, and duplicate-row
+	// clean-ups that are no removal.
+	restoredAfter := map[string]int{}
+	addedAgain := map[string]int{}
+	for _, c := range changes {
+		r := c.Record()
+		if c.List != sheet.Participating || r == nil {
+			continue
+		}
+		switch c.Kind {
+		case diff.Restored:
+			restoredAfter[r.State+" "+r.Agency] = c.AbsentDays
+		case diff.Added:
+			addedAgain[r.State+" "+r.Agency]++
+		case diff.Removed:
+			for _, dup := range []string{"Zephyrhills Police Department", "St. Cloud Police Department", "Florida Department of Environmental Protection"} {
+				if strings.Contains(r.Agency, dup) {
+					t.Errorf("%s (a duplicate row cleaned up): got a removal on %s, want none", r.Agency, c.AfterPublished)
+				}
+			}
+		}
+	}
+	for name, days := range map[string]int{
+		"PA East Donegal Township Constables Office":         5,
+		"WY Wyoming Highway State Patrol":                    6, // listed as "Wyoming State Highway Patrol" before
+		"FL Florida Fish & Wildlife Conservation Commission": 8,
+		"KS Rooks County Sheriff's Office":                   1,
+		"FL Fort Walton Beach Police Department":             3,
+		"TX Southside Place Police Department":               227,
+	} {
+		if got, ok := restoredAfter[name]; !ok || got != days {
+			t.Errorf("%s: got restored after %d days (%v), want restored after %d", name, got, ok, days)
+		}
+		if addedAgain[name] > 1 {
+			t.Errorf("%s: got added %d times, want its return restored, not added", name, addedAgain[name])
+		}
+	}
 	if count[key{sheet.Participating, diff.Ended}] == 0 || count[key{sheet.Participating, diff.Restored}] == 0 {
 		t.Errorf("participating: got %d ended and %d restored, want some of each over the corpus",
 			count[key{sheet.Participating, diff.Ended}], count[key{sheet.Participating, diff.Restored}])
