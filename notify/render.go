@@ -56,7 +56,7 @@ type emailView struct {
 }
 
 // counts is what a subject line says.
-type counts struct{ added, ended, changed, promoted, missing, restored int }
+type counts struct{ added, ended, changed, promoted, missing, restored, documents int }
 
 func countChanges(changes []diff.Change) counts {
 	var c counts
@@ -72,6 +72,8 @@ func countChanges(changes []diff.Change) counts {
 			c.ended++
 		case ch.Kind == diff.Restored:
 			c.restored++
+		case ch.Document != nil:
+			c.documents++ // the document kinds (diff/document.go)
 		default:
 			c.changed++
 		}
@@ -92,6 +94,9 @@ func subjectFor(prefix string, changes []diff.Change) string {
 	}
 	if c.promoted > 0 {
 		s += fmt.Sprintf(", %d moved to participating", c.promoted)
+	}
+	if c.documents > 0 {
+		s += fmt.Sprintf(", %d MOA documents", c.documents)
 	}
 	if d := listDate(changes); d != "" {
 		s += " — ICE list of " + d
@@ -193,6 +198,27 @@ func (n *Notifier) itemFor(ch diff.Change) item {
 		for _, f := range ch.Fields {
 			old, nw := displayField(ch.Before, f), displayField(ch.After, f)
 			it.Fields = append(it.Fields, fieldChange{Field: f, Old: oneLine(old), New: oneLine(nw)})
+		}
+	case ch.Document != nil:
+		// The document kinds: the agreement's linked MOA or addendum PDF.
+		it.MOA = safeURL(ch.Document.URL)
+		what := "MOA"
+		if ch.Document.Role == diff.DocumentAddendum {
+			what = "Addendum"
+		}
+		switch ch.Kind {
+		case diff.DocumentAdded:
+			it.Headline = what + " archived"
+		case diff.DocumentReplaced:
+			it.Headline = what + " replaced at the same address"
+			it.Note = "new bytes; the previous copy is kept"
+		case diff.DocumentGone:
+			it.Headline = what + " link dead"
+			it.Note = fmt.Sprintf("ICE answers HTTP %d; the last copy is kept", ch.Document.HTTPStatus)
+		case diff.DocumentBack:
+			it.Headline = what + " link back"
+		default:
+			it.Headline = what + " " + oneLine(string(ch.Kind))
 		}
 	case ch.Kind == diff.Removed && ch.List == sheet.Pending:
 		it.Headline = "Removed from the pending list"
