@@ -279,12 +279,16 @@ func (w *writer) promote(snap *Snapshot, res *diff.Result, ids map[string]string
 	if _, err := getJSON(b, []byte("open"), &p); err != nil {
 		return err
 	}
+	var newExits bool
+	var newSignings []diff.Agreement
 	switch lc.step.List {
 	case sheet.Pending:
 		for i := range res.Removed {
 			res.Removed[i].PromotedTo = ""
 		}
-		p.Exits = append(p.Exits, diff.PendingExits(lc.step, lc.out)...)
+		fresh := diff.PendingExits(lc.step, lc.out)
+		newExits = len(fresh) > 0
+		p.Exits = append(p.Exits, fresh...)
 	case sheet.Participating:
 		// The outcome's added changes still carry the temporary ids.
 		o := *lc.out
@@ -295,7 +299,8 @@ func (w *writer) promote(snap *Snapshot, res *diff.Result, ids map[string]string
 			}
 			o.Added[i] = c
 		}
-		p.Signings = append(p.Signings, o.Signings(snap.Published)...)
+		newSignings = o.Signings(snap.Published)
+		p.Signings = append(p.Signings, newSignings...)
 	}
 	exits := p.Exits[:0]
 	for _, e := range p.Exits {
@@ -313,8 +318,16 @@ func (w *writer) promote(snap *Snapshot, res *diff.Result, ids map[string]string
 
 	linked := map[string]string{} // pending agreement id → participating id
 	gone := make([]bool, len(p.Exits))
-	for _, l := range diff.LinkPromotions(p.Exits, p.Signings) {
-		linked[p.Exits[l.Exit].ID] = p.Signings[l.Signing].ID
+	// The exits still open were tried against the signings kept when
+	// they arrived: with no new exit, only the new signings can link
+	// them (and an index over a few signings costs far less than one
+	// over forty days of them).
+	signings = p.Signings
+	if !newExits {
+		signings = newSignings
+	}
+	for _, l := range diff.LinkPromotions(p.Exits, signings) {
+		linked[p.Exits[l.Exit].ID] = signings[l.Signing].ID
 		gone[l.Exit] = true
 	}
 	kept := p.Exits[:0]

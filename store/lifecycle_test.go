@@ -249,3 +249,58 @@ func TestLifecycleUpgrade(t *testing.T) {
 		}
 	}
 }
+
+// TestLifecyclePromotionDaysLater: a pending agency that leaves its list
+// and is listed as participating two days later is linked to its signing
+// (the earlier removal gains promoted_to) and never ends; one that leaves
+// without a signing ends under the rule.
+func TestLifecyclePromotionDaysLater(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	signs := lrec("TX", "Coke County Sheriff's Office", "", "Coke County")
+	drops := lrec("OK", "Okfuskee County Sheriff's Office", "", "Okfuskee County")
+	signed := signs
+	signed.Signed = "2025-06-03"
+	pend := func(day string, recs ...sheet.Record) Input {
+		return input(t, sheet.Pending, day, append(span(100, 103), recs...))
+	}
+	part := func(day string, n int, recs ...sheet.Record) Input {
+		return input(t, sheet.Participating, day, append(span(0, n), recs...))
+	}
+	commit(t, s, Cycle{Inputs: []Input{part("2025-06-01", 10), pend("2025-06-01", signs, drops)}})
+	commit(t, s, Cycle{Inputs: []Input{pend("2025-06-02")}})
+	commit(t, s, Cycle{Inputs: []Input{part("2025-06-04", 10, signed)}})
+	for i, day := range []string{"2025-06-06", "2025-06-09", "2025-06-12", "2025-06-15"} {
+		commit(t, s, Cycle{Inputs: []Input{pend(day, span(200, 201+i)...)}})
+	}
+	changes, _, err := s.Changes(ctx, ChangeQuery{Filter: diff.Filter{Lists: []string{"pending"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos, err := s.FindAgreements(ctx, signed.Agency)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var signedID string
+	for _, in := range infos {
+		if in.List == sheet.Participating {
+			signedID = in.ID
+		}
+	}
+	var got []string
+	for i := len(changes) - 1; i >= 0; i-- {
+		c := changes[i]
+		if r := c.Record(); r.Agency == signs.Agency || r.Agency == drops.Agency {
+			got = append(got, string(c.Kind)+" "+r.State+" promoted_to="+c.PromotedTo)
+		}
+	}
+	want := []string{
+		"ended OK promoted_to=",
+		"removed OK promoted_to=",
+		"removed TX promoted_to=" + signedID,
+	}
+	slices.Sort(got)
+	if signedID == "" || !slices.Equal(got, want) {
+		t.Errorf("pending changes: got %q, want %q", got, want)
+	}
+}
