@@ -81,6 +81,10 @@ type DocumentURL struct {
 	// with an agreement that links it (moa.Contradicts; ICE has linked one
 	// agency's row to another agency's MOA), as of the last PDF archived.
 	Contradictions []DocumentContradiction `json:"contradictions,omitempty"`
+	// Unlinked is set once no agreement's latest record links the address
+	// (its agreement now links another); it is still revalidated, and
+	// Agreements keeps who linked it last.
+	Unlinked bool `json:"unlinked,omitempty"`
 	// Wayback is a copy recovered from the Wayback Machine for an address
 	// that was dead before any copy was archived here; WaybackChecked is
 	// when the archive was last asked (found or not).
@@ -224,15 +228,44 @@ func (s *Store) NoteDocumentLinks(ctx context.Context, links []DocumentLink, at 
 				s.skipBad(bucketDocURLs, []byte(l.URL), err)
 				ok = false
 			}
-			if ok && slices.Equal(u.Agreements, l.Agreements) && u.Role == l.Role {
+			if ok && slices.Equal(u.Agreements, l.Agreements) && u.Role == l.Role && !u.Unlinked {
 				continue
 			}
 			if !ok {
 				added++
 				u = DocumentURL{URL: l.URL, Status: DocumentNew, FirstLinked: at.UTC()}
 			}
-			u.Role, u.Agreements = l.Role, slices.Clone(l.Agreements)
+			u.Role, u.Agreements, u.Unlinked = l.Role, slices.Clone(l.Agreements), false
 			if err := putJSON(b, []byte(l.URL), &u); err != nil {
+				return err
+			}
+		}
+		// Addresses no longer linked: marked, never dropped.
+		linked := make(map[string]bool, len(links))
+		for _, l := range links {
+			linked[l.URL] = true
+		}
+		var gone []DocumentURL
+		err = b.ForEach(func(k, v []byte) error {
+			if linked[string(k)] {
+				return nil
+			}
+			var u DocumentURL
+			if err := decodeJSON(v, &u); err != nil {
+				s.skipBad(bucketDocURLs, k, err)
+				return nil
+			}
+			if !u.Unlinked {
+				u.Unlinked = true
+				gone = append(gone, u)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, u := range gone {
+			if err := putJSON(b, []byte(u.URL), &u); err != nil {
 				return err
 			}
 		}

@@ -89,6 +89,20 @@ func TestDocumentLinks(t *testing.T) {
 	if n, _ := s.NoteDocumentLinks(ctx, links, t0.Add(time.Hour)); n != 0 {
 		t.Errorf("second note: got %d new, want 0", n)
 	}
+	// The addendum is no longer linked: kept, marked; linked again: unmarked.
+	if _, err := s.NoteDocumentLinks(ctx, slices.DeleteFunc(slices.Clone(links), func(l DocumentLink) bool { return l.URL == addB }), t0); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := s.DocumentURL(ctx, addB); err != nil || !u.Unlinked || len(u.Agreements) != 1 {
+		t.Errorf("unlinked addendum: got %+v, %v; want kept, marked unlinked, its last agreement kept", u, err)
+	}
+	if u, _ := s.DocumentURL(ctx, moaA); u.Unlinked {
+		t.Errorf("a still linked address got marked unlinked")
+	}
+	s.NoteDocumentLinks(ctx, links, t0)
+	if u, _ := s.DocumentURL(ctx, addB); u.Unlinked {
+		t.Errorf("linked again: got unlinked, want linked")
+	}
 	u, err := s.DocumentURL(ctx, moaA)
 	if err != nil || u.Status != DocumentNew || !u.FirstLinked.Equal(t0) {
 		t.Errorf("got %+v, %v; want status new, first linked %v", u, err, t0)

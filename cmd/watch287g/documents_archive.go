@@ -24,6 +24,7 @@ type documentRow struct {
 	Role         string                  `json:"role"`
 	Status       string                  `json:"status"`
 	Agreements   []string                `json:"agreements"`
+	Unlinked     bool                    `json:"unlinked"` // no agreement's latest record links it now
 	SHA256       string                  `json:"sha256,omitempty"`
 	Size         int64                   `json:"size,omitempty"`
 	Pages        int                     `json:"pages,omitempty"`
@@ -133,7 +134,7 @@ func contains(list []string, v string) bool {
 // here, and each writer escapes for its format.
 func newDocumentRow(u store.DocumentURL, f store.DocumentFile) documentRow {
 	r := documentRow{
-		URL: escape.RedactURL(u.URL), Role: u.Role, Status: u.Status, Agreements: u.Agreements,
+		URL: escape.RedactURL(u.URL), Role: u.Role, Status: u.Status, Agreements: u.Agreements, Unlinked: u.Unlinked,
 		SHA256: u.SHA256, Versions: u.Versions, LastModified: u.LastModified,
 		FirstLinked: u.FirstLinked, LastSeen: u.LastSeen, LastCheck: u.LastCheck,
 		HTTPStatus: u.HTTPStatus, Failures: u.Failures, LastError: u.LastError,
@@ -218,6 +219,9 @@ func writeDocumentsText(w io.Writer, rows []documentRow) error {
 		}
 		if r.Wayback != nil {
 			line += "  (wayback copy " + r.Wayback.Timestamp + ")"
+		}
+		if r.Unlinked {
+			line += "  (no longer linked)"
 		}
 		if len(r.Contradictions) > 0 {
 			line += "  CONTRADICTS: " + escape.Terminal(contradictionText(r.Contradictions))
