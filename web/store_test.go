@@ -190,6 +190,12 @@ type fakeStore struct {
 }
 
 func (f *fakeStore) Snapshots(ctx context.Context) ([]store.Snapshot, error) { return nil, nil }
+func (f *fakeStore) SnapshotsPage(ctx context.Context, before uint64, limit int) ([]store.Snapshot, uint64, error) {
+	return nil, 0, nil
+}
+func (f *fakeStore) SnapshotsAfter(ctx context.Context, after uint64, limit int) ([]store.Snapshot, error) {
+	return nil, nil
+}
 func (f *fakeStore) Snapshot(ctx context.Context, id uint64) (store.Snapshot, error) {
 	return store.Snapshot{}, store.ErrNotFound
 }

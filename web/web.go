@@ -28,6 +28,12 @@ import (
 // Store is what the web server reads. *store.Store implements it.
 type Store interface {
 	Snapshots(ctx context.Context) ([]store.Snapshot, error)
+	// SnapshotsPage is at most limit snapshots below id before (0: from
+	// the newest), newest first, and the cursor of the next page (0 after
+	// the last); SnapshotsAfter is at most limit above id after, oldest
+	// first. Each decodes only what it returns.
+	SnapshotsPage(ctx context.Context, before uint64, limit int) ([]store.Snapshot, uint64, error)
+	SnapshotsAfter(ctx context.Context, after uint64, limit int) ([]store.Snapshot, error)
 	Snapshot(ctx context.Context, id uint64) (store.Snapshot, error)
 	File(ctx context.Context, sha string) ([]byte, error)
 	Latest(ctx context.Context, list sheet.List) (store.Snapshot, error)
@@ -162,6 +168,7 @@ var (
 	changeParams    = []string{"state", "model", "kind", "list", "since", "until", "limit", "cursor"}
 	agreementParams = []string{"list", "state", "model", "at"}
 	searchParams    = []string{"q", "limit", "offset"}
+	snapshotParams  = []string{"before", "limit"}
 )
 
 func (s *Server) routes() {
@@ -194,7 +201,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /changes", page(s.changesPage, changeParams...))
 	m.HandleFunc("GET /agreements/{id}", page(s.agreementPage))
 	m.HandleFunc("GET /states/{code}", page(s.statePage))
-	m.HandleFunc("GET /snapshots", page(s.snapshotsPage))
+	m.HandleFunc("GET /snapshots", page(s.snapshotsPage, snapshotParams...))
 	m.HandleFunc("GET /snapshots/{id}", page(s.snapshotPage))
 	m.HandleFunc("GET /snapshots/{id}/changes.csv", page(s.snapshotChangesCSV))
 	m.HandleFunc("GET /agencies/{id}", page(s.agencyPage))
@@ -202,7 +209,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /changes.csv", page(s.changesDownload, changeParams...))
 	m.HandleFunc("GET /states/{code}/agreements.csv", page(s.stateDownload))
 	m.HandleFunc("GET /states.csv", page(s.statesDownload))
-	m.HandleFunc("GET /snapshots.csv", page(s.snapshotsDownload))
+	m.HandleFunc("GET /snapshots.csv", s.snapshotsDownload)
 	m.HandleFunc("GET /agreements.csv", page(s.allAgreementsDownload, "state", "list"))
 	m.HandleFunc("GET /search", s.cached(s.limited(search, s.searchPage), searchParams...))
 	m.Handle("GET /static/", staticHandler())
