@@ -38,6 +38,7 @@ const (
 	serveTruncated = "truncated" // the first half of the PDF, Content-Length to match
 	serveShort     = "short"     // Content-Length promises more than is sent
 	serve500       = "500"
+	serveStream    = "stream" // the PDF chunked, with no Content-Length
 )
 
 type doc struct {
@@ -140,6 +141,16 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, d *doc, cp doc) 
 		return write(200, "text/html", []byte("<!DOCTYPE html><html><body>We are sorry, this page is unavailable.</body></html>"))
 	case serveTruncated:
 		return write(200, "application/pdf", cp.body[:len(cp.body)/2])
+	case serveStream:
+		w.Header().Set("Content-Type", "application/pdf")
+		w.WriteHeader(200)
+		n := 0
+		for i := 0; i < len(cp.body); i += 1024 {
+			k, _ := w.Write(cp.body[i:min(i+1024, len(cp.body))])
+			n += k
+			w.(http.Flusher).Flush()
+		}
+		return 200, n
 	case serveShort:
 		w.Header().Set("Content-Length", fmt.Sprint(len(cp.body)))
 		w.WriteHeader(200)
@@ -507,20 +518,31 @@ func TestCancelStopsTheRound(t *testing.T) {
 }
 
 func TestOversizedIsAFailedFetch(t *testing.T) {
-	srv := newServer(t)
-	st := openStore(t)
-	body := pdfgen.PDF(strings.Repeat("long text ", 200))
-	srv.set("/big.pdf", &doc{body: body, modTime: t0})
-	commitList(t, st, "2025-06-30", []string{srv.URL + "/big.pdf"})
-	f := newFetcher(st, &clock{t: t0}, Options{})
-	f.opt.Limits.MaxBytes = int64(len(body) - 1)
-	sum, err := f.Round(context.Background())
-	if err != nil || sum.Failed != 1 || sum.Archived != 0 {
-		t.Errorf("got %+v, %v; want one failed fetch, nothing archived", sum, err)
-	}
-	u, _ := st.DocumentURL(context.Background(), srv.URL+"/big.pdf")
-	if !strings.Contains(u.LastError, "size cap") {
-		t.Errorf("got last error %q, want it to name the size cap", u.LastError)
+	for _, mode := range []string{serveOK, serveStream} {
+		t.Run(mode, func(t *testing.T) {
+			srv := newServer(t)
+			st := openStore(t)
+			body := pdfgen.PDF(strings.Repeat("long text ", 400))
+			srv.set("/big.pdf", &doc{body: body, modTime: t0, mode: mode})
+			commitList(t, st, "2025-06-30", []string{srv.URL + "/big.pdf"})
+			f := newFetcher(st, &clock{t: t0}, Options{})
+			f.opt.Limits.MaxBytes = int64(len(body) - 1)
+			sum, err := f.Round(context.Background())
+			if err != nil || sum.Failed != 1 || sum.Archived != 0 {
+				t.Errorf("got %+v, %v; want one failed fetch, nothing archived", sum, err)
+			}
+			u, _ := st.DocumentURL(context.Background(), srv.URL+"/big.pdf")
+			if !strings.Contains(u.LastError, "size cap") {
+				t.Errorf("got last error %q, want it to name the size cap", u.LastError)
+			}
+			// Within the cap, the streamed PDF is a document.
+			f.opt.Limits.MaxBytes = int64(len(body))
+			c := &clock{t: t0.Add(2 * time.Hour)}
+			f.opt.Now = c.now
+			if sum, err := f.Round(context.Background()); err != nil || sum.Archived != 1 {
+				t.Errorf("within the cap: got %+v, %v; want it archived", sum, err)
+			}
+		})
 	}
 }
 
