@@ -14,6 +14,8 @@ type agencyPage struct {
 	pageBase
 	G        *agency
 	Timeline []agencyEvent
+	// Documents are the archived MOAs and addenda its agreements link.
+	Documents []store.DocumentURL
 }
 
 // agencyEvent is one line of an agency's timeline: an agreement first
@@ -70,7 +72,11 @@ func (s *Server) agencyPage(r *http.Request) *response {
 		}
 		lists = append(lists, changes)
 	}
-	return s.render(http.StatusOK, "agency", agencyPage{G: g, Timeline: agencyTimeline(g, changeTimeline(lists))})
+	ids := make([]string, len(g.Agreements))
+	for i, a := range g.Agreements {
+		ids[i] = a.ID
+	}
+	return s.render(http.StatusOK, "agency", agencyPage{G: g, Timeline: agencyTimeline(g, changeTimeline(lists)), Documents: s.agreementDocuments(r.Context(), ids...)})
 }
 
 // agencyCSV serves GET /agencies/{id}/agreements.csv.

@@ -18,6 +18,8 @@ type agreementPage struct {
 	A        store.AgreementInfo
 	Changes  []diff.Change
 	Versions []recordVersion
+	// Documents are the archived MOA and addendum it links (documents.go).
+	Documents []store.DocumentURL
 }
 
 // agreementPage serves GET /agreements/{id}: the agreement now, its
@@ -27,7 +29,7 @@ func (s *Server) agreementPage(r *http.Request) *response {
 	if err != nil {
 		return s.pageError(r, err)
 	}
-	d := agreementPage{A: info, Changes: changes, Versions: versions(info, changes)}
+	d := agreementPage{A: info, Changes: changes, Versions: versions(info, changes), Documents: s.agreementDocuments(r.Context(), info.ID)}
 	return s.render(http.StatusOK, "agreement", d)
 }
 

@@ -29,7 +29,8 @@ type pages struct {
 
 // pageNames are the templates/*.html files that are pages (base.html is
 // the layout shared by all).
-var pageNames = []string{"overview", "changes", "agreement", "state", "snapshots", "search", "error", "snapshot", "agency", "feed"}
+var pageNames = []string{"overview", "changes", "agreement", "state", "snapshots", "search", "error", "snapshot", "agency", "feed",
+	"documents", "document", "document_search"}
 
 // mustPages parses the embedded templates. They are part of the binary, so
 // a parse error is caught by every test run, never by a user.

@@ -17,6 +17,7 @@ import (
 // added without a case here fails the test.
 func TestEveryRoute(t *testing.T) {
 	fx := newFixture(t)
+	docSHA := archiveFixtureDocs(t, fx.st) // documents_test.go
 	srv, ts := newTestServer(t, fx.st, fx.at)
 	harrisID := url.PathEscape(fx.agreementID(t, harris.Agency))
 	snap := strconv.FormatUint(fx.part2.ID, 10)
@@ -54,6 +55,11 @@ func TestEveryRoute(t *testing.T) {
 		{"GET", "/api/v1/snapshots/999/file", 404, jsonType, `"error"`},
 		{"GET", "/api/v1/snapshots/" + snap + "/changes", 200, jsonType, `"next_cursor":null`},
 		{"GET", "/api/v1/snapshots/999/changes", 404, jsonType, `"error"`},
+		{"GET", "/api/v1/documents", 200, jsonType, docSHA},
+		{"GET", "/api/v1/documents/" + docSHA, 200, jsonType, `"sha256":"` + docSHA},
+		{"GET", "/api/v1/documents/" + strings.Repeat("0", 64), 404, jsonType, `"error":"not found"`},
+		{"GET", "/api/v1/documents/search?q=reimburse", 200, jsonType, `"page":2`},
+		{"GET", "/api/v1/documents/search?q=%22unclosed", 400, jsonType, "quote is not closed"},
 		{"GET", "/api/v1/openapi.json", 200, jsonType, `"openapi"`},
 		{"OPTIONS", "/api/v1/changes", 204, "", ""},
 		{"GET", "/api/v1/nothing", 404, jsonType, "no such endpoint"},
@@ -92,6 +98,13 @@ func TestEveryRoute(t *testing.T) {
 		{"GET", "/states/ZZ/agreements.csv", 404, htmlType, "Not found"},
 		{"GET", "/search?q=tulsa", 200, htmlType, "Tulsa Police Department"},
 		{"GET", "/search?q=" + strings.Repeat("x", MaxSearchQuery+1), 400, htmlType, "q takes at most"},
+		{"GET", "/documents", 200, htmlType, docSHA[:12]},
+		{"GET", "/documents/search?q=reimburse", 200, htmlType, "<mark>reimburse</mark>"},
+		{"GET", "/documents/search?q=a+b+c+d+e+f+g+h+i", 400, htmlType, "more than 8 words"},
+		{"GET", "/documents/" + docSHA, 200, htmlType, "Addresses and versions"},
+		{"GET", "/documents/nope", 404, htmlType, "Not found"},
+		{"GET", "/documents/" + docSHA + "/file", 200, "application/pdf", "%PDF-"},
+		{"GET", "/documents/" + strings.Repeat("0", 64) + "/file", 404, htmlType, "Not found"},
 		{"GET", "/static/style.css", 200, "text/css", "@media"},
 		{"GET", "/static/nothing.css", 404, textType, "not found"},
 		{"GET", "/wp-admin", 404, htmlType, "Not found"},

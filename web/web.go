@@ -116,6 +116,8 @@ type Server struct {
 	// onRender, when set (by tests), is called each time a cached route
 	// renders instead of answering from the cache or a shared render.
 	onRender func(key string)
+	// docs is the document search index (documents.go).
+	docs documentsState
 }
 
 // New returns a Server for opt.
@@ -186,6 +188,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/snapshots/{id}", page(s.apiSnapshot))
 	m.HandleFunc("GET /api/v1/snapshots/{id}/changes", page(s.apiSnapshotChanges))
 	m.HandleFunc("GET /api/v1/snapshots/{id}/file", s.apiSnapshotFile)
+	m.HandleFunc("GET /api/v1/documents", page(s.apiDocuments))
+	m.HandleFunc("GET /api/v1/documents/{sha}", page(s.apiDocument))
+	m.HandleFunc("GET /api/v1/documents/search", s.cached(s.limited(search, s.apiDocumentSearch), searchParams...))
 	m.HandleFunc("GET /api/v1/openapi.json", s.apiOpenAPI)
 	m.HandleFunc("OPTIONS /api/v1/", s.preflight)
 	m.HandleFunc("/api/v1/", s.apiFallback)
@@ -212,6 +217,10 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /snapshots.csv", s.snapshotsDownload)
 	m.HandleFunc("GET /agreements.csv", page(s.allAgreementsDownload, "state", "list"))
 	m.HandleFunc("GET /search", s.cached(s.limited(search, s.searchPage), searchParams...))
+	m.HandleFunc("GET /documents", page(s.documentsPage))
+	m.HandleFunc("GET /documents/search", s.cached(s.limited(search, s.documentSearchPage), searchParams...))
+	m.HandleFunc("GET /documents/{sha}", page(s.documentPage))
+	m.HandleFunc("GET /documents/{sha}/file", s.documentFile)
 	m.Handle("GET /static/", staticHandler())
 	// Browsers ask for it on documents without an icon link (the feed
 	// shown as a page); nothing, rather than a 404 in their console.

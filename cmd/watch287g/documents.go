@@ -28,7 +28,8 @@ type documentOutput struct {
 
 // runDocuments dispatches the documents subcommands: with no subcommand
 // (or `list`) the archive's documents (documents_archive.go), `fetch` one
-// round now, `read FILE` one PDF's fields. Search is not yet implemented.
+// round now, `read FILE` one PDF's fields, `search QUERY` the archived
+// documents' text (documents_search.go).
 func runDocuments(ctx context.Context, a *app, args []string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return runDocumentsList(ctx, a, args)
@@ -41,9 +42,9 @@ func runDocuments(ctx context.Context, a *app, args []string) error {
 	case "read":
 		return runDocumentsRead(ctx, a, args[1:])
 	case "search":
-		return fmt.Errorf("%s: not yet implemented (documents, documents fetch and documents read FILE work so far)", args[0])
+		return runDocumentsSearch(ctx, a, args[1:])
 	}
-	return fmt.Errorf("%w: unknown documents subcommand %q (list, fetch, read FILE)", errUsage, escape.Terminal(args[0]))
+	return fmt.Errorf("%w: unknown documents subcommand %q (list, fetch, read FILE, search QUERY)", errUsage, escape.Terminal(args[0]))
 }
 
 // runDocumentsRead prints one PDF's fields. It needs no database.

@@ -92,7 +92,7 @@ func TestDocumentsReadBadInput(t *testing.T) {
 		{"bad format", []string{"documents", "read", html, "--format", "csv"}, "--format must be text or json"},
 		{"no database", []string{"--db", filepath.Join(dir, "none.db"), "documents"}, "no database"},
 		{"unknown subcommand", []string{"documents", "lsit"}, "unknown documents subcommand"},
-		{"search not yet", []string{"documents", "search", "reimburse"}, "not yet implemented"},
+		{"search without query", []string{"documents", "search"}, "needs a QUERY"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
