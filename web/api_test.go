@@ -388,7 +388,8 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 		t.Errorf("got openapi %q, want 3.x", doc.OpenAPI)
 	}
 	for _, p := range []string{"/api/v1/agreements", "/api/v1/agreements/{id}", "/api/v1/search", "/api/v1/changes",
-		"/api/v1/snapshots", "/api/v1/snapshots/{id}", "/api/v1/snapshots/{id}/file", "/api/v1/snapshots/{id}/changes", "/api/v1/openapi.json"} {
+		"/api/v1/snapshots", "/api/v1/snapshots/{id}", "/api/v1/snapshots/{id}/file", "/api/v1/snapshots/{id}/changes", "/api/v1/openapi.json",
+		"/api/v1/documents", "/api/v1/documents/{sha256}", "/api/v1/documents/search"} {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("openapi.json lacks path %s", p)
 		}
