@@ -97,6 +97,24 @@ func seedAbsences(tx *bolt.Tx, b *bolt.Bucket) error {
 	return nil
 }
 
+// ruleKey holds, in the absences bucket, the confirmation rule of the last
+// cycle that named one, for commits that do not (accept).
+var ruleKey = []byte("\x00rule")
+
+// lifecycleRule settles w.rule: the cycle's, remembered for later commits
+// that bring none (Accept), or the one remembered.
+func (w *writer) lifecycleRule(b *bolt.Bucket) error {
+	if w.rule == (diff.ConfirmRule{}) {
+		_, err := getJSON(b, ruleKey, &w.rule)
+		return err
+	}
+	var was diff.ConfirmRule
+	if _, err := getJSON(b, ruleKey, &was); err != nil || was == w.rule {
+		return err
+	}
+	return putJSON(b, ruleKey, w.rule)
+}
+
 // readAbsences returns the list's stored absences.
 func readAbsences(b *bolt.Bucket, list sheet.List) ([]absence, error) {
 	var out []absence
@@ -115,6 +133,9 @@ func readAbsences(b *bolt.Bucket, list sheet.List) ([]absence, error) {
 func (w *writer) advance(ctx context.Context, list sheet.List, cur *current, snap *Snapshot, res *diff.Result) (*diff.Result, []diff.Change, error) {
 	b, err := w.absencesBucket()
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := w.lifecycleRule(b); err != nil {
 		return nil, nil, err
 	}
 	stored, err := readAbsences(b, list)

@@ -304,3 +304,27 @@ func TestLifecyclePromotionDaysLater(t *testing.T) {
 		t.Errorf("pending changes: got %q, want %q", got, want)
 	}
 }
+
+// TestLifecycleAcceptKeepsTheRule: a quarantined list accepted later is
+// advanced under the rule of the last cycle that named one, not the
+// default.
+func TestLifecycleAcceptKeepsTheRule(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	rule := diff.ConfirmRule{MinDays: 1, MinLists: 1}
+	commitLifecycle(t, s, 2, Cycle{Lifecycle: rule})
+	// The third list without the 21 other agreements: held back.
+	l := lifecycleLists[2]
+	res := commit(t, s, Cycle{Lifecycle: rule, Guard: Guard{MaxDropShare: 0.1, MaxDropRows: 5},
+		Inputs: []Input{input(t, sheet.Participating, l.published, l.recs)}})
+	snap := res.Outcomes[0].Snapshot
+	if snap.Status != Quarantined {
+		t.Fatalf("list 3: got %s (%s), want quarantined", snap.Status, snap.Reason)
+	}
+	if _, err := s.Accept(ctx, snap.ID, nil, t0); err != nil {
+		t.Fatal(err)
+	}
+	if east := agreementByName(t, s, lcEast.Agency); east.Status != diff.StatusEnded {
+		t.Errorf("East Donegal after the accepted list: got %s, want ended under the 1-day, 1-list rule", east.Status)
+	}
+}
