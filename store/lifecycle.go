@@ -80,6 +80,9 @@ func seedAbsences(tx *bolt.Tx, b *bolt.Bucket) error {
 		if len(last) == len(prefix)+8 {
 			var ch diff.Change
 			if ok, err := getJSON(changes, last[len(prefix):], &ch); err == nil && ok && ch.Kind == diff.Removed {
+				if ch.PromotedTo != "" {
+					return nil // promoted, not dropped (as dropPromoted does)
+				}
 				a.Absence.Snapshot, a.Absence.Published = ch.AfterSnapshot, ch.AfterPublished
 			}
 		}
