@@ -497,6 +497,9 @@ func putDocument(tx *bolt.Tx, r DocumentResult, at time.Time) (bool, error) {
 	if err := putFile(files, sha, r.Body); err != nil {
 		return false, err
 	}
+	if err := putSearchText(tx, sha, r.Doc.Text); err != nil { // document_searchtext.go
+		return false, err
+	}
 	f := DocumentFile{
 		SHA256: sha, Size: int64(len(r.Body)), FirstSeen: at, FirstURL: r.URL,
 		Pages: r.Doc.Pages, HasText: r.Doc.HasText, Fields: r.Doc.Fields, Warnings: r.Doc.Warnings,

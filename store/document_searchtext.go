@@ -13,9 +13,10 @@ import (
 
 // bucketDocSearchText holds each archived PDF's extracted text, per page,
 // for full-text search (package docsearch): hex sha256 → gzip of a JSON
-// array of page strings. It is derived from the archived bytes (moa.Read),
-// so the first search fills it and it can be rebuilt at any time; writing
-// it does not bump the data version (no answer changes). The bucket is
+// array of page strings. It is written when a PDF is archived, from the
+// same moa.Read; being derived from the archived bytes, a search fills it
+// for PDFs archived before it existed, and writing it does not bump the
+// data version (no answer changes). The bucket is
 // created by the first write, so an older store needs no migration.
 var bucketDocSearchText = []byte("doc_search_text")
 
@@ -24,24 +25,15 @@ var bucketDocSearchText = []byte("doc_search_text")
 const maxSearchTextBytes = 16 << 20
 
 // PutDocumentSearchText stores the per-page text of the archived PDF sha
-// (page 1 is pages[0]). It refuses a sha that is not archived.
+// (page 1 is pages[0]). It refuses a sha that is not archived. The archive
+// stores it itself when it archives a PDF (putDocument); this is for a
+// PDF archived before the store kept text, read again by the search.
 func (s *Store) PutDocumentSearchText(ctx context.Context, sha string, pages []string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("store: put document search text: %w", err)
 	}
-	raw, err := json.Marshal(pages)
+	z, err := searchTextValue(pages)
 	if err != nil {
-		return fmt.Errorf("store: put document search text %s: %w", sha, err)
-	}
-	if len(raw) > maxSearchTextBytes {
-		return fmt.Errorf("store: put document search text %s: %d bytes, over the %d cap", sha, len(raw), maxSearchTextBytes)
-	}
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	if _, err := zw.Write(raw); err != nil {
-		return fmt.Errorf("store: put document search text %s: %w", sha, err)
-	}
-	if err := zw.Close(); err != nil {
 		return fmt.Errorf("store: put document search text %s: %w", sha, err)
 	}
 	return s.update("put document search text "+sha, func(tx *bolt.Tx) error {
@@ -53,8 +45,43 @@ func (s *Store) PutDocumentSearchText(ctx context.Context, sha string, pages []s
 		if err != nil {
 			return err
 		}
-		return b.Put([]byte(sha), buf.Bytes())
+		return b.Put([]byte(sha), z)
 	})
+}
+
+// putSearchText stores a newly archived PDF's text in tx. Text over the
+// cap is not stored (the search then reads the PDF again): an archived
+// document is never refused for its text.
+func putSearchText(tx *bolt.Tx, sha string, pages []string) error {
+	z, err := searchTextValue(pages)
+	if err != nil {
+		return nil
+	}
+	b, err := tx.CreateBucketIfNotExists(bucketDocSearchText)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(sha), z)
+}
+
+// searchTextValue is the stored form of pages: gzip of their JSON.
+func searchTextValue(pages []string) ([]byte, error) {
+	raw, err := json.Marshal(pages)
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > maxSearchTextBytes {
+		return nil, fmt.Errorf("%d bytes of text, over the %d cap", len(raw), maxSearchTextBytes)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(raw); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // DocumentSearchText returns the stored per-page text of sha, and false
