@@ -80,6 +80,32 @@ type cache struct {
 	// onWait, when set (by tests), is called each time a request starts
 	// waiting for another's render.
 	onWait func(key string)
+
+	// overview is the overview's data of one data version (overviewData).
+	overviewMu  sync.Mutex
+	overviewKey string
+	overview    overviewPage
+}
+
+// overviewData returns the overview's data kept for key, if any ("" keys
+// nothing: a store without a version).
+func (c *cache) overviewData(key string) (overviewPage, bool) {
+	c.overviewMu.Lock()
+	defer c.overviewMu.Unlock()
+	if key == "" || key != c.overviewKey {
+		return overviewPage{}, false
+	}
+	return c.overview, true
+}
+
+// setOverviewData keeps d as the overview's data of key.
+func (c *cache) setOverviewData(key string, d overviewPage) {
+	if key == "" {
+		return
+	}
+	c.overviewMu.Lock()
+	defer c.overviewMu.Unlock()
+	c.overviewKey, c.overview = key, d
 }
 
 type cacheEntry struct {

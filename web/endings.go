@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"sort"
+	"strconv"
 	"time"
 
 	"github.com/watch287g/watch287g/diff"
@@ -14,7 +16,8 @@ import (
 type ending struct {
 	A     store.AgreementInfo
 	Ended string
-	// ListID is the snapshot that dropped it (0 when unknown).
+	// ListID is the snapshot that dropped it (0 when unknown or not asked
+	// for).
 	ListID uint64
 	// Confirmed is true once the store's lifecycle rule has confirmed the
 	// absence (status ended); false while it is only missing.
@@ -26,49 +29,110 @@ type ending struct {
 // first, and which states ever had one.
 // states limits it to those states (all when empty). year, when not zero,
 // keeps only those ended in that calendar year (by the dropping list's
-// published date).
-func (s *Server) endings(ctx context.Context, states []string, year int) (ended []ending, ever map[string]bool, err error) {
+// published date). withList fills ListID.
+//
+// The store's agreement records carry the lifecycle (status and the date
+// of the first list without the agreement), so this reads no change at
+// all unless ListID is asked for, or a record written before the
+// lifecycle has no date; then it decodes only the removals since the
+// oldest ending shown (or of year): proportional to what it returns, not
+// to the history.
+func (s *Server) endings(ctx context.Context, states []string, year int, withList bool) (ended []ending, ever map[string]bool, err error) {
 	all, err := s.store.FindAgreements(ctx, "")
 	if err != nil {
 		return nil, nil, err
 	}
+	return s.endingsIn(ctx, all, states, year, withList)
+}
+
+// endingsIn is endings over all, every agreement the store knows (for a
+// caller that has read them already).
+func (s *Server) endingsIn(ctx context.Context, all []store.AgreementInfo, states []string, year int, withList bool) (ended []ending, ever map[string]bool, err error) {
+	inStates := func(code string) bool {
+		if len(states) == 0 {
+			return true
+		}
+		for _, st := range states {
+			if st == code {
+				return true
+			}
+		}
+		return false
+	}
+	yearPrefix := ""
+	if year != 0 {
+		yearPrefix = strconv.Itoa(year) + "-"
+	}
 	ever = map[string]bool{}
-	gone := map[string]store.AgreementInfo{}
+	undated := map[string]store.AgreementInfo{}
 	for _, a := range all {
 		if a.List != sheet.Participating {
 			continue
 		}
 		ever[a.State] = true
-		if !a.Active {
-			gone[a.ID] = a
+		if a.Active || !inStates(a.State) {
+			continue
+		}
+		if a.AbsentSince == "" {
+			undated[a.ID] = a
+			continue
+		}
+		if yearPrefix != "" && (len(a.AbsentSince) < len(yearPrefix) || a.AbsentSince[:len(yearPrefix)] != yearPrefix) {
+			continue
+		}
+		ended = append(ended, ending{A: a, Ended: a.AbsentSince, Confirmed: a.Status == diff.StatusEnded})
+	}
+	if len(undated) > 0 || (withList && len(ended) > 0) {
+		if ended, err = s.endingRemovals(ctx, states, year, ended, undated); err != nil {
+			return nil, nil, err
 		}
 	}
+	sort.SliceStable(ended, func(i, j int) bool { return ended[i].Ended > ended[j].Ended })
+	return ended, ever, nil
+}
+
+// endingRemovals fills ListID of ended from the removal that dropped each
+// and adds the undated agreements (records from before the lifecycle)
+// dated by theirs, reading removals of year, or since the oldest ending
+// when every one is dated.
+func (s *Server) endingRemovals(ctx context.Context, states []string, year int, ended []ending, undated map[string]store.AgreementInfo) ([]ending, error) {
 	q := store.ChangeQuery{Filter: diff.Filter{States: states, Kinds: []diff.Kind{diff.Removed},
 		Lists: []string{string(sheet.Participating)}}}
-	if year != 0 {
+	switch {
+	case year != 0:
 		q.Since = time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
 		q.Until = time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)
+	case len(undated) == 0:
+		oldest := ended[0].Ended
+		for _, e := range ended {
+			oldest = min(oldest, e.Ended)
+		}
+		if t, err := time.Parse(time.DateOnly, oldest); err == nil {
+			q.Since = t
+		}
 	}
 	removals, _, err := s.store.Changes(ctx, q)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
+	}
+	at := make(map[string]int, len(ended))
+	for i, e := range ended {
+		at[e.A.ID] = i
 	}
 	seen := map[string]bool{}
 	for _, c := range removals {
-		a, ok := gone[c.AgreementID]
-		if !ok || seen[c.AgreementID] {
-			// Listed again since, or an older removal of an agreement
-			// that came back and left again (newest first: the first
-			// removal seen is the last one).
+		if seen[c.AgreementID] {
+			// An older removal of an agreement that came back and left
+			// again (newest first: the first removal seen is the last).
 			continue
 		}
 		seen[c.AgreementID] = true
-		// The store dates an absence by the first list without the
-		// agreement (AbsentSince); a record written before the
-		// lifecycle has only the removal's date.
-		e := ending{A: a, Ended: cmp(a.AbsentSince, c.AfterPublished), ListID: c.AfterSnapshot,
-			Confirmed: a.Status == diff.StatusEnded}
-		ended = append(ended, e)
+		if i, ok := at[c.AgreementID]; ok {
+			ended[i].ListID = c.AfterSnapshot
+		} else if a, ok := undated[c.AgreementID]; ok {
+			ended = append(ended, ending{A: a, Ended: c.AfterPublished, ListID: c.AfterSnapshot,
+				Confirmed: a.Status == diff.StatusEnded})
+		}
 	}
-	return ended, ever, nil
+	return ended, nil
 }

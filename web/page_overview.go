@@ -2,9 +2,12 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/watch287g/watch287g/sheet"
@@ -35,6 +38,8 @@ type overviewPage struct {
 	LastAttempt            time.Time
 	LastError              string
 	Chart                  template.HTML
+	// Map is the states map, drawn once per data version.
+	Map template.HTML
 	// Weekly is signings and endings per week.
 	Weekly template.HTML
 	States []stateRow
@@ -67,10 +72,44 @@ func (s *Server) overview(r *http.Request) *response {
 }
 
 // overviewData reads what the overview shows (and /states.csv downloads).
+// Everything but the fetch loop's state and a backfill's progress depends
+// on the store's data alone, so it is computed once per data version (and
+// year): the overview's cache key moves with every poll (it shows the last
+// check), and a poll that brought nothing re-renders only the template.
 func (s *Server) overviewData(r *http.Request) (overviewPage, error) {
 	ctx := r.Context()
-	d := overviewPage{changeList: changeList{Caption: "The latest changes, newest first"}}
+	key := ""
+	if v, ok := s.store.(Versioner); ok {
+		sv, err := v.Version(ctx)
+		if err != nil {
+			return overviewPage{}, fmt.Errorf("store version: %w", err)
+		}
+		key = sv + "/" + strconv.Itoa(s.now().UTC().Year())
+	}
+	d, ok := s.cache.overviewData(key)
+	if !ok {
+		var err error
+		if d, err = s.overviewStoreData(r); err != nil {
+			return d, err
+		}
+		s.cache.setOverviewData(key, d)
+	}
 	d.LoadDone, d.LoadTotal, d.Loading = s.historyProgress()
+	_, _, attempt, _, lastErr := s.health.snapshot()
+	d.LastAttempt, d.LastError = attempt, lastErr
+	if attempt.IsZero() {
+		if checks, err := s.store.Checks(ctx, 1); err == nil && len(checks) > 0 {
+			d.LastAttempt = checks[0].At
+		}
+	}
+	return d, nil
+}
+
+// overviewStoreData reads the part of the overview that depends on the
+// store's data alone.
+func (s *Server) overviewStoreData(r *http.Request) (overviewPage, error) {
+	ctx := r.Context()
+	d := overviewPage{changeList: changeList{Caption: "The latest changes, newest first"}}
 	rows := map[string]*stateRow{}
 	row := func(code string) *stateRow {
 		if rows[code] == nil {
@@ -113,9 +152,25 @@ func (s *Server) overviewData(r *http.Request) (overviewPage, error) {
 	// Every state that ever had an agreement keeps its row, with 0 once
 	// none is left: a state dropping out is news, not a row to hide.
 	d.Year = s.now().UTC().Year()
-	ended, ever, err := s.endings(ctx, nil, d.Year)
+	// One read of the endings serves the year's table and the weekly
+	// chart (both from the agreements' lifecycle: no change is decoded).
+	all, err := s.store.FindAgreements(ctx, "")
 	if err != nil {
 		return d, err
+	}
+	allEnded, ever, err := s.endingsIn(ctx, all, nil, 0, false)
+	if err != nil {
+		return d, err
+	}
+	if err != nil {
+		return d, err
+	}
+	var ended []ending
+	yearPrefix := strconv.Itoa(d.Year) + "-"
+	for _, e := range allEnded {
+		if strings.HasPrefix(e.Ended, yearPrefix) {
+			ended = append(ended, e)
+		}
 	}
 	for code := range ever {
 		row(code)
@@ -136,27 +191,13 @@ func (s *Server) overviewData(r *http.Request) (overviewPage, error) {
 	}
 	sort.Slice(d.States, func(i, j int) bool { return d.States[i].Name < d.States[j].Name })
 
-	_, _, attempt, _, lastErr := s.health.snapshot()
-	d.LastAttempt, d.LastError = attempt, lastErr
-	if attempt.IsZero() {
-		if checks, err := s.store.Checks(ctx, 1); err == nil && len(checks) > 0 {
-			d.LastAttempt = checks[0].At
-		}
-	}
+	d.Map = stateMap(d.States)
 
 	series, err := s.store.Series(ctx)
 	if err != nil {
 		return d, err
 	}
 	d.Chart = modelChart(series)
-	all, err := s.store.FindAgreements(ctx, "")
-	if err != nil {
-		return d, err
-	}
-	allEnded, _, err := s.endings(ctx, nil, 0)
-	if err != nil {
-		return d, err
-	}
 	weeks, signed, endedN := weeklyCounts(weeklyEnd(series, s.now()), all, allEnded)
 	d.Weekly = weeklyChart("weekly", weeks, signed, endedN)
 	if d.Changes, _, err = s.store.Changes(ctx, store.ChangeQuery{Limit: 15}); err != nil {

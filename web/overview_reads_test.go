@@ -1,0 +1,97 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/sheet"
+	"github.com/watch287g/watch287g/store"
+)
+
+// countingStore is the real store, counting the reads whose cost grows
+// with the history.
+type countingStore struct {
+	*store.Store
+	mu       sync.Mutex
+	removals int // Changes queries for removals
+	finds    int // FindAgreements calls
+}
+
+func (c *countingStore) Changes(ctx context.Context, q store.ChangeQuery) ([]diff.Change, uint64, error) {
+	if slices.Contains(q.Filter.Kinds, diff.Removed) {
+		c.mu.Lock()
+		c.removals++
+		c.mu.Unlock()
+	}
+	return c.Store.Changes(ctx, q)
+}
+
+func (c *countingStore) FindAgreements(ctx context.Context, query string) ([]store.AgreementInfo, error) {
+	c.mu.Lock()
+	c.finds++
+	c.mu.Unlock()
+	return c.Store.FindAgreements(ctx, query)
+}
+
+func (c *countingStore) counts() (removals, finds int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.removals, c.finds
+}
+
+// TestOverviewReadsLifecycle: the overview's "left the list this year"
+// and the states table's endings come from the agreements' lifecycle
+// status, without decoding the history's removals; and a poll that brought
+// nothing (a new health generation, the same data) re-renders the page
+// without reading the agreements again, while a new list does.
+func TestOverviewReadsLifecycle(t *testing.T) {
+	fx := newFixture(t) // part2 drops Alachua (FL) on 2025-02-01
+	cs := &countingStore{Store: fx.st}
+	health := NewHealth(fx.at)
+	srv := New(Options{Store: cs, PublicURL: testPublicURL, Health: health, Now: func() time.Time { return fx.at }})
+	get := func(path string) string {
+		t.Helper()
+		rec := getPage(t, srv, path, nil)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s: got %d, want 200", path, rec.Code)
+		}
+		return rec.Body.String()
+	}
+	page := get("/")
+	if !strings.Contains(page, "left the list in 2025</dt><dd>1") {
+		t.Errorf("overview: got no \"left the list in 2025\" of 1 in\n%s", page)
+	}
+	csv := get("/states.csv")
+	if !strings.Contains(csv, "FL,Florida,0,0,0,0,0,1") {
+		t.Errorf("states.csv: got no Florida row ending 1 in\n%s", csv)
+	}
+	removals, finds := cs.counts()
+	if removals != 0 {
+		t.Errorf("overview and states.csv: got %d queries for removals, want 0 (the lifecycle status answers)", removals)
+	}
+	if finds != 1 {
+		t.Errorf("overview and states.csv of one data version: got %d reads of every agreement, want 1", finds)
+	}
+
+	health.Attempt(fx.at.Add(time.Minute)) // a poll that brought nothing
+	get("/")
+	if _, again := cs.counts(); again != finds {
+		t.Errorf("overview after a poll that brought nothing: got %d reads of every agreement, want %d", again, finds)
+	}
+
+	fx.commitFile(t, sheet.Participating, "participatingAgencies02032025am.xlsx", "2025-02-03", fx.at.Add(48*time.Hour),
+		[]sheet.Record{harris, travis, cobb, tulsa})
+	page = get("/")
+	if _, after := cs.counts(); after != finds+1 {
+		t.Errorf("overview after a new list: got %d reads of every agreement, want %d", after, finds+1)
+	}
+	if !strings.Contains(page, "2025-02-03") && !strings.Contains(page, "February 3, 2025") {
+		t.Errorf("overview after a new list: the new list's date is not shown")
+	}
+}
