@@ -156,3 +156,37 @@ func TestSharedMOA(t *testing.T) {
 		}
 	}
 }
+
+// noText is a store that has kept no text (documents archived before it
+// kept any): the index reads each PDF and gives the store its text.
+type noText struct {
+	*store.Store
+	puts int
+}
+
+func (n *noText) DocumentSearchText(ctx context.Context, sha string) ([]string, bool, error) {
+	return nil, false, ctx.Err()
+}
+
+func (n *noText) PutDocumentSearchText(ctx context.Context, sha string, pages []string) error {
+	n.puts++
+	return n.Store.PutDocumentSearchText(ctx, sha, pages)
+}
+
+func TestIndexReadsPDFWithoutStoredText(t *testing.T) {
+	st, _ := archive(t)
+	src := &noText{Store: st}
+	ix := New(src, Limits{}, nil)
+	for range 2 {
+		res, err := ix.Search(context.Background(), "personnel", 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Results) != 1 || res.Results[0].Page != 2 {
+			t.Fatalf("got %+v, want alpha page 2", res.Results)
+		}
+	}
+	if src.puts != 2 {
+		t.Errorf("got %d texts stored, want 2 (each document read once, then kept in memory)", src.puts)
+	}
+}
