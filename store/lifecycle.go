@@ -219,6 +219,11 @@ func applyStatus(info *AgreementInfo, ch *diff.Change) {
 	switch ch.Kind {
 	case diff.Removed:
 		info.Status, info.AbsentSince = diff.StatusMissing, ch.AfterPublished
+		if ch.PromotedTo != "" {
+			// A pending agency linked to its signing left the pending
+			// list for good: it will not end later.
+			info.Status = diff.StatusEnded
+		}
 	case diff.Ended:
 		info.Active = false
 		info.Status, info.AbsentSince = diff.StatusEnded, ch.AfterPublished
@@ -404,7 +409,15 @@ func (w *writer) setPromotedTo(id, to string) error {
 		return err
 	}
 	ch.PromotedTo = to
-	return putJSON(w.changes, append([]byte(nil), key...), &ch)
+	if err := putJSON(w.changes, append([]byte(nil), key...), &ch); err != nil {
+		return err
+	}
+	var info AgreementInfo
+	if ok, err := w.getInfo(id, &info); err != nil || !ok || info.Active {
+		return err
+	}
+	applyStatus(&info, &ch)
+	return w.putInfo(&info)
 }
 
 // dropPromoted removes the promoted pending agencies from the pending

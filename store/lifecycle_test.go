@@ -270,14 +270,14 @@ func TestLifecyclePromotionDaysLater(t *testing.T) {
 	commit(t, s, Cycle{Inputs: []Input{part("2025-06-01", 10), pend("2025-06-01", signs, drops)}})
 	commit(t, s, Cycle{Inputs: []Input{pend("2025-06-02")}})
 	commit(t, s, Cycle{Inputs: []Input{part("2025-06-04", 10, signed)}})
+	infos, err := s.FindAgreements(ctx, signed.Agency)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i, day := range []string{"2025-06-06", "2025-06-09", "2025-06-12", "2025-06-15"} {
 		commit(t, s, Cycle{Inputs: []Input{pend(day, span(200, 201+i)...)}})
 	}
 	changes, _, err := s.Changes(ctx, ChangeQuery{Filter: diff.Filter{Lists: []string{"pending"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	infos, err := s.FindAgreements(ctx, signed.Agency)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,6 +302,11 @@ func TestLifecyclePromotionDaysLater(t *testing.T) {
 	slices.Sort(got)
 	if signedID == "" || !slices.Equal(got, want) {
 		t.Errorf("pending changes: got %q, want %q", got, want)
+	}
+	for _, in := range infos {
+		if in.List == sheet.Pending && (in.Status != diff.StatusEnded || in.AbsentSince != "2025-06-02") {
+			t.Errorf("the promoted pending agreement: got %s since %s, want ended (it left for its signing) since 2025-06-02", in.Status, in.AbsentSince)
+		}
 	}
 }
 
