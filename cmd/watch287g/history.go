@@ -87,6 +87,8 @@ func writeHistory(a *app, e historyEntry) {
 	case ag.Active:
 	case ag.Status == diff.StatusMissing:
 		status = "missing since ICE's list of " + dash(ag.AbsentSince) + " (last listed " + dash(ag.LastPublished) + ")"
+	case ag.Status == diff.StatusEnded && ag.AbsentSince != "" && ag.List == sheet.Pending:
+		status = "left the pending list: absent since ICE's list of " + dash(ag.AbsentSince) + " (last listed " + dash(ag.LastPublished) + ")"
 	case ag.Status == diff.StatusEnded && ag.AbsentSince != "":
 		status = "ended: absent from ICE's lists since " + dash(ag.AbsentSince) + " (last listed " + dash(ag.LastPublished) + ")"
 	default:
