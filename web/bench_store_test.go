@@ -77,10 +77,29 @@ func benchStorePath(b *testing.B, path string) {
 func BenchmarkStoreFirstOverview(b *testing.B)  { benchStorePath(b, "/") }
 func BenchmarkStoreFirstSnapshots(b *testing.B) { benchStorePath(b, "/snapshots") }
 
-// BenchmarkStoreOverviewRender is the overview rendered again on the same
-// store (the response cache bypassed): what a new store version costs in
-// a serve whose store memos follow its own commits.
+// BenchmarkStoreOverviewRender is the overview's data read and rendered
+// again on the same store (the response cache and the overview's data
+// memo bypassed): what a new store version costs in a serve whose store
+// memos follow its own commits.
 func BenchmarkStoreOverviewRender(b *testing.B) {
+	_, newServer := benchStoreServer(b)
+	srv := newServer()
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		d, err := srv.overviewStoreData(req)
+		if err != nil {
+			b.Fatalf("overview data: %v", err)
+		}
+		if resp := srv.render(http.StatusOK, "overview", d); resp.status != http.StatusOK {
+			b.Fatalf("overview: got %d, want 200", resp.status)
+		}
+	}
+}
+
+// BenchmarkStoreOverviewPoll is the overview after a poll that brought
+// nothing: a new cache key (the last check changed), the same data.
+func BenchmarkStoreOverviewPoll(b *testing.B) {
 	_, newServer := benchStoreServer(b)
 	srv := newServer()
 	req := httptest.NewRequest(http.MethodGet, "/", nil)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -91,19 +92,34 @@ func lineChart(id, title string, dates []time.Time, lines []chartLine) template.
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" class="tick"/>`, x(t), x(t), h-bottom, h-bottom+4)
 	}
 	for _, l := range lines {
-		var pts strings.Builder
+		// Points only where the count moves (and the last): a level run
+		// of lists draws the same line as its two ends, and ten years are
+		// some 7,000 lists.
+		var pts []byte
+		point := func(px, py float64) {
+			pts = strconv.AppendFloat(pts, px, 'f', 1, 64)
+			pts = append(pts, ',')
+			pts = strconv.AppendFloat(pts, py, 'f', 1, 64)
+			pts = append(pts, ' ')
+		}
 		for i, v := range l.Values {
+			last := i == len(l.Values)-1
+			if i > 0 && v == l.Values[i-1] && !last {
+				continue
+			}
 			if i > 0 {
 				// Level until this list, then the new count.
-				fmt.Fprintf(&pts, "%.1f,%.1f ", x(dates[i]), y(l.Values[i-1]))
+				point(x(dates[i]), y(l.Values[i-1]))
 			}
-			fmt.Fprintf(&pts, "%.1f,%.1f ", x(dates[i]), y(v))
+			if i == 0 || v != l.Values[i-1] {
+				point(x(dates[i]), y(v))
+			}
 		}
 		dash := ""
 		if l.Dashed {
 			dash = ` stroke-dasharray="6 4"`
 		}
-		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2.5"%s points="%s"/>`, l.Color, dash, strings.TrimSpace(pts.String()))
+		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2.5"%s points="%s"/>`, l.Color, dash, strings.TrimSpace(string(pts)))
 	}
 	b.WriteString(`</svg>`)
 	b.WriteString(`<ul class="legend">`)

@@ -67,8 +67,10 @@ func TestLineChartSteps(t *testing.T) {
 		t.Fatalf("got %d lines, want 1", len(doc.Polylines))
 	}
 	pts := points(t, doc.Polylines[0].Points)
-	if len(pts) != 2*len(dates)-1 {
-		t.Fatalf("got %d points, want %d (a step per list)", len(pts), 2*len(dates)-1)
+	// A step where the count moves, level to the last list: 8 at the
+	// first, 8 and 3 at the second, 3 at the third.
+	if len(pts) != 4 {
+		t.Fatalf("got %d points, want 4 (a step where the count moves, level to the last list)", len(pts))
 	}
 	for i := 1; i < len(pts); i++ {
 		if pts[i][0] != pts[i-1][0] && pts[i][1] != pts[i-1][1] {
@@ -159,5 +161,26 @@ func TestWeeklyEnd(t *testing.T) {
 				t.Errorf("got %s, want %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestLineChartLevelRuns: a run of lists with the same count draws only
+// its ends, so ten years of lists do not make a polyline of 14,000 points.
+func TestLineChartLevelRuns(t *testing.T) {
+	t0 := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	var dates []time.Time
+	var values []int
+	for i := range 1000 {
+		dates = append(dates, t0.AddDate(0, 0, i))
+		values = append(values, 10+i/400) // 10, then 11 at 400, 12 at 800
+	}
+	doc := chartSVG(t, string(lineChart("run", "Runs", dates, []chartLine{{Name: "All", Color: "#333", Values: values}})), "run")
+	pts := points(t, doc.Polylines[0].Points)
+	// first, two steps of two points each, last.
+	if len(pts) != 6 {
+		t.Fatalf("got %d points %v, want 6", len(pts), pts)
+	}
+	if pts[0][1] != pts[1][1] || pts[1][0] != pts[2][0] || pts[5][1] != pts[4][1] {
+		t.Errorf("got %v, want level runs joined by upright steps", pts)
 	}
 }
