@@ -25,13 +25,19 @@ func weekStart(t time.Time) time.Time {
 // ICE has not published for months (an empty half-year up to today says
 // nothing); today when there is no list yet.
 func weeklyEnd(series []store.Series, now time.Time) time.Time {
-	var end time.Time
+	// Published dates are YYYY-MM-DD, which sort as strings: only the
+	// newest is parsed (ten years are 7,000 of them).
+	today := now.UTC().Format(time.DateOnly)
+	newest := ""
 	for _, p := range series {
-		if t, err := time.Parse(time.DateOnly, p.Published); err == nil && t.After(end) && !t.After(now) {
-			end = t
+		if p.Published > newest && p.Published <= today {
+			if _, err := time.Parse(time.DateOnly, p.Published); err == nil {
+				newest = p.Published
+			}
 		}
 	}
-	if end.IsZero() {
+	end, err := time.Parse(time.DateOnly, newest)
+	if err != nil {
 		return now
 	}
 	return end
@@ -48,7 +54,13 @@ func weeklyCounts(now time.Time, all []store.AgreementInfo, ended []ending) (wee
 		weeks = append(weeks, first.AddDate(0, 0, 7*i))
 	}
 	signed, endedN = make([]int, weeksShown), make([]int, weeksShown)
+	lo, hi := first.Format(time.DateOnly), last.AddDate(0, 0, 7).Format(time.DateOnly)
 	index := func(date string) int {
+		// Most dates are years outside the window: compared as strings
+		// (YYYY-MM-DD sorts by date) before any is parsed.
+		if len(date) != len(lo) || date < lo || date >= hi {
+			return -1
+		}
 		t, err := time.Parse(time.DateOnly, date)
 		if err != nil || t.Before(first) || !t.Before(last.AddDate(0, 0, 7)) {
 			return -1
