@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -19,6 +18,7 @@ import (
 	"github.com/temoto/robotstxt"
 
 	"github.com/watch287g/watch287g/internal/escape"
+	"github.com/watch287g/watch287g/internal/retry"
 	"github.com/watch287g/watch287g/sheet"
 )
 
@@ -522,9 +522,9 @@ func (c *cycle) fetchStatus(ctx context.Context, u string, hdr http.Header, acce
 			}
 			return nil, err
 		}
-		wait = c.backoff(try)
+		wait = retry.Backoff(c.s.opts.BackoffBase, c.s.opts.BackoffMax, try)
 		if r != nil {
-			if ra, ok := c.retryAfter(r.header.Get("Retry-After")); ok {
+			if ra, ok := retry.ParseRetryAfter(r.header.Get("Retry-After"), c.s.opts.Now()); ok {
 				if ra > c.s.opts.MaxRetryAfter {
 					return nil, fmt.Errorf("%w; Retry-After %s is over the %s cap", err, ra, c.s.opts.MaxRetryAfter)
 				}
@@ -635,40 +635,3 @@ func (c *cycle) warn(s string) {
 	c.s.log.Warn(s)
 }
 
-// backoff is the wait before retry try+1: exponential from BackoffBase,
-// capped at BackoffMax, with jitter (half fixed, half random) so that
-// many clients do not retry in step.
-func (c *cycle) backoff(try int) time.Duration {
-	d := c.s.opts.BackoffBase
-	for i := 0; i < try && d < c.s.opts.BackoffMax; i++ {
-		d *= 2
-	}
-	d = min(d, c.s.opts.BackoffMax)
-	if d <= 1 {
-		return d
-	}
-	half := d / 2
-	return half + rand.N(d-half)
-}
-
-// retryAfter reads Retry-After: seconds, or an HTTP date against Now.
-func (c *cycle) retryAfter(v string) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			return 0, false
-		}
-		if n > int64(365*24*time.Hour/time.Second) {
-			n = int64(365 * 24 * time.Hour / time.Second)
-		}
-		return time.Duration(n) * time.Second, true
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false
-	}
-	return max(t.Sub(c.s.opts.Now()), 0), true
-}

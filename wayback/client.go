@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -28,6 +27,7 @@ import (
 	"time"
 
 	"github.com/watch287g/watch287g/internal/escape"
+	"github.com/watch287g/watch287g/internal/retry"
 )
 
 // Defaults for Options fields left zero.
@@ -266,7 +266,7 @@ func (c *Client) attempt(ctx context.Context, u *url.URL) (*response, error) {
 	for try := 0; ; try++ {
 		wait := c.opts.Delay - time.Since(c.last)
 		if try > 0 {
-			wait = max(wait, c.backoff(try), retryAfter)
+			wait = max(wait, retry.Backoff(c.opts.BackoffBase, c.opts.BackoffMax, try-1), retryAfter)
 		}
 		if c.stats.Requests > 0 || try > 0 {
 			if err := c.opts.Sleep(ctx, wait); err != nil {
@@ -278,20 +278,20 @@ func (c *Client) attempt(ctx context.Context, u *url.URL) (*response, error) {
 		r, err := c.once(ctx, u)
 		c.last = time.Now()
 		c.stats.Requests++
-		retry, why := false, ""
+		again, why := false, ""
 		retryAfter = 0
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return nil, fmt.Errorf("%s: %w", escape.RedactURL(u.String()), ctx.Err())
 		case err != nil:
-			retry, why = transient(err), err.Error()
+			again, why = transient(err), err.Error()
 		case r.status == http.StatusTooManyRequests || r.status >= 500:
-			retry, why = true, strconv.Itoa(r.status)
-			if d, ok := parseRetryAfter(r.header.Get("Retry-After"), time.Now()); ok {
+			again, why = true, strconv.Itoa(r.status)
+			if d, ok := retry.ParseRetryAfter(r.header.Get("Retry-After"), time.Now()); ok {
 				retryAfter = min(d, c.opts.MaxRetryAfter)
 			}
 		}
-		if !retry {
+		if !again {
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", escape.RedactURL(u.String()), err)
 			}
@@ -316,32 +316,6 @@ func transient(err error) bool {
 	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, ErrTruncated) || errors.Is(err, io.EOF) ||
 		(errors.As(err, &ne) && ne.Timeout())
-}
-
-// backoff is the exponential backoff before retry try (1, 2, …), with
-// jitter of ±50%.
-func (c *Client) backoff(try int) time.Duration {
-	d := c.opts.BackoffBase
-	for i := 1; i < try && d < c.opts.BackoffMax; i++ {
-		d *= 2
-	}
-	d = min(d, c.opts.BackoffMax)
-	return d/2 + rand.N(d)
-}
-
-// parseRetryAfter reads seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
 }
 
 // once makes one HTTP request and reads its body, capped.
