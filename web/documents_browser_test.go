@@ -1,0 +1,121 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+)
+
+// TestDocumentsInABrowser: on a phone-sized screen the document search
+// marks the match and shows the document's markup as text, neither it nor
+// the document page scrolls sideways, and the page's download link saves
+// the archived PDF byte for byte.
+func TestDocumentsInABrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	exe := chromium(t)
+	fx := newFixture(t)
+	sha := archiveFixtureDocs(t, fx.st)
+	ts := httptest.NewServer(New(Options{Store: fx.st, PublicURL: "http://127.0.0.1", Now: func() time.Time { return fx.at }}))
+	t.Cleanup(ts.Close)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(exe), chromedp.Flag("headless", true),
+		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(alloc)
+	defer cancelBrowser()
+	shots := screenshotDir(t)
+	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(bctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return strings.TrimSpace(s)
+	}
+	fits := func(page string) {
+		t.Helper()
+		wide, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
+		if err != nil {
+			t.Fatalf("measure %s: %v", page, err)
+		}
+		if wide {
+			t.Errorf("%s on a phone scrolls sideways, want it to fit", page)
+		}
+		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", page, err)
+		}
+		if err := os.WriteFile(filepath.Join(shots, strings.NewReplacer("/", "_", "?", "_").Replace(page)[:min(40, len(page))]+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	run("phone search", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)),
+		chromedp.Navigate(ts.URL+"/documents/search?q=reimburse"), chromedp.WaitVisible(chromedp.CSS(`.snippet mark`)))
+	if got := text(".snippet mark"); got != "reimburse" {
+		t.Errorf("got %q marked, want reimburse", got)
+	}
+	if got, want := text(".snippet"), "<script>alert(1)</script>"; !strings.Contains(got, want) {
+		t.Errorf("got snippet %q, want the markup shown as text %q", got, want)
+	}
+	fits("/documents/search?q=reimburse")
+	for _, page := range []string{"/documents", "/documents/" + sha} {
+		run("phone "+page, chromedp.Navigate(ts.URL+page), chromedp.WaitVisible(chromedp.CSS(`main`)))
+		fits(page)
+	}
+
+	// Download the PDF from the document page and check its bytes.
+	run("desktop", chromedp.EmulateViewport(1280, 900))
+	dl := t.TempDir()
+	events := true
+	if _, err := chromedp.CallBrowser(bctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dl, EventsEnabled: &events}); err != nil {
+		t.Fatalf("set download behavior: %v", err)
+	}
+	link := `a[download][href="/documents/` + sha + `/file"]`
+	run("open the document", chromedp.Navigate(ts.URL+"/documents/"+sha), chromedp.WaitVisible(chromedp.CSS(link)))
+	progress := chromedp.BrowserEvents(bctx, browser.DownloadProgress)
+	run("click download", chromedp.Click(chromedp.CSS(link)))
+	var guid string
+	for ev, err := range progress {
+		if err != nil {
+			t.Fatalf("download did not complete: %v", err)
+		}
+		if ev.State == browser.DownloadProgressStateCanceled {
+			t.Fatalf("download canceled")
+		}
+		if ev.State == browser.DownloadProgressStateCompleted {
+			guid = ev.GUID
+			break
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dl, guid))
+	if err != nil {
+		t.Fatalf("read download: %v", err)
+	}
+	sum := sha256.Sum256(b)
+	if got := hex.EncodeToString(sum[:]); got != sha {
+		t.Errorf("downloaded sha256 %s, want %s", got, sha)
+	}
+	t.Logf("screenshots in %s", shots)
+}
