@@ -127,7 +127,7 @@ func TestCrashMidDelivery(t *testing.T) {
 			close(recv.release)
 		}
 	})
-	opt := crashOptions(mp.smtpPort, srv.URL+"/hook")
+	opt := crashOptions(mp.SMTPPort, srv.URL+"/hook")
 	db := filepath.Join(t.TempDir(), "w.db")
 	ctx := context.Background()
 
@@ -167,7 +167,7 @@ func TestCrashMidDelivery(t *testing.T) {
 
 	// The child delivers until the k-th webhook blocks; then it is killed.
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), envCrashDB+"="+db, envCrashSMTP+"="+strconv.Itoa(mp.smtpPort), envCrashHook+"="+srv.URL+"/hook")
+	cmd.Env = append(os.Environ(), envCrashDB+"="+db, envCrashSMTP+"="+strconv.Itoa(mp.SMTPPort), envCrashHook+"="+srv.URL+"/hook")
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -198,7 +198,7 @@ func TestCrashMidDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	n, err := New(st, withAllSubscribers(crashOptions(mp.smtpPort, srv.URL+"/hook")))
+	n, err := New(st, withAllSubscribers(crashOptions(mp.SMTPPort, srv.URL+"/hook")))
 	if err != nil {
 		t.Fatal(err)
 	}

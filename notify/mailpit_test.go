@@ -1,336 +1,44 @@
 package notify
 
 import (
-	"context"
-	"crypto/tls"
-	"encoding/json"
-	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/watch287g/watch287g/internal/mailpittest"
 )
 
-// mailpitDir holds the mailpit this test binary built, if it built one;
-// TestMain removes it.
-var mailpitDir string
+// TestMain removes the mailpit this test binary built, if it built one.
+func TestMain(m *testing.M) { os.Exit(mailpittest.Main(m)) }
 
-// mailpitBinary finds mailpit on PATH or in GOBIN (CI installs it with
-// `go install tool`), or builds it once per test binary.
-var mailpitBinary = sync.OnceValues(func() (string, error) {
-	if p, err := exec.LookPath("mailpit"); err == nil {
-		return p, nil
-	}
-	if out, err := exec.Command("go", "env", "GOBIN", "GOPATH").Output(); err == nil {
-		for _, dir := range strings.Fields(string(out)) {
-			for _, p := range []string{filepath.Join(dir, "mailpit"), filepath.Join(dir, "bin", "mailpit")} {
-				if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
-					return p, nil
-				}
-			}
-		}
-	}
-	dir, err := os.MkdirTemp("", "watch287g-mailpit-")
-	if err != nil {
-		return "", err
-	}
-	mailpitDir = dir
-	bin := filepath.Join(dir, "mailpit")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/axllent/mailpit").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go build mailpit: %v: %s", err, out)
-	}
-	return bin, nil
-})
+// mailpit is the shared harness (internal/mailpittest) with the SMTP
+// settings notify's tests send through.
+type mailpit struct{ *mailpittest.Server }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if mailpitDir != "" {
-		os.RemoveAll(mailpitDir)
-	}
-	os.Exit(code)
-}
+type (
+	mpSummary = mailpittest.Summary
+	mpMessage = mailpittest.Message
+)
 
-// mailpit is one running mailpit on loopback.
-type mailpit struct {
-	smtpPort int
-	api      string
-}
-
-// startMailpit runs a fresh mailpit for one test, with extra flags; the
-// process is killed and waited for when the test ends. It binds port 0
-// and finds the ports it got from /proc, so no port is ever chosen,
-// closed and then reused (another process could take it in between).
-// Where /proc is missing it falls back to chosen ports, retried on a bind
-// failure, and checks that the API answering is this mailpit's.
+// startMailpit runs a fresh mailpit for one test (see mailpittest.Start).
 func startMailpit(t *testing.T, extra ...string) *mailpit {
 	t.Helper()
-	bin, err := mailpitBinary()
-	if err != nil {
-		t.Fatalf("mailpit is needed for the email tests (CI installs it with `go install tool`): %v", err)
-	}
-	_, procErr := os.Stat("/proc/self/net/tcp")
-	for attempt := 1; ; attempt++ {
-		smtpAddr, httpAddr := "127.0.0.1:0", "127.0.0.1:0"
-		if procErr != nil {
-			smtpAddr, httpAddr = "127.0.0.1:"+strconv.Itoa(freePort(t)), "127.0.0.1:"+strconv.Itoa(freePort(t))
-		}
-		mp, retry := runMailpit(t, bin, smtpAddr, httpAddr, procErr == nil, extra)
-		if mp != nil {
-			return mp
-		}
-		if !retry || attempt == 5 {
-			t.Fatalf("mailpit did not start (attempt %d)", attempt)
-		}
-	}
-}
-
-// freePort is the fallback where /proc is missing: a port free a moment
-// ago (runMailpit retries when it was taken since).
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// runMailpit starts one mailpit; it returns nil and whether to retry when
-// it did not come up.
-func runMailpit(t *testing.T, bin, smtpAddr, httpAddr string, useProc bool, extra []string) (*mailpit, bool) {
-	t.Helper()
-	dir := t.TempDir()
-	db := filepath.Join(dir, "mailpit.db")
-	args := append([]string{
-		"--smtp", smtpAddr, "--listen", httpAddr, "--pop3", "",
-		"--database", db, "--disable-version-check", "--quiet", "--smtp-disable-rdns",
-	}, extra...)
-	cmd := exec.Command(bin, args...)
-	logPath := filepath.Join(dir, "mailpit.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start mailpit: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-		logf.Close()
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	tick := time.NewTicker(20 * time.Millisecond) // poll interval, not synchronisation
-	defer tick.Stop()
-	for {
-		mp := &mailpit{}
-		if useProc {
-			if ports, err := listeningPorts(cmd.Process.Pid); err == nil && len(ports) == 2 {
-				for i, p := range ports {
-					if isMailpitAPI(p, db) {
-						mp.api, mp.smtpPort = "http://127.0.0.1:"+strconv.Itoa(p), ports[1-i]
-					}
-				}
-			}
-		} else if _, port, _ := net.SplitHostPort(httpAddr); isMailpitAPI(atoi(port), db) {
-			_, sp, _ := net.SplitHostPort(smtpAddr)
-			mp.api, mp.smtpPort = "http://"+httpAddr, atoi(sp)
-		}
-		if mp.api != "" && smtpReady(mp.smtpPort, slices.Contains(extra, "--smtp-require-tls")) {
-			return mp, false
-		}
-		select {
-		case err := <-exited:
-			exited <- err // for the cleanup
-			log, _ := os.ReadFile(logPath)
-			t.Logf("mailpit exited: %v: %s", err, log)
-			return nil, strings.Contains(string(log), "address already in use")
-		case <-ctx.Done():
-			log, _ := os.ReadFile(logPath)
-			t.Fatalf("mailpit did not come up within 30s: %s", log)
-		case <-tick.C:
-		}
-	}
-}
-
-func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
-
-// listeningPorts returns the loopback TCP ports process pid listens on:
-// its socket inodes matched against the kernel's TCP table.
-func listeningPorts(pid int) ([]int, error) {
-	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
-	if err != nil {
-		return nil, err
-	}
-	inodes := map[string]bool{}
-	for _, fd := range fds {
-		l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
-		if err == nil && strings.HasPrefix(l, "socket:[") {
-			inodes[strings.TrimSuffix(strings.TrimPrefix(l, "socket:["), "]")] = true
-		}
-	}
-	table, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/tcp", pid))
-	if err != nil {
-		return nil, err
-	}
-	var ports []int
-	for _, line := range strings.Split(string(table), "\n")[1:] {
-		f := strings.Fields(line)
-		if len(f) < 10 || f[3] != "0A" || !inodes[f[9]] { // 0A: LISTEN
-			continue
-		}
-		_, hexPort, _ := strings.Cut(f[1], ":")
-		p, err := strconv.ParseUint(hexPort, 16, 16)
-		if err == nil {
-			ports = append(ports, int(p))
-		}
-	}
-	return ports, nil
-}
-
-// isMailpitAPI reports whether port answers as the mailpit whose database
-// is db, not some other server that took the port.
-func isMailpitAPI(port int, db string) bool {
-	if port == 0 {
-		return false
-	}
-	resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/api/v1/info")
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	var info struct{ Database string }
-	return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&info) == nil && info.Database == db
-}
-
-// smtpReady reports whether port greets as an SMTP server (over TLS from
-// the first byte when implicitTLS; the test's own certificate is not
-// checked here, only that the server answers).
-func smtpReady(port int, implicitTLS bool) bool {
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	var c net.Conn
-	var err error
-	if implicitTLS {
-		c, err = tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", addr, &tls.Config{InsecureSkipVerify: true})
-	} else {
-		c, err = net.DialTimeout("tcp", addr, time.Second)
-	}
-	if err != nil {
-		return false
-	}
-	defer c.Close()
-	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	buf := make([]byte, 64)
-	n, _ := c.Read(buf)
-	return strings.HasPrefix(string(buf[:n]), "220 ")
+	return &mailpit{mailpittest.Start(t, extra...)}
 }
 
 func (mp *mailpit) smtp() SMTP {
-	return SMTP{Host: "127.0.0.1", Port: mp.smtpPort, TLS: TLSNone, From: "287(g) watch <alerts@example.org>"}
+	return SMTP{Host: "127.0.0.1", Port: mp.SMTPPort, TLS: TLSNone, From: "287(g) watch <alerts@example.org>"}
 }
 
-type mpAddress struct{ Name, Address string }
-
-type mpSummary struct {
-	ID        string
-	MessageID string
-	Subject   string
-	To        []mpAddress
-}
-
-type mpMessage struct {
-	ID        string
-	MessageID string
-	Subject   string
-	To        []mpAddress
-	Text      string
-	HTML      string
-}
-
-func getJSON(t *testing.T, url string, v any) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: status %d", url, resp.StatusCode)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-}
-
-// messages lists every message mailpit holds, newest first.
-func (mp *mailpit) messages(t *testing.T) []mpSummary {
-	t.Helper()
-	var out struct {
-		Total    int
-		Messages []mpSummary
-	}
-	getJSON(t, mp.api+"/api/v1/messages?limit=1000", &out)
-	return out.Messages
-}
-
-func (mp *mailpit) message(t *testing.T, id string) mpMessage {
-	t.Helper()
-	var m mpMessage
-	getJSON(t, mp.api+"/api/v1/message/"+id, &m)
-	return m
-}
+func (mp *mailpit) messages(t *testing.T) []mpSummary { t.Helper(); return mp.Messages(t) }
 
 func (mp *mailpit) headers(t *testing.T, id string) map[string][]string {
 	t.Helper()
-	var h map[string][]string
-	getJSON(t, mp.api+"/api/v1/message/"+id+"/headers", &h)
-	return h
+	return mp.Headers(t, id)
 }
 
-// byRecipient returns the full messages addressed to addr.
 func (mp *mailpit) byRecipient(t *testing.T, addr string) []mpMessage {
 	t.Helper()
-	var out []mpMessage
-	for _, s := range mp.messages(t) {
-		for _, to := range s.To {
-			if to.Address == addr {
-				out = append(out, mp.message(t, s.ID))
-			}
-		}
-	}
-	return out
+	return mp.ByRecipient(t, addr)
 }
 
-// waitCount waits until mailpit holds n messages. SMTP acceptance happens
-// before mailpit stores the message, so the API can lag by a moment.
-func (mp *mailpit) waitCount(t *testing.T, n int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for {
-		if got := len(mp.messages(t)); got >= n {
-			if got > n {
-				t.Fatalf("got %d messages, want %d", got, n)
-			}
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("got %d messages after 10s, want %d", len(mp.messages(t)), n)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
+func (mp *mailpit) waitCount(t *testing.T, n int) { t.Helper(); mp.WaitCount(t, n) }

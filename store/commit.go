@@ -52,14 +52,6 @@ func ListRank(list sheet.List) int {
 	return 2
 }
 
-// SortInputs orders inputs as Commit applies them (ListRank of each
-// Parsed file's list), keeping the given order within a rank. Commit does
-// not need it: it orders a cycle itself and reports Outcomes in the order
-// given.
-func SortInputs(in []Input) {
-	slices.SortStableFunc(in, func(a, b Input) int { return cmp.Compare(inputRank(a.Parsed), inputRank(b.Parsed)) })
-}
-
 func inputRank(f *sheet.File) int {
 	if f == nil {
 		return ListRank("")

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/watch287g/watch287g/internal/mailpittest"
+
 	"bufio"
 	"context"
 	"encoding/json"
@@ -38,7 +40,7 @@ var built struct {
 
 // TestMain removes the built binary after the tests.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := mailpittest.Main(m)
 	if built.dir != "" {
 		os.RemoveAll(built.dir)
 	}

@@ -22,9 +22,13 @@ import (
 	"time"
 )
 
+// builtDir holds the mailpit this test binary built, if it built one;
+// Main removes it.
+var builtDir string
+
 // binary finds mailpit on PATH or in GOBIN/GOPATH (CI installs it with
-// `go install tool`), or builds it once into the user's cache directory,
-// where later test runs find it again.
+// `go install tool`), or builds it once per test binary into a temporary
+// directory that Main removes.
 var binary = sync.OnceValues(func() (string, error) {
 	if p, err := exec.LookPath("mailpit"); err == nil {
 		return p, nil
@@ -38,14 +42,11 @@ var binary = sync.OnceValues(func() (string, error) {
 			}
 		}
 	}
-	cache, err := os.UserCacheDir()
+	dir, err := os.MkdirTemp("", "watch287g-mailpit-")
 	if err != nil {
-		cache = os.TempDir()
-	}
-	dir := filepath.Join(cache, "watch287g-mailpit")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
+	builtDir = dir
 	bin := filepath.Join(dir, "mailpit")
 	out, err := exec.Command("go", "build", "-o", bin, "github.com/axllent/mailpit").CombinedOutput()
 	if err != nil {
@@ -53,6 +54,16 @@ var binary = sync.OnceValues(func() (string, error) {
 	}
 	return bin, nil
 })
+
+// Main runs the tests and removes the mailpit they built, if any: call it
+// from TestMain as os.Exit(mailpittest.Main(m)).
+func Main(m *testing.M) int {
+	code := m.Run()
+	if builtDir != "" {
+		os.RemoveAll(builtDir)
+	}
+	return code
+}
 
 // Server is one running mailpit on loopback.
 type Server struct {
