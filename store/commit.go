@@ -40,8 +40,7 @@ type prepared struct {
 // is unknown (unread or unreadable). A pending agency that was signed is
 // recognised as promoted only against the new participating list; applied
 // the other way round it would read as dropped. This is the one place the
-// order is decided: Commit applies it, and callers that show or group
-// files before committing use SortInputs.
+// order is decided: Commit applies it to every cycle it is given.
 func ListRank(list sheet.List) int {
 	switch list {
 	case sheet.Participating:

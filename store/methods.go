@@ -39,7 +39,7 @@ package store
 //
 //	// Functions
 //	ParseAt(s string) (date string, snapshotID uint64, err error) // --at / ?at=; ErrBadAt
-//	ListRank(sheet.List) int / SortInputs([]Input)                // participating before pending
+//	ListRank(sheet.List) int                                     // participating before pending
 //	RecipientID(RecipientKind, address) string / ParseRecipient(id)
 //
 //	// Outbox
