@@ -89,3 +89,43 @@ func countWordStarts(text, term string, max int) (int, int) {
 	}
 	return n, first
 }
+
+// eSuffixes are the endings that drop a word's final e ("reimburse" →
+// "reimbursable", "authorize" → "authorization", "lease" → "leasing"),
+// so a search for the word finds them; a term is otherwise a word prefix.
+var eSuffixes = []string{"ing", "able", "ible", "ion", "ation", "ity"}
+
+// countTerm counts the word starts where term occurs (countWordStarts),
+// and for a word of four or more letters ending in e, where its stem
+// occurs followed by one of eSuffixes. It returns the count (at most max)
+// and the first occurrence's offset, -1 when none.
+func countTerm(text, term string, max int) (int, int) {
+	if len(term) < 4 || term[len(term)-1] != 'e' || strings.IndexByte(term, ' ') >= 0 {
+		return countWordStarts(text, term, max)
+	}
+	stem := term[:len(term)-1]
+	n, first := 0, -1
+	for from := 0; from <= len(text)-len(stem) && n < max; {
+		i := strings.Index(text[from:], stem)
+		if i < 0 {
+			break
+		}
+		i += from
+		from = i + 1
+		if i > 0 && isWordByte(text[i-1]) {
+			continue
+		}
+		rest := text[i+len(stem):]
+		ok := strings.HasPrefix(rest, "e")
+		for _, suf := range eSuffixes {
+			ok = ok || strings.HasPrefix(rest, suf)
+		}
+		if ok {
+			if first < 0 {
+				first = i
+			}
+			n++
+		}
+	}
+	return n, first
+}

@@ -136,7 +136,7 @@ func TestSharedMOA(t *testing.T) {
 		docs = append(docs, doctest.Doc{State: "TX", Agency: "Agency " + string(rune('A'+i)), URL: base + filepath.Base(n), PDF: b})
 	}
 	st, _ := doctest.Build(t, "", docs)
-	res, err := New(st, Limits{}, nil).Search(context.Background(), "reimburs", 0, 100)
+	res, err := New(st, Limits{}, nil).Search(context.Background(), "reimburse", 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,9 @@ var ErrBadQuery = errors.New("bad search query")
 
 // Query is a parsed search: every term must occur on a page (AND). A term
 // is one word or a quoted phrase, folded (lower case, no accents, single
-// spaces); a page matches a term where the term begins a word.
+// spaces); a page matches a term where the term begins a word
+// ("reimburse" finds "reimbursed"), and a word ending in e also where its
+// stem takes an ending that drops the e ("reimbursable", countTerm).
 type Query struct {
 	Raw   string   `json:"query"`
 	Terms []string `json:"terms"`

@@ -88,14 +88,15 @@ func Search(pages []Page, q Query, lim Limits) Found {
 		total, first, firstLen := 0, -1, 0
 		for _, t := range q.Terms {
 			out.Scanned += int64(len(p.folded))
-			n, at := countWordStarts(p.folded, t, lim.MaxCount)
+			n, at := countTerm(p.folded, t, lim.MaxCount)
 			if n == 0 {
 				total = 0
 				break
 			}
 			total += n
 			if first < 0 || at < first {
-				first, firstLen = at, len(t)
+				// The stem's length: the snippet marks the whole word anyway.
+				first, firstLen = at, min(len(t), len(p.folded)-at)
 			}
 		}
 		if total > 0 {

@@ -50,6 +50,7 @@ func TestSearchPure(t *testing.T) {
 		NewPage("aa", 2, "The LEA will not be reimbursed. Reimbursement of detention costs is by separate agreement. The Office of the Sheriff."),
 		NewPage("bb", 1, "This page is about the Task Force model; the task  force works in the field."),
 		NewPage("bb", 3, "An office, a service and a practice: none of these is ice."),
+		NewPage("cc", 1, "Subject to authorization, a reimbursable fee for leasing space."),
 	}
 	mustQ := func(s string) Query {
 		q, err := Parse(s)
@@ -63,7 +64,7 @@ func TestSearchPure(t *testing.T) {
 		want  []string // sha:page in rank order
 		match string   // the first hit's marked text
 	}{
-		{q: "reimburse", want: []string{"aa:2"}, match: "reimbursed"},
+		{q: "reimburse", want: []string{"aa:2", "cc:1"}, match: "reimbursed"},
 		{q: "REIMBURSEMENT detention", want: []string{"aa:2"}, match: "Reimbursement"},
 		{q: "reimbursement", want: []string{"aa:2"}, match: "Reimbursement"},
 		{q: "dona ana", want: []string{"aa:1"}, match: "Doña"},
@@ -75,6 +76,10 @@ func TestSearchPure(t *testing.T) {
 		{q: "office", want: []string{"aa:1", "aa:2", "bb:3"}, match: "Office"},
 		{q: "the", want: []string{"aa:2", "bb:1", "aa:1", "bb:3"}},
 		{q: "reimburse unicorn", want: nil},
+		{q: "authorize", want: []string{"cc:1"}, match: "authorization"},
+		{q: "reimburse fee", want: []string{"cc:1"}, match: "reimbursable"},
+		{q: "lease", want: []string{"cc:1"}, match: "leasing"},
+		{q: "least", want: nil},
 		{q: "zzz", want: nil},
 	}
 	for _, tt := range tests {
