@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -20,7 +22,7 @@ type countingStore struct {
 	*store.Store
 	mu       sync.Mutex
 	removals int // Changes queries for removals
-	finds    int // FindAgreements calls
+	finds    int // FindAgreements and FormerAgreements calls
 }
 
 func (c *countingStore) Changes(ctx context.Context, q store.ChangeQuery) ([]diff.Change, uint64, error) {
@@ -37,6 +39,13 @@ func (c *countingStore) FindAgreements(ctx context.Context, query string) ([]sto
 	c.finds++
 	c.mu.Unlock()
 	return c.Store.FindAgreements(ctx, query)
+}
+
+func (c *countingStore) FormerAgreements(ctx context.Context, list sheet.List, since string) ([]store.AgreementInfo, error) {
+	c.mu.Lock()
+	c.finds++
+	c.mu.Unlock()
+	return c.Store.FormerAgreements(ctx, list, since)
 }
 
 func (c *countingStore) counts() (removals, finds int) {
@@ -93,5 +102,46 @@ func TestOverviewReadsLifecycle(t *testing.T) {
 	}
 	if !strings.Contains(page, "2025-02-03") && !strings.Contains(page, "February 3, 2025") {
 		t.Errorf("overview after a new list: the new list's date is not shown")
+	}
+}
+
+// plainStore hides every optional method of the real store: the
+// overview answers from FindAgreements.
+type plainStore struct{ Store }
+
+// TestOverviewFormerMatchesEveryAgreement: the overview counted from the
+// current list and the former agreements (FormerAgreements) says what it
+// says counted from every agreement ever listed.
+func TestOverviewFormerMatchesEveryAgreement(t *testing.T) {
+	fx := newFixture(t)
+	// Cobb leaves too, later: two endings in two weeks.
+	fx.commitFile(t, sheet.Participating, "participatingAgencies02102025am.xlsx", "2025-02-10", fx.at.Add(9*24*time.Hour),
+		[]sheet.Record{harris, travis, tulsa})
+	now := func() time.Time { return fx.at }
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	fast, err := New(Options{Store: fx.st, PublicURL: testPublicURL, Now: now}).overviewStoreData(req)
+	if err != nil {
+		t.Fatalf("overview from former agreements: %v", err)
+	}
+	plain, err := New(Options{Store: plainStore{fx.st}, PublicURL: testPublicURL, Now: now}).overviewStoreData(req)
+	if err != nil {
+		t.Fatalf("overview from every agreement: %v", err)
+	}
+	if fast.EndedThisYear != 2 {
+		t.Errorf("ended this year: got %d, want 2", fast.EndedThisYear)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"ended this year", fast.EndedThisYear, plain.EndedThisYear},
+		{"unconfirmed", fast.Unconfirmed, plain.Unconfirmed},
+		{"states", fmt.Sprint(fast.States), fmt.Sprint(plain.States)},
+		{"weekly chart", fast.Weekly, plain.Weekly},
+		{"map", fast.Map, plain.Map},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
 	}
 }

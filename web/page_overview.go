@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -152,16 +153,20 @@ func (s *Server) overviewStoreData(r *http.Request) (overviewPage, error) {
 	// Every state that ever had an agreement keeps its row, with 0 once
 	// none is left: a state dropping out is news, not a row to hide.
 	d.Year = s.now().UTC().Year()
-	// One read of the endings serves the year's table and the weekly
-	// chart (both from the agreements' lifecycle: no change is decoded).
-	all, err := s.store.FindAgreements(ctx, "")
+	series, err := s.store.Series(ctx)
 	if err != nil {
 		return d, err
 	}
-	allEnded, ever, err := s.endingsIn(ctx, all, nil, 0, false)
+	weekEnd := weeklyEnd(series, s.now())
+	// The endings shown: this year's and those of the weekly chart's
+	// weeks, from the agreements' lifecycle (no change is decoded).
+	since := min(strconv.Itoa(d.Year)+"-01-01",
+		weekStart(weekEnd).AddDate(0, 0, -7*(weeksShown-1)).Format(time.DateOnly))
+	former, ever, err := s.overviewFormer(ctx, series, since)
 	if err != nil {
 		return d, err
 	}
+	allEnded, _, err := s.endingsIn(ctx, former, nil, 0, false)
 	if err != nil {
 		return d, err
 	}
@@ -192,18 +197,69 @@ func (s *Server) overviewStoreData(r *http.Request) (overviewPage, error) {
 	sort.Slice(d.States, func(i, j int) bool { return d.States[i].Name < d.States[j].Name })
 
 	d.Map = stateMap(d.States)
-
-	series, err := s.store.Series(ctx)
-	if err != nil {
-		return d, err
-	}
 	d.Chart = modelChart(series)
-	weeks, signed, endedN := weeklyCounts(weeklyEnd(series, s.now()), all, allEnded)
+	signedDates := make([]string, 0, len(agreements)+len(former))
+	for i := range agreements {
+		signedDates = append(signedDates, agreements[i].Signed)
+	}
+	for i := range former {
+		if former[i].List == sheet.Participating {
+			signedDates = append(signedDates, former[i].Signed)
+		}
+	}
+	weeks, signed, endedN := weeklyCountsDates(weekEnd, signedDates, allEnded)
 	d.Weekly = weeklyChart("weekly", weeks, signed, endedN)
 	if d.Changes, _, err = s.store.Changes(ctx, store.ChangeQuery{Limit: 15}); err != nil {
 		return d, err
 	}
 	return d, nil
+}
+
+// formerReader is the store's read of the agreements no longer listed
+// (*store.Store has it): the overview counts the current list and those,
+// not every agreement ever listed.
+type formerReader interface {
+	FormerAgreements(ctx context.Context, list sheet.List, since string) ([]store.AgreementInfo, error)
+}
+
+// overviewFormer returns the participating agreements no longer listed
+// whose absence began on or after since (and any without a date), and the
+// states that ever had a participating agreement (from the lists' counts
+// by state). A store without FormerAgreements answers from every
+// agreement.
+func (s *Server) overviewFormer(ctx context.Context, series []store.Series, since string) ([]store.AgreementInfo, map[string]bool, error) {
+	ever := map[string]bool{}
+	for _, p := range series {
+		if p.List == sheet.Participating {
+			for code := range p.ByState {
+				ever[code] = true
+			}
+		}
+	}
+	var former []store.AgreementInfo
+	if fr, ok := s.store.(formerReader); ok {
+		var err error
+		if former, err = fr.FormerAgreements(ctx, sheet.Participating, since); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		all, err := s.store.FindAgreements(ctx, "")
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, a := range all {
+			if a.List == sheet.Participating {
+				ever[a.State] = true
+				if !a.Active {
+					former = append(former, a)
+				}
+			}
+		}
+	}
+	for _, a := range former {
+		ever[a.State] = true
+	}
+	return former, ever, nil
 }
 
 // modelChart draws participating agreements over time, one line per model
