@@ -65,7 +65,7 @@ var commands = map[string]command{
 	"history":    {"the timeline of every agreement whose agency matches", runHistory},
 	"snapshots":  {"every snapshot with its status", runSnapshots},
 	"accept":     {"release a quarantined snapshot", runAccept},
-	"export":     {"original files + manifest.tsv + agreements.csv + changes.csv", runExport},
+	"export":     {"original files, manifests, CSVs, SQLite and MOA PDFs into a new directory", runExport},
 	"verify":     {"re-hash every archived file", runVerify},
 	"config":     {"config check: validate the configuration", runConfig},
 	"notify":     {"notify test: send a sample through each channel", runNotify},
