@@ -76,7 +76,7 @@ func TestLoadDesignExample(t *testing.T) {
 }
 
 func TestShippedExample(t *testing.T) {
-	cfg, err := Load("../docs/config.example.yaml", env(map[string]string{"SMTP_PASSWORD": "x", "HOOK_SECRET": "y"}))
+	cfg, err := Load("../docs/config.example.yaml", env(map[string]string{"SMTP_PASSWORD": "x", "HOOK_SECRET": "y", "SLACK_HOOK_PATH": "T0/B0/x"}))
 	if err != nil {
 		t.Fatalf("docs/config.example.yaml: %v", err)
 	}
