@@ -16,7 +16,8 @@ import (
 // file its last archived PDF (or the Wayback Machine's copy of a link dead
 // before any was archived) was written to.
 var documentsTSVHeader = []string{"file", "url", "role", "status", "agreements", "sha256", "size", "pages", "has_text",
-	"versions", "first_linked", "last_seen", "last_check", "http_status", "wayback_timestamp", "wayback_playback_url"}
+	"versions", "first_linked", "last_seen", "last_check", "http_status", "wayback_timestamp", "wayback_playback_url",
+	"lea", "lea_page", "model", "model_page", "revision", "revision_page", "contradictions"}
 
 // exportDocuments writes every archived PDF, byte for byte, as
 // documents/<sha256>.pdf (one file per distinct PDF, whatever links it)
@@ -65,13 +66,15 @@ func exportDocuments(ctx context.Context, st *store.Store, out string) (int, err
 			}
 		}
 		file, size, pages, text := "", "", "", ""
+		fields := documentFieldCells(store.DocumentFile{}, nil) // export_documents_fields.go
 		if f, ok := info[sha]; ok && sha != "" {
 			file = "documents/" + sha + ".pdf"
 			size, pages, text = strconv.FormatInt(f.Size, 10), strconv.Itoa(f.Pages), strconv.FormatBool(f.HasText)
+			fields = documentFieldCells(f, u.Contradictions)
 		}
-		rows = append(rows, []string{file, escape.RedactURL(u.URL), u.Role, u.Status, strings.Join(u.Agreements, " "), sha, size, pages, text,
+		rows = append(rows, append([]string{file, escape.RedactURL(u.URL), u.Role, u.Status, strings.Join(u.Agreements, " "), sha, size, pages, text,
 			strconv.Itoa(len(u.Versions)), timeCell(u.FirstLinked), timeCell(u.LastSeen), timeCell(u.LastCheck),
-			strconv.Itoa(u.HTTPStatus), wbTS, wbURL})
+			strconv.Itoa(u.HTTPStatus), wbTS, wbURL}, fields...))
 	}
 	if err := writeTSV(filepath.Join(out, "documents.tsv"), documentsTSVHeader, rows); err != nil {
 		return 0, err
