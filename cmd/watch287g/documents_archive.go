@@ -54,7 +54,7 @@ var documentStatuses = []string{store.DocumentOK, store.DocumentGone, store.Docu
 // runDocumentsList prints the archive: every linked MOA and addendum
 // address with its status and the PDF last archived from it.
 func runDocumentsList(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("documents", "[list] [--agreement ID] [--status ok|gone|new]   (also: documents fetch, documents read FILE)")
+	fs := a.newFlagSet("documents", "[list] [--agreement ID] [--status ok|gone|new]   (also: documents fetch, documents read FILE, documents search QUERY)")
 	server := noServerFlag(fs)
 	agreement := fs.String("agreement", "", "only the documents agreement `ID` links")
 	status := fs.String("status", "", "only documents in `STATUS`: ok, gone or new (never fetched successfully)")

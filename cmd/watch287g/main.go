@@ -70,7 +70,7 @@ var commands = map[string]command{
 	"config":     {"config check: validate the configuration", runConfig},
 	"notify":     {"notify test: send a sample through each channel", runNotify},
 	"outbox":     {"list pending and failed deliveries; outbox retry ID", runOutbox},
-	"documents":  {"the archived MOA PDFs; documents fetch: one round now; documents read FILE: one PDF's fields", runDocuments},
+	"documents":  {"the archived MOA PDFs; documents fetch: one round now; documents read FILE: one PDF's fields; documents search QUERY: their text", runDocuments},
 }
 
 func main() {
