@@ -211,7 +211,7 @@ func slackEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(oneLine(s))
 }
 
-// slackLink is a link in mrkdwn; the URL was checked by safeURL and has
+// slackLink is a link in mrkdwn; the URL was checked by escape.LinkURL and has
 // its |, < and > escaped so it cannot close the link early.
 func slackLink(u, text string) string {
 	u = strings.NewReplacer("|", "%7C", "<", "%3C", ">", "%3E").Replace(u)

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -66,7 +67,11 @@ func TestEmailImmediate(t *testing.T) {
 		t.Fatalf("got %d changes, want 6: %+v", len(changes), changes)
 	}
 	var harrisID, signedID string
+	var partSnap uint64
 	for _, ch := range changes {
+		if ch.List == sheet.Participating {
+			partSnap = ch.AfterSnapshot
+		}
 		switch {
 		case ch.After != nil && ch.After.Agency == harris.Agency:
 			harrisID = ch.AgreementID
@@ -103,7 +108,8 @@ func TestEmailImmediate(t *testing.T) {
 	for _, want := range []string{"Harris County Sheriff's Office", "Model:   Task Force", "Feb 10, 2026",
 		"https://www.ice.gov/moa/TX.pdf", "https://watch.example.org/agreements/" + harrisID,
 		"Signed (moved to participating): Promoted Constable", "https://watch.example.org/agreements/" + signedID,
-		"pending since Nov 4, 2025", "signed: May 8, 2025 → Feb 10, 2026", "== TX =="} {
+		"pending since Nov 4, 2025", "signed: May 8, 2025 → Feb 10, 2026", "== TX ==",
+		fmt.Sprintf("Everything that changed in ICE's participating list of Feb 13, 2026: https://watch.example.org/snapshots/%d", partSnap)} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("text body lacks %q:\n%s", want, m.Text)
 		}

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -52,7 +53,43 @@ type emailView struct {
 	Subject string
 	Intro   string
 	States  []stateGroup
-	Footer  string
+	// Lists links the page of each published list these changes came
+	// from: everything that changed in it, not just what the filter kept.
+	Lists  []listLink
+	Footer string
+}
+
+// listLink is one published list's page.
+type listLink struct{ Label, URL string }
+
+// listLinks returns a link to the page of each list the changes were
+// found in, oldest first; none without a public URL.
+func (n *Notifier) listLinks(changes []diff.Change) []listLink {
+	if n.opt.PublicURL == "" {
+		return nil
+	}
+	seen := map[uint64]bool{}
+	var ids []uint64
+	byID := map[uint64]diff.Change{}
+	for _, ch := range changes {
+		if ch.AfterSnapshot == 0 || seen[ch.AfterSnapshot] {
+			continue
+		}
+		seen[ch.AfterSnapshot] = true
+		ids = append(ids, ch.AfterSnapshot)
+		byID[ch.AfterSnapshot] = ch
+	}
+	slices.Sort(ids)
+	out := make([]listLink, 0, len(ids))
+	for _, id := range ids {
+		ch := byID[id]
+		label := "ICE's " + string(ch.List) + " list"
+		if ch.AfterPublished != "" {
+			label += " of " + humanDate(oneLine(ch.AfterPublished))
+		}
+		out = append(out, listLink{Label: label, URL: n.opt.PublicURL + "/snapshots/" + strconv.FormatUint(id, 10)})
+	}
+	return out
 }
 
 // counts is what a subject line says.
@@ -136,15 +173,6 @@ func oneLine(s string) string {
 	return escape.StripControl(strings.Join(strings.FieldsFunc(s, unicode.IsControl), " "))
 }
 
-// safeURL keeps only http and https links.
-func safeURL(s string) string {
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return ""
-	}
-	return u.String()
-}
-
 func (n *Notifier) pageURL(id string) string {
 	if n.opt.PublicURL == "" || id == "" {
 		return ""
@@ -163,7 +191,7 @@ func (n *Notifier) itemFor(ch diff.Change) item {
 		Model:  oneLine(sheet.ModelLabel(r.Model)),
 		List:   string(ch.List),
 		Signed: humanDate(oneLine(r.Signed)),
-		MOA:    safeURL(r.MOAURL),
+		MOA:    escape.LinkURL(r.MOAURL),
 		Page:   n.pageURL(ch.AgreementID),
 		state:  r.State,
 		kind:   ch.Kind,
@@ -201,7 +229,7 @@ func (n *Notifier) itemFor(ch diff.Change) item {
 		}
 	case ch.Document != nil:
 		// The document kinds: the agreement's linked MOA or addendum PDF.
-		it.MOA = safeURL(ch.Document.URL)
+		it.MOA = escape.LinkURL(ch.Document.URL)
 		what := "MOA"
 		if ch.Document.Role == diff.DocumentAddendum {
 			what = "Addendum"
@@ -261,6 +289,7 @@ func (n *Notifier) renderChanges(prefix, intro string, changes []diff.Change) (m
 		name := stateName(s)
 		v.States = append(v.States, stateGroup{Name: name, Items: items})
 	}
+	v.Lists = n.listLinks(changes)
 	if n.opt.PublicURL != "" {
 		v.Footer = "More at " + n.opt.PublicURL + "/ — you receive this because you subscribed to watch287g alerts."
 	} else {
@@ -308,6 +337,12 @@ func renderText(v emailView) string {
 			b.WriteString("\n")
 		}
 	}
+	for _, l := range v.Lists {
+		fmt.Fprintf(&b, "Everything that changed in %s: %s\n", l.Label, l.URL)
+	}
+	if len(v.Lists) > 0 {
+		b.WriteString("\n")
+	}
 	fmt.Fprintf(&b, "-- \n%s\n", v.Footer)
 	return b.String()
 }
@@ -335,7 +370,8 @@ var htmlTemplate = template.Must(template.New("email").Funcs(template.FuncMap{"o
 {{if .Fields}}<ul style="margin:4px 0;padding-left:20px;font-size:14px">{{range .Fields}}<li>{{.Field}}: <span style="color:#a33">{{orNone .Old}}</span> → <span style="color:#262">{{orNone .New}}</span></li>{{end}}</ul>{{end}}
 <div style="font-size:14px">{{if .MOA}}<a href="{{.MOA}}" style="color:#3b6ea5">MOA</a>{{end}}{{if and .MOA .Page}} · {{end}}{{if .Page}}<a href="{{.Page}}" style="color:#3b6ea5">Agreement page</a>{{end}}</div>
 </div>
-{{end}}{{end}}<p style="margin:24px 0 0 0;font-size:12px;color:#666666">{{.Footer}}</p>
+{{end}}{{end}}{{range .Lists}}<p style="margin:8px 0 0 0;font-size:14px">Everything that changed in <a href="{{.URL}}" style="color:#3b6ea5">{{.Label}}</a></p>
+{{end}}<p style="margin:24px 0 0 0;font-size:12px;color:#666666">{{.Footer}}</p>
 </body></html>
 `))
 

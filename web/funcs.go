@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/sheet"
 )
 
@@ -138,8 +139,11 @@ func fieldHTML(r *sheet.Record, field string) template.HTML {
 	if v == "" {
 		return "—"
 	}
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if escape.LinkURL(v) == "" {
+		return template.HTML(template.HTMLEscapeString(v))
+	}
+	u, err := url.Parse(strings.TrimSpace(v))
+	if err != nil {
 		return template.HTML(template.HTMLEscapeString(v))
 	}
 	name := path.Base(u.Path)
