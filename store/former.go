@@ -49,6 +49,15 @@ func (s *Store) FormerAgreements(ctx context.Context, list sheet.List, since str
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b AgreementInfo) int { return strings.Compare(a.ID, b.ID) })
-	return out, nil
+	// Sorted by position: the records are large to move around.
+	order := make([]int, len(out))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(out[a].ID, out[b].ID) })
+	sorted := make([]AgreementInfo, len(out))
+	for i, k := range order {
+		sorted[i] = out[k]
+	}
+	return sorted, nil
 }

@@ -85,6 +85,37 @@ type cache struct {
 	overviewMu  sync.Mutex
 	overviewKey string
 	overview    overviewPage
+	// ever is the states with a participating agreement in any list up
+	// to snapshot everThrough: lists are only ever appended, so each new
+	// version scans only the lists since.
+	ever        map[string]bool
+	everThrough uint64
+}
+
+// everStates returns the states with a participating agreement in any of
+// series' lists (a copy the caller may change), scanning only the lists
+// after the last call's.
+func (c *cache) everStates(series []store.Series) map[string]bool {
+	c.overviewMu.Lock()
+	defer c.overviewMu.Unlock()
+	if c.ever == nil {
+		c.ever = map[string]bool{}
+	}
+	through := c.everThrough
+	for i := len(series) - 1; i >= 0 && series[i].SnapshotID > c.everThrough; i-- {
+		if series[i].List == sheet.Participating {
+			for code := range series[i].ByState {
+				c.ever[code] = true
+			}
+		}
+		through = max(through, series[i].SnapshotID)
+	}
+	c.everThrough = through
+	out := make(map[string]bool, len(c.ever))
+	for code := range c.ever {
+		out[code] = true
+	}
+	return out
 }
 
 // overviewData returns the overview's data kept for key, if any ("" keys

@@ -228,14 +228,7 @@ type formerReader interface {
 // by state). A store without FormerAgreements answers from every
 // agreement.
 func (s *Server) overviewFormer(ctx context.Context, series []store.Series, since string) ([]store.AgreementInfo, map[string]bool, error) {
-	ever := map[string]bool{}
-	for _, p := range series {
-		if p.List == sheet.Participating {
-			for code := range p.ByState {
-				ever[code] = true
-			}
-		}
-	}
+	ever := s.cache.everStates(series)
 	var former []store.AgreementInfo
 	if fr, ok := s.store.(formerReader); ok {
 		var err error
