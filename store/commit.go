@@ -215,7 +215,7 @@ func (s *Store) Accept(ctx context.Context, id uint64, recipients []Recipient, a
 
 	snap, err := s.Snapshot(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("store: accept %d: %w", id, err)
+		return nil, err // "store: snapshot ID: not found" says it all
 	}
 	if snap.Status != Quarantined {
 		return nil, fmt.Errorf("store: accept %d: %w", id, ErrNotQuarantined)

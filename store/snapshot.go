@@ -25,7 +25,8 @@ func (s *Store) Snapshots(ctx context.Context) ([]Snapshot, error) {
 // Snapshot returns one snapshot; ErrNotFound when there is none.
 func (s *Store) Snapshot(ctx context.Context, id uint64) (Snapshot, error) {
 	var snap Snapshot
-	err := s.view(fmt.Sprintf("snapshot %d", id), func(tx *bolt.Tx) error {
+	// loadSnapshot's error names the snapshot already.
+	err := s.view("", func(tx *bolt.Tx) error {
 		var err error
 		snap, err = loadSnapshot(tx, id)
 		return err

@@ -355,6 +355,9 @@ func inflate(b []byte) ([]byte, error) {
 func (s *Store) view(op string, fn func(tx *bolt.Tx) error) (err error) {
 	defer s.damaged(op, &err)()
 	if err := s.db.View(fn); err != nil {
+		if op == "" { // fn's error names what it read
+			return fmt.Errorf("store: %w", err)
+		}
 		return fmt.Errorf("store: %s: %w", op, err)
 	}
 	return nil

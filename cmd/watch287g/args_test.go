@@ -128,11 +128,12 @@ func badFlag(t *testing.T, args []string) {
 // repeatedPrefix returns the first "x: x:" in an error message, where a
 // caller and a callee both named the operation.
 func repeatedPrefix(msg string) string {
-	parts := strings.Split(msg, ": ")
-	for i := 1; i < len(parts); i++ {
-		if parts[i] == parts[i-1] {
-			return fmt.Sprintf("%s: %s", parts[i], parts[i])
+	seen := map[string]bool{}
+	for _, part := range strings.Split(msg, ": ") {
+		if seen[part] {
+			return fmt.Sprintf("%s: … %s", part, part)
 		}
+		seen[part] = true
 	}
 	return ""
 }

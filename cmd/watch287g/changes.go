@@ -51,6 +51,11 @@ func runChanges(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer src.Close()
+	if *snapshot != 0 {
+		if err := snapshotExists(ctx, src, *snapshot); err != nil {
+			return err
+		}
+	}
 	changes, err := allChanges(ctx, src, q)
 	if err != nil {
 		return err
@@ -59,6 +64,21 @@ func runChanges(ctx context.Context, a *app, args []string) error {
 		changes = snapshotChanges(changes, *snapshot, *limit)
 	}
 	return writeChanges(a.stdout, *format, changes)
+}
+
+// snapshotExists answers a --snapshot that names no snapshot with an
+// error, not with "0 changes".
+func snapshotExists(ctx context.Context, src source, id uint64) error {
+	snaps, err := src.Snapshots(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range snaps {
+		if s.ID == id {
+			return nil
+		}
+	}
+	return fmt.Errorf("snapshot %d: %w", id, store.ErrNotFound)
 }
 
 // snapshotChanges keeps the changes snapshot id brought (newest first, as

@@ -43,7 +43,8 @@ func TestChangesSnapshot(t *testing.T) {
 			}
 		})
 	}
-	if got := fx.changes(t, "--snapshot", "999999"); len(got) != 0 {
-		t.Errorf("unknown snapshot: got %d changes, want none", len(got))
+	// A snapshot that does not exist is an error, not "0 changes".
+	if r := fx.run(t, "changes", "--snapshot", "999999"); r.err == nil || !strings.Contains(r.err.Error(), "snapshot 999999: not found") {
+		t.Errorf("unknown snapshot: got %v, want \"snapshot 999999: not found\"", r.err)
 	}
 }

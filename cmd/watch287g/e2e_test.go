@@ -199,6 +199,9 @@ func TestErrorPrefix(t *testing.T) {
 		{"fetch", "--page-url", "http://127.0.0.1:1/287g"},
 		{"outbox", "retry", "999"},
 		{"agreements", "--at", "999"},
+		{"accept", "999"},
+		{"diff", "1", "999"},
+		{"changes", "--snapshot", "999"},
 	} {
 		t.Run(strings.Join(args, "_"), func(t *testing.T) {
 			r := fx.run(t, append([]string{"--config", cfg}, args...)...)
