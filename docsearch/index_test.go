@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/watch287g/watch287g/internal/corpustest"
 	"github.com/watch287g/watch287g/internal/doctest"
 	"github.com/watch287g/watch287g/internal/pdfgen"
+	"github.com/watch287g/watch287g/moa"
 	"github.com/watch287g/watch287g/store"
 )
 
@@ -188,5 +190,31 @@ func TestIndexReadsPDFWithoutStoredText(t *testing.T) {
 	}
 	if src.puts != 2 {
 		t.Errorf("got %d texts stored, want 2 (each document read once, then kept in memory)", src.puts)
+	}
+}
+
+// TestIndexSeesNewDocuments: a document archived after the index first
+// searched is found by the next search.
+func TestIndexSeesNewDocuments(t *testing.T) {
+	st, ids := archive(t)
+	ix := New(st, Limits{}, nil)
+	ctx := context.Background()
+	if res, err := ix.Search(ctx, "zebra", 0, 10); err != nil || res.Total != 0 {
+		t.Fatalf("got %v, %v, want no match yet", res, err)
+	}
+	body := pdfgen.PDF("Gamma's MOA mentions a zebra.")
+	doc, err := moa.Read(ctx, body, moa.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RecordDocumentFetch(ctx, store.DocumentResult{URL: base + "gamma.pdf", At: doctest.At.Add(48 * time.Hour), Status: 200, Body: body, Doc: doc}, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Search(ctx, "zebra", 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 1 || res.Results[0].SHA256 != doc.SHA256 || strings.Join(res.Results[0].Agreements, ",") != ids[2] || res.Documents != 3 {
+		t.Errorf("got %+v, want gamma's new MOA, agreement %s, 3 documents", res, ids[2])
 	}
 }
