@@ -170,7 +170,7 @@ func (s *Store) Agreements(ctx context.Context, list sheet.List, at uint64) (Sna
 	if done {
 		return snap, aggs, nil
 	}
-	f, err := s.parse(body)
+	f, err := s.parse(ctx, body)
 	if err != nil {
 		return Snapshot{}, nil, fmt.Errorf("store: %s: parse %s: %w", op, snap.FileName, err)
 	}
@@ -252,7 +252,18 @@ func (s *Store) Agreement(ctx context.Context, id string) (AgreementInfo, []diff
 			return err
 		}
 		if !ok {
-			return ErrNotFound
+			// An id a rebuild merged into another agreement answers as
+			// that agreement (rebuild.go).
+			to, aliased := aliasOf(tx, id)
+			if !aliased {
+				return ErrNotFound
+			}
+			if ok, err = getJSON(tx.Bucket(bucketAgreements), []byte(to), &info); err != nil {
+				return err
+			} else if !ok {
+				return ErrNotFound
+			}
+			id = to
 		}
 		cur, byID, err := s.current(tx, info.List)
 		if err != nil {

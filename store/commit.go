@@ -131,6 +131,7 @@ func (s *Store) CommitBatch(ctx context.Context, cycles []Cycle) ([]*CycleResult
 	}
 	s.currents = w.currents
 	s.remember(w)
+	s.rebuildAfter(ctx, w, cycles, results)
 	for _, res := range results {
 		for _, o := range res.Outcomes {
 			if o.New {
@@ -173,7 +174,7 @@ func (s *Store) prepare(ctx context.Context, c Cycle) ([]*prepared, error) {
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("store: commit: %w", err)
 			}
-			p.file, p.perr = s.parse(p.in.Body)
+			p.file, p.perr = s.parse(ctx, p.in.Body)
 			if p.file == nil && p.perr == nil {
 				p.perr = sheet.ErrNoHeader
 			}
@@ -227,7 +228,7 @@ func (s *Store) Accept(ctx context.Context, id uint64, recipients []Recipient, a
 	if err != nil {
 		return nil, fmt.Errorf("store: accept %d: %w", id, err)
 	}
-	f, err := s.parse(body)
+	f, err := s.parse(ctx, body)
 	if err != nil {
 		return nil, fmt.Errorf("store: accept %d: parse %s: %w", id, snap.FileName, err)
 	}

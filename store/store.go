@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"compress/flate"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -66,10 +67,12 @@ const (
 // use; writes are serialised by bbolt (and Commit/Accept by a mutex, since
 // they read before they write).
 type Store struct {
-	db    *bolt.DB
-	path  string
-	log   *slog.Logger
-	parse func([]byte) (*sheet.File, error)
+	db   *bolt.DB
+	path string
+	log  *slog.Logger
+	// parse reads an archived file under the caller's context, so a long
+	// read of a hostile file stops with it.
+	parse func(context.Context, []byte) (*sheet.File, error)
 	// mu serialises Commit and Accept: each parses outside the write
 	// transaction after a read, and must not interleave with another.
 	mu sync.Mutex
@@ -129,9 +132,9 @@ func Open(path string, opt Options) (*Store, error) {
 		log = slog.Default()
 	}
 	log = log.With(slog.String("component", "store"))
-	parse := opt.Parse
-	if parse == nil {
-		parse = sheet.Parse
+	parse := sheet.ParseContext
+	if opt.Parse != nil {
+		parse = func(_ context.Context, b []byte) (*sheet.File, error) { return opt.Parse(b) }
 	}
 	if opt.ReadOnly {
 		if _, err := os.Stat(path); err != nil {
