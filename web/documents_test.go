@@ -142,6 +142,12 @@ func TestDocumentRoutes(t *testing.T) {
 			}
 		}
 	})
+	t.Run("agency search links the document search", func(t *testing.T) {
+		_, body := get(t, ts, "GET", "/search?q="+url.QueryEscape(`reimburse "a&b"`), nil)
+		if want := `/documents/search?q=reimburse%20%22a%26b%22`; !strings.Contains(string(body), want) {
+			t.Errorf("got %.3000s, want a link to %s", body, want)
+		}
+	})
 	t.Run("agreement and agency pages", func(t *testing.T) {
 		for _, p := range []string{"/agreements/" + url.PathEscape(harrisID), "/agencies/tx-harris-county-sheriffs-office"} {
 			_, body := get(t, ts, "GET", p, nil)
