@@ -26,6 +26,13 @@ type writer struct {
 	// pending agreements promote linked, for dropPromoted.
 	lc       *lifecycleStep
 	promoted []string
+	// absences and open are the lifecycle's values as this transaction
+	// has them (lifecycle.go): read once, written by finish when
+	// dirtyAbs or openDirty says they changed.
+	absences  map[sheet.List][]absence
+	dirtyAbs  map[sheet.List]bool
+	open      *promotions
+	openDirty bool
 	// dirtyCur are the lists whose current agreements this transaction
 	// changed: written once, by finish, however many files of a batch
 	// moved them (each write re-encodes and deflates the whole list).
@@ -126,6 +133,9 @@ func (w *writer) setCurrent(list sheet.List, c *current) error {
 // finish writes what the transaction held back: each changed list's
 // current agreements, and the data version.
 func (w *writer) finish() error {
+	if err := w.flushLifecycle(); err != nil {
+		return err
+	}
 	for _, list := range []sheet.List{sheet.Participating, sheet.Pending} {
 		if w.dirtyCur[list] {
 			if err := putJSON(w.cur, []byte(list), w.currents[list]); err != nil {
