@@ -55,7 +55,7 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 					return admission{}, err
 				}
 			}
-			id, err := w.newAgreementID()
+			id, err := w.drawAgreementID()
 			if err != nil {
 				return admission{}, err
 			}
@@ -124,7 +124,7 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 		}
 		a := &res.Agreements[i]
 		if strings.HasPrefix(a.ID, tempID) {
-			id, err := w.newAgreementID()
+			id, err := w.drawAgreementID()
 			if err != nil {
 				return admission{}, err
 			}
@@ -160,7 +160,7 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 			ch.List = list
 			stamp(ch, cur, snap)
 			ch.DetectedAt = at.UTC()
-			id, err := w.changes.NextSequence()
+			id, err := w.drawChangeID(ch)
 			if err != nil {
 				return admission{}, err
 			}

@@ -206,6 +206,12 @@ type Cycle struct {
 	// in this cycle, written in the same transaction, so a failing
 	// channel is retried without repeating the others.
 	Operators []string
+	// HoldRebuild: a file older than its list's latest accepted snapshot
+	// is committed (archived, nothing announced) but the history is not
+	// replayed in published order after this commit; the caller calls
+	// Rebuild once all its files are in (import, backfill). Without it,
+	// CommitBatch rebuilds after the batch.
+	HoldRebuild bool
 }
 
 // Outcome is what Commit did with one Input.

@@ -139,7 +139,11 @@ func (s *Store) Change(ctx context.Context, id uint64) (diff.Change, error) {
 	err := s.view(fmt.Sprintf("change %d", id), func(tx *bolt.Tx) error {
 		ok, err := getJSON(tx.Bucket(bucketChanges), be64(id), &ch)
 		if err == nil && !ok {
-			err = ErrNotFound
+			// A change a rebuild replaced still answers, as recorded
+			// (rebuild.go).
+			if ok, err = supersededChange(tx, id, &ch); err == nil && !ok {
+				err = ErrNotFound
+			}
 		}
 		return err
 	})

@@ -48,6 +48,10 @@ type writer struct {
 	// infos holds agreement records admit writes in key order (see
 	// flushInfos); nil outside that.
 	infos map[string]*AgreementInfo
+	// plan draws the ids of a rebuild (rebuild.go); nil otherwise.
+	plan *idPlan
+	// rebuild is set when a file came out of published order.
+	rebuild bool
 }
 
 // appendFill is the fill of buckets whose keys only grow (sequences,
@@ -221,6 +225,13 @@ func (w *writer) input(ctx context.Context, p *prepared, c Cycle) (*Outcome, []d
 		snap.List = p.file.List
 		snap.Records = len(p.file.Records)
 		snap.Warnings = append(snap.Warnings, p.file.Warnings...)
+		if older, err := w.outOfOrder(&snap); err != nil {
+			return nil, nil, err
+		} else if older {
+			// Older than the list's latest: history, never announced;
+			// Rebuild puts it in its place (rebuild.go).
+			c.Recipients, c.Operators = nil, nil
+		}
 		g := c.Guard
 		w.rule = c.Lifecycle
 		adm, err := w.admit(ctx, &snap, p.file, &g, c.Recipients, c.At)
