@@ -153,18 +153,47 @@ func (s *Server) overviewStoreData(r *http.Request) (overviewPage, error) {
 	// Every state that ever had an agreement keeps its row, with 0 once
 	// none is left: a state dropping out is news, not a row to hide.
 	d.Year = s.now().UTC().Year()
+	// The endings shown: this year's and those of the weekly chart's
+	// weeks, from the agreements' lifecycle (no change is decoded). The
+	// chart ends at the newest list, known once the series is read; the
+	// former agreements are read meanwhile, on the other core (the first
+	// time after a start each read decodes thousands of records), from a
+	// bound a month before today's, and again in the rare case the newest
+	// list is older than that. Reading a few more does not change what is
+	// shown.
+	sinceFor := func(end time.Time) string {
+		return min(strconv.Itoa(d.Year)+"-01-01", weekStart(end).AddDate(0, 0, -7*(weeksShown-1)).Format(time.DateOnly))
+	}
+	guess := sinceFor(s.now().AddDate(0, -1, 0))
+	type formerRead struct {
+		former []store.AgreementInfo
+		ever   map[string]bool
+		err    error
+	}
+	read := make(chan formerRead, 1)
+	go func() {
+		var fr formerRead
+		fr.former, fr.ever, fr.err = s.formerAgreements(ctx, guess)
+		read <- fr
+	}()
 	series, err := s.store.Series(ctx)
+	fr := <-read
 	if err != nil {
 		return d, err
 	}
+	if fr.err != nil {
+		return d, fr.err
+	}
 	weekEnd := weeklyEnd(series, s.now())
-	// The endings shown: this year's and those of the weekly chart's
-	// weeks, from the agreements' lifecycle (no change is decoded).
-	since := min(strconv.Itoa(d.Year)+"-01-01",
-		weekStart(weekEnd).AddDate(0, 0, -7*(weeksShown-1)).Format(time.DateOnly))
-	former, ever, err := s.overviewFormer(ctx, series, since)
-	if err != nil {
-		return d, err
+	if since := sinceFor(weekEnd); since < guess {
+		if fr.former, fr.ever, fr.err = s.formerAgreements(ctx, since); fr.err != nil {
+			return d, fr.err
+		}
+	}
+	former := fr.former
+	ever := s.cache.everStates(series)
+	for code := range fr.ever {
+		ever[code] = true
 	}
 	allEnded, _, err := s.endingsIn(ctx, former, nil, 0, false)
 	if err != nil {
@@ -222,13 +251,13 @@ type formerReader interface {
 	FormerAgreements(ctx context.Context, list sheet.List, since string) ([]store.AgreementInfo, error)
 }
 
-// overviewFormer returns the participating agreements no longer listed
+// formerAgreements returns the participating agreements no longer listed
 // whose absence began on or after since (and any without a date), and the
-// states that ever had a participating agreement (from the lists' counts
-// by state). A store without FormerAgreements answers from every
-// agreement.
-func (s *Server) overviewFormer(ctx context.Context, series []store.Series, since string) ([]store.AgreementInfo, map[string]bool, error) {
-	ever := s.cache.everStates(series)
+// states they are in. A store without FormerAgreements answers from every
+// agreement, and then the states are those of every participating
+// agreement ever listed.
+func (s *Server) formerAgreements(ctx context.Context, since string) ([]store.AgreementInfo, map[string]bool, error) {
+	ever := map[string]bool{}
 	var former []store.AgreementInfo
 	if fr, ok := s.store.(formerReader); ok {
 		var err error
