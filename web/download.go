@@ -88,7 +88,7 @@ func (s *Server) agreementsCSV(r *http.Request, name string, keep func(*store.Ag
 	if err != nil {
 		return s.pageError(r, err)
 	}
-	ended, _, err := s.endings(r.Context(), nil, 0, false)
+	ended, err := s.endingsIn(r.Context(), all, nil, 0, false)
 	if err != nil {
 		return s.pageError(r, err)
 	}

@@ -26,7 +26,7 @@ type ending struct {
 
 // endings reads every participating agreement that ended (removed and not
 // listed again: missing or ended in the store's lifecycle), newest ending
-// first, and which states ever had one.
+// first.
 // states limits it to those states (all when empty). year, when not zero,
 // keeps only those ended in that calendar year (by the dropping list's
 // published date). withList fills ListID.
@@ -36,18 +36,25 @@ type ending struct {
 // all unless ListID is asked for, or a record written before the
 // lifecycle has no date; then it decodes only the removals since the
 // oldest ending shown (or of year): proportional to what it returns, not
-// to the history.
-func (s *Server) endings(ctx context.Context, states []string, year int, withList bool) (ended []ending, ever map[string]bool, err error) {
-	all, err := s.store.FindAgreements(ctx, "")
+// to the history. With the store's FormerAgreements it reads only the
+// agreements no longer listed.
+func (s *Server) endings(ctx context.Context, states []string, year int, withList bool) ([]ending, error) {
+	var all []store.AgreementInfo
+	var err error
+	if fr, ok := s.store.(formerReader); ok {
+		all, err = fr.FormerAgreements(ctx, sheet.Participating, "")
+	} else {
+		all, err = s.store.FindAgreements(ctx, "")
+	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	return s.endingsIn(ctx, all, states, year, withList)
 }
 
-// endingsIn is endings over all, every agreement the store knows (for a
-// caller that has read them already).
-func (s *Server) endingsIn(ctx context.Context, all []store.AgreementInfo, states []string, year int, withList bool) (ended []ending, ever map[string]bool, err error) {
+// endingsIn is endings over all: the agreements the store knows, or at
+// least those no longer listed (for a caller that has read them already).
+func (s *Server) endingsIn(ctx context.Context, all []store.AgreementInfo, states []string, year int, withList bool) ([]ending, error) {
 	inStates := func(code string) bool {
 		if len(states) == 0 {
 			return true
@@ -63,13 +70,12 @@ func (s *Server) endingsIn(ctx context.Context, all []store.AgreementInfo, state
 	if year != 0 {
 		yearPrefix = strconv.Itoa(year) + "-"
 	}
-	ever = map[string]bool{}
+	var ended []ending
 	undated := map[string]store.AgreementInfo{}
 	for _, a := range all {
 		if a.List != sheet.Participating {
 			continue
 		}
-		ever[a.State] = true
 		if a.Active || !inStates(a.State) {
 			continue
 		}
@@ -83,11 +89,12 @@ func (s *Server) endingsIn(ctx context.Context, all []store.AgreementInfo, state
 		ended = append(ended, ending{A: a, Ended: a.AbsentSince, Confirmed: a.Status == diff.StatusEnded})
 	}
 	if len(undated) > 0 || (withList && len(ended) > 0) {
+		var err error
 		if ended, err = s.endingRemovals(ctx, states, year, ended, undated); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	return newestEndingFirst(ended), ever, nil
+	return newestEndingFirst(ended), nil
 }
 
 // endingRemovals fills ListID of ended from the removal that dropped each

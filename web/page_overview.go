@@ -195,7 +195,7 @@ func (s *Server) overviewStoreData(r *http.Request) (overviewPage, error) {
 	for code := range fr.ever {
 		ever[code] = true
 	}
-	allEnded, _, err := s.endingsIn(ctx, former, nil, 0, false)
+	allEnded, err := s.endingsIn(ctx, former, nil, 0, false)
 	if err != nil {
 		return d, err
 	}

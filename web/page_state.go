@@ -60,7 +60,7 @@ func (s *Server) statePage(r *http.Request) *response {
 			d.PendingList = in
 		}
 	}
-	former, _, err := s.endings(ctx, []string{code}, 0, true)
+	former, err := s.endings(ctx, []string{code}, 0, true)
 	if err != nil {
 		return s.pageError(r, err)
 	}
