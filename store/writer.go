@@ -225,16 +225,17 @@ func (w *writer) input(ctx context.Context, p *prepared, c Cycle) (*Outcome, []d
 		snap.List = p.file.List
 		snap.Records = len(p.file.Records)
 		snap.Warnings = append(snap.Warnings, p.file.Warnings...)
+		g := &c.Guard
 		if older, err := w.outOfOrder(&snap); err != nil {
 			return nil, nil, err
 		} else if older {
-			// Older than the list's latest: history, never announced;
-			// Rebuild puts it in its place (rebuild.go).
-			c.Recipients, c.Operators = nil, nil
+			// Older than the list's latest: history, never announced.
+			// Rebuild puts it in its place and applies the guard there,
+			// in published order (rebuild.go).
+			c.Recipients, c.Operators, g = nil, nil, nil
 		}
-		g := c.Guard
 		w.rule = c.Lifecycle
-		adm, err := w.admit(ctx, &snap, p.file, &g, c.Recipients, c.At)
+		adm, err := w.admit(ctx, &snap, p.file, g, c.Recipients, c.At)
 		if err != nil {
 			return nil, nil, err
 		}

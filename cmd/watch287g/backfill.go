@@ -368,7 +368,7 @@ func (a *app) commitBackfill(ctx context.Context, w *writer, spool *spool, waiti
 		// No Recipients and no Operator: backfilled history is recorded,
 		// never announced, and a quarantined old file is in the summary
 		// (exit status 3), not an alert.
-		c := store.Cycle{At: a.now().UTC(), Guard: cfg.Guard, Lifecycle: cfg.Lifecycle.Rule()}
+		c := store.Cycle{At: a.now().UTC(), Guard: cfg.Guard, Lifecycle: cfg.Lifecycle.Rule(), HoldRebuild: true}
 		var stepNames []string
 		for _, f := range step.files {
 			bar.step(done, f.name)
@@ -417,6 +417,9 @@ func (a *app) commitBackfill(ctx context.Context, w *writer, spool *spool, waiti
 		}
 	}
 	if err := flush(); err != nil {
+		return committed, err
+	}
+	if err := rebuildHistory(ctx, st, cfg, a.now()); err != nil {
 		return committed, err
 	}
 	bar.done()

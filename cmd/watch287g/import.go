@@ -120,7 +120,9 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("interrupted after %d of %d files: %w", done, len(files), err)
 		}
-		c := store.Cycle{At: a.now().UTC(), Recipients: n.Recipients(), Guard: cfg.Guard, Lifecycle: cfg.Lifecycle.Rule(), Operators: n.Operators()}
+		// HoldRebuild: files older than the store's latest are put in
+		// published order once, after the last batch (rebuildHistory).
+		c := store.Cycle{At: a.now().UTC(), Recipients: n.Recipients(), Guard: cfg.Guard, Lifecycle: cfg.Lifecycle.Rule(), Operators: n.Operators(), HoldRebuild: true}
 		var stepNames []string
 		for _, f := range step.files {
 			bar.step(done, f.name)
@@ -156,6 +158,9 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		}
 	}
 	if err := flush(); err != nil {
+		return err
+	}
+	if err := rebuildHistory(ctx, st, cfg, a.now()); err != nil {
 		return err
 	}
 	bar.done()
