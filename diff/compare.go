@@ -187,7 +187,7 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 			c := Change{Kind: Added, List: list, AgreementID: a.ID, After: &after}
 			if list == sheet.Participating && len(opt.Pending) > 0 {
 				if pending == nil {
-					pending = newAgencyIndex(opt.Pending)
+					pending = opt.PendingIndex.index(opt.Pending)
 				}
 				news[j].full()
 				c.WasPendingSince = pendingSince(&news[j], pending, opt.Pending)
@@ -213,7 +213,7 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 		c := Change{Kind: Removed, List: list, AgreementID: old[i].ID, Before: &before}
 		if list == sheet.Pending && len(opt.Participating) > 0 {
 			if participating == nil {
-				participating = newAgencyIndex(opt.Participating)
+				participating = opt.ParticipatingIndex.index(opt.Participating)
 			}
 			olds[i].full()
 			c.PromotedTo = promotedTo(&olds[i], participating, opt.Participating)

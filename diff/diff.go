@@ -26,6 +26,10 @@ type Options struct {
 	// comparing a pending list: a removed pending agency found there gets
 	// Change.PromotedTo and does not count as dropped.
 	Participating []Agreement
+	// PendingIndex and ParticipatingIndex, when set, keep the agency
+	// indexes over Pending and Participating from one comparison to the
+	// next (see IndexCache); they change no result.
+	PendingIndex, ParticipatingIndex *IndexCache
 }
 
 // Result is the outcome of one comparison.

@@ -82,13 +82,13 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 		if p, err := w.current(sheet.Pending); err != nil {
 			return admission{}, err
 		} else if p != nil {
-			opt.Pending = p.Agreements
+			opt.Pending, opt.PendingIndex = p.Agreements, p.indexCache()
 		}
 	case sheet.Pending:
 		if p, err := w.current(sheet.Participating); err != nil {
 			return admission{}, err
 		} else if p != nil {
-			opt.Participating = p.Agreements
+			opt.Participating, opt.ParticipatingIndex = p.Agreements, p.indexCache()
 		}
 	}
 	res, err := diff.CompareContext(ctx, list, cur.Agreements, f.Records, opt)

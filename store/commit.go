@@ -24,6 +24,19 @@ type current struct {
 	SnapshotID uint64           `json:"snapshot_id"`
 	Published  string           `json:"published,omitempty"`
 	Agreements []diff.Agreement `json:"agreements"`
+	// index keeps the agency index the other list's comparisons build
+	// over these agreements (diff.IndexCache); setCurrent hands it on to
+	// the list's next agreements, where it is reused while they name the
+	// same agencies. Not stored.
+	index *diff.IndexCache
+}
+
+// indexCache returns c's agency index cache, made on first use.
+func (c *current) indexCache() *diff.IndexCache {
+	if c.index == nil {
+		c.index = &diff.IndexCache{}
+	}
+	return c.index
 }
 
 // prepared is one Input hashed and, unless its bytes are known, parsed.

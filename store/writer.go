@@ -129,6 +129,9 @@ func (w *writer) current(list sheet.List) (*current, error) {
 func (w *writer) setCurrent(list sheet.List, c *current) error {
 	// A copy, so a caller holding the Result cannot change the cache.
 	c.Agreements = slices.Clone(c.Agreements)
+	if was, ok := w.currents[list]; ok && was != nil && c.index == nil {
+		c.index = was.index // reused only while it fits (diff.IndexCache)
+	}
 	w.currents[list] = c
 	w.dirtyCur[list] = true
 	return nil
