@@ -146,6 +146,16 @@ func (x sigIndex) add(h uint64, i int) {
 	x[h] = append(p, int32(i))
 }
 
+// insert files entry i under h, keeping the posting in increasing order
+// and each entry once, wherever i falls in it.
+func (x sigIndex) insert(h uint64, i int32) {
+	p := x[h]
+	at, found := slices.BinarySearch(p, i)
+	if !found {
+		x[h] = slices.Insert(p, at, i)
+	}
+}
+
 // addWords indexes entry i under the signatures of words.
 func (x sigIndex) addWords(base uint64, words []string, i int) {
 	for _, w := range words {
@@ -317,17 +327,29 @@ func newAgencyIndex(list []Agreement) *agencyIndex {
 		e := &ai.entries[i]
 		*e = entry{rec: &list[i].Record}
 		e.full()
-		x.add(keyHash(sigName, e.rec.State, e.name.key), i)
-		switch {
-		case e.name.long:
-		case len(e.name.distinct) > 0:
-			x.addWords(keyHash(sigWord, e.rec.State), e.name.distinct, i)
-		default:
-			x.addWords(keyHash(sigGeneric, e.rec.State), e.name.toks, i)
-		}
+		entrySigs(e, func(h uint64) { x.add(h, i) })
 	}
 	ai.col = newCollector(x, len(list))
 	return ai
+}
+
+// entrySigs calls emit with every signature the agency index files e
+// under, in the order the index adds them.
+func entrySigs(e *entry, emit func(uint64)) {
+	emit(keyHash(sigName, e.rec.State, e.name.key))
+	var base uint64
+	var words []string
+	switch {
+	case e.name.long:
+		return
+	case len(e.name.distinct) > 0:
+		base, words = keyHash(sigWord, e.rec.State), e.name.distinct
+	default:
+		base, words = keyHash(sigGeneric, e.rec.State), e.name.toks
+	}
+	for _, w := range words {
+		wordSigs(base, w, emit)
+	}
 }
 
 // candidates returns, in list order, the agreements that may name the
