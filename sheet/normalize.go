@@ -385,7 +385,40 @@ func unwrapURL(raw string) string {
 	return strings.ReplaceAll(s, " ", "%20")
 }
 
+// unwrapOnce removes one wrapper from s, and reports whether there was
+// one. Almost every link is plain, so it first looks for a wrapper's
+// telltale text and parses only the links that have it (parsing every
+// URL was a twelfth of an import, issue 12).
 func unwrapOnce(s string) (string, bool) {
+	if !mayBeWrapped(s) {
+		return s, false
+	}
+	return unwrapParsed(s)
+}
+
+// wrapperMarks are the texts, lower case, that every link unwrapParsed
+// unwraps holds: a SafeLinks or URL Defense host, or a browser
+// extension's scheme. A host written with %-escapes need not show them,
+// so a link with a % is always parsed.
+var wrapperMarks = []string{"safelinks.protection.outlook.com", "urldefense.", "-extension://"}
+
+// mayBeWrapped reports whether unwrapParsed could unwrap s; false only
+// when it certainly cannot.
+func mayBeWrapped(s string) bool {
+	if strings.IndexByte(s, '%') >= 0 {
+		return true
+	}
+	l := strings.ToLower(s)
+	for _, m := range wrapperMarks {
+		if strings.Contains(l, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// unwrapParsed is unwrapOnce for a link that may be wrapped.
+func unwrapParsed(s string) (string, bool) {
 	// A link copied from a PDF viewer extension:
 	// chrome-extension://<id>/https:/www.ice.gov/….pdf
 	if l := strings.ToLower(s); strings.HasPrefix(l, "chrome-extension://") || strings.HasPrefix(l, "moz-extension://") {
