@@ -452,8 +452,7 @@ func (s *Store) rebuildLocked(ctx context.Context, opt RebuildOptions) (*Rebuild
 		if err := s.redirect(ctx, tx, w, b, plan, newHome, res); err != nil {
 			return err
 		}
-		res.Changes = tx.Bucket(bucketChanges).Stats().KeyN
-		res.Agreements = tx.Bucket(bucketAgreements).Stats().KeyN
+		res.Changes, res.Agreements = countKeys(tx.Bucket(bucketChanges)), countKeys(tx.Bucket(bucketAgreements))
 		if err := tx.Bucket(bucketMeta).Delete([]byte(metaRebuildPending)); err != nil {
 			return err
 		}
@@ -640,4 +639,13 @@ func (s *Store) rebuildAfter(ctx context.Context, w *writer, cycles []Cycle, res
 			}
 		}
 	}
+}
+
+func countKeys(b *bolt.Bucket) int {
+	n := 0
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n
 }

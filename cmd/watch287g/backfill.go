@@ -334,6 +334,7 @@ func (a *app) commitBackfill(ctx context.Context, w *writer, spool *spool, waiti
 	steps := importSteps(files, "name")
 
 	bar := newProgress(a.stderr, len(files), o.quiet)
+	since := lastChangeID(ctx, st)
 	var batch []store.Cycle
 	var names [][]string
 	var batchDigests []string
@@ -419,7 +420,7 @@ func (a *app) commitBackfill(ctx context.Context, w *writer, spool *spool, waiti
 	if err := flush(); err != nil {
 		return committed, err
 	}
-	if err := rebuildHistory(ctx, st, cfg, a.now()); err != nil {
+	if err := rebuildHistory(ctx, st, cfg, a.now(), &sum.imported, since); err != nil {
 		return committed, err
 	}
 	bar.done()

@@ -80,6 +80,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 
 	bar := newProgress(a.stderr, len(files), *quiet)
 	var sum importSummary
+	since := lastChangeID(ctx, st)
 	// Files are committed about importBatch at a time in one transaction
 	// each: every transaction ends in an fsync, which on a slow disk costs
 	// more than reading the file. An interruption loses at most one batch,
@@ -160,7 +161,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	if err := flush(); err != nil {
 		return err
 	}
-	if err := rebuildHistory(ctx, st, cfg, a.now()); err != nil {
+	if err := rebuildHistory(ctx, st, cfg, a.now(), &sum, since); err != nil {
 		return err
 	}
 	bar.done()
