@@ -399,14 +399,23 @@ func unwrapOnce(s string) (string, bool) {
 // wrapperMarks are the texts, lower case, that every link unwrapParsed
 // unwraps holds: a SafeLinks or URL Defense host, or a browser
 // extension's scheme. A host written with %-escapes need not show them,
-// so a link with a % is always parsed.
+// so a link with a % in its host is always parsed.
 var wrapperMarks = []string{"safelinks.protection.outlook.com", "urldefense.", "-extension://"}
 
 // mayBeWrapped reports whether unwrapParsed could unwrap s; false only
 // when it certainly cannot.
 func mayBeWrapped(s string) bool {
-	if strings.IndexByte(s, '%') >= 0 {
-		return true
+	// url.Parse finds a host only right after the first "//" (a scheme
+	// holds no '/'), up to the next '/', '?' or '#'; a % anywhere else
+	// (a blank as %20 in the path) cannot hide a wrapper's host.
+	if i := strings.Index(s, "//"); i >= 0 {
+		host := s[i+2:]
+		if j := strings.IndexAny(host, "/?#"); j >= 0 {
+			host = host[:j]
+		}
+		if strings.IndexByte(host, '%') >= 0 {
+			return true
+		}
 	}
 	l := strings.ToLower(s)
 	for _, m := range wrapperMarks {

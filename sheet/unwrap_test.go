@@ -30,6 +30,12 @@ func TestUnwrapOnceFastPath(t *testing.T) {
 		"https://[::1]:80/?url=x",
 		"ht tp://bad url",
 		"https://www.ice.gov/doclib/287gMOA/G H.pdf",
+		"https://www.ice.gov/doclib/287gMOA/G%20H.pdf",
+		"https:?q=//%73afelinks.protection.outlook.com/?url=https://www.ice.gov/A.pdf",
+		"//%73afelinks.protection.outlook.com/?url=https://www.ice.gov/A.pdf",
+		"https://%73afelinks.protection.outlook.com?url=https://www.ice.gov/A.pdf",
+		"https://%73afelinks.protection.outlook.com#x?url=https://www.ice.gov/A.pdf",
+		"https://a%40b@%73afelinks.protection.outlook.com/?url=https://www.ice.gov/A.pdf",
 	}
 	for _, in := range inputs {
 		gotS, gotOK := unwrapOnce(in)
@@ -39,8 +45,10 @@ func TestUnwrapOnceFastPath(t *testing.T) {
 		}
 	}
 	// The marks do skip the parse for a plain link.
-	if mayBeWrapped("https://www.ice.gov/doclib/287gMOA/A.pdf") {
-		t.Errorf("mayBeWrapped(a plain ice.gov link): got true, want false")
+	for _, plain := range []string{"https://www.ice.gov/doclib/287gMOA/A.pdf", "https://www.ice.gov/doclib/287gMOA/G%20H.pdf"} {
+		if mayBeWrapped(plain) {
+			t.Errorf("mayBeWrapped(%q): got true, want false", plain)
+		}
 	}
 }
 
@@ -50,6 +58,8 @@ func FuzzUnwrapOnceFastPath(f *testing.F) {
 	f.Add("https://gcc02.safelinks.protection.outlook.com/?url=https://www.ice.gov/A.pdf")
 	f.Add("https://urldefense.com/v3/__https://www.ice.gov/doclib/E.pdf__;!!abc$")
 	f.Add("https://www.ice.gov/doclib/287gMOA/A.pdf")
+	f.Add("https://%73afelinks.protection.outlook.com/?url=https://www.ice.gov/A.pdf")
+	f.Add("https://urldefense.proofpoint.com/v2/url?u=https-3A__www.ice.gov_doclib_F.pdf&d=x")
 	f.Fuzz(func(t *testing.T, in string) {
 		gotS, gotOK := unwrapOnce(in)
 		wantS, wantOK := unwrapParsed(in)
