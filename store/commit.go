@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -265,9 +263,18 @@ func (s *Store) Accept(ctx context.Context, id uint64, recipients []Recipient, a
 			return err
 		}
 		o := &Outcome{}
-		if cur != nil && snap.ID < cur.SnapshotID {
+		older := false
+		if cur != nil {
+			if older, err = w.outOfOrder(&snap); err != nil {
+				return err
+			}
+		}
+		if older {
+			// Before the list's latest in published order: accepted, and
+			// put in its place by the rebuild below, its guard verdict
+			// kept as the mark of the operator's accept (rebuild.go).
+			// Nothing is announced: it is history.
 			snap.Status = Accepted
-			snap.Reason = strings.TrimSpace(snap.Reason + " (accepted after snapshot " + strconv.FormatUint(cur.SnapshotID, 10) + ": recorded without changes)")
 		} else {
 			adm, err := w.admit(ctx, &snap, f, nil, recipients, at)
 			if err != nil {
@@ -288,6 +295,14 @@ func (s *Store) Accept(ctx context.Context, id uint64, recipients []Recipient, a
 	}
 	s.currents = w.currents
 	s.remember(w)
+	if w.rebuild {
+		if _, err := s.rebuildLocked(ctx, RebuildOptions{At: at}); err != nil {
+			return nil, fmt.Errorf("store: accept %d: accepted; the history stays to be rebuilt: %w", id, err)
+		}
+		if snap, err := s.Snapshot(ctx, id); err == nil {
+			out.Snapshot = snap
+		}
+	}
 	logSnapshot(s.log, "snapshot accepted", out.Snapshot)
 	return out, nil
 }

@@ -447,22 +447,49 @@ func TestQuarantineAndAccept(t *testing.T) {
 	}
 }
 
-func TestAcceptAfterALaterSnapshotRecordsNoChanges(t *testing.T) {
+// An old quarantined snapshot accepted after a later one takes its place
+// in the history (the history is a function of the archived files), and
+// nothing is announced: the history equals accepting it before the later
+// list came, and the later list's change keeps its id.
+func TestAcceptAfterALaterSnapshotTakesItsPlace(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
-	commit(t, s, Cycle{Inputs: []Input{input(t, sheet.Participating, "2025-06-01", span(0, 60))}})
-	commit(t, s, Cycle{Inputs: []Input{input(t, sheet.Participating, "2025-06-02", span(0, 30))}})
-	commit(t, s, Cycle{Inputs: []Input{input(t, sheet.Participating, "2025-06-03", span(0, 61))}})
-	out, err := s.Accept(ctx, 2, nil, t0)
-	if err != nil {
+	files := []Input{
+		input(t, sheet.Participating, "2025-06-01", span(0, 60)),
+		input(t, sheet.Participating, "2025-06-02", span(0, 30)),
+		input(t, sheet.Participating, "2025-06-03", span(0, 61)),
+	}
+	ref := openTemp(t)
+	commit(t, ref, Cycle{Inputs: files[:1]})
+	commit(t, ref, Cycle{Inputs: files[1:2]})
+	if _, err := ref.Accept(ctx, 2, nil, t0); err != nil {
 		t.Fatal(err)
 	}
-	if out.Snapshot.Status != Accepted || out.Result != nil {
-		t.Errorf("accept: got %s with result %v, want accepted without a diff", out.Snapshot.Status, out.Result)
+	commit(t, ref, Cycle{Inputs: files[2:]})
+
+	s := openTemp(t)
+	rcpt := []Recipient{{ID: "email:metro@example.org"}}
+	for _, in := range files {
+		commit(t, s, Cycle{Inputs: []Input{in}, Recipients: rcpt})
 	}
 	ch, _, _ := s.Changes(ctx, ChangeQuery{})
 	if len(ch) != 1 || ch[0].Kind != diff.Added {
-		t.Errorf("changes: got %+v, want only snapshot 3's one addition", ch)
+		t.Fatalf("changes before the accept: got %+v, want only snapshot 3's one addition", ch)
+	}
+	handed := ch[0].ID
+	deliveries, _ := s.Deliveries(ctx, "")
+	out, err := s.Accept(ctx, 2, rcpt, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Snapshot.Status != Accepted || out.Snapshot.Removed != 30 {
+		t.Errorf("accept: got %s with %d removed, want accepted with 30 removed", out.Snapshot.Status, out.Snapshot.Removed)
+	}
+	sameHistory(t, readHistory(t, s), readHistory(t, ref))
+	if got, err := s.Change(ctx, handed); err != nil || got.Kind != diff.Added {
+		t.Errorf("change %d handed out before the accept: got %+v, %v, want the addition", handed, got, err)
+	}
+	if after, _ := s.Deliveries(ctx, ""); len(after) != len(deliveries) {
+		t.Errorf("deliveries: got %d, want the %d of before (history is never announced)", len(after), len(deliveries))
 	}
 	if latest, _ := s.Latest(ctx, sheet.Participating); latest.ID != 3 {
 		t.Errorf("latest: got %d, want 3", latest.ID)
