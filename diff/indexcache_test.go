@@ -95,3 +95,42 @@ func TestIndexCache(t *testing.T) {
 	var none *IndexCache
 	sameIndex(t, none.index(list), list)
 }
+
+// indexBenchList is n synthetic agreements over a few states, names built from
+// a vocabulary so that words repeat as in ICE's lists.
+func indexBenchList(n int) []Agreement {
+	rng := rand.New(rand.NewPCG(3, 5))
+	words := []string{"Harris", "Galveston", "Brazoria", "Montgomery", "Lubbock", "Polk", "Brevard", "Walton",
+		"Okaloosa", "Escambia", "Baldwin", "Madison", "Jefferson", "Marshall", "Lake", "Orange"}
+	kinds := []string{"County Sheriff's Office", "Police Department", "Sheriff's Office", "County Jail"}
+	states := []string{"TX", "FL", "AL", "GA", "LA"}
+	list := make([]Agreement, n)
+	for i := range list {
+		name := fmt.Sprintf("%s %s %s", words[rng.IntN(len(words))], words[rng.IntN(len(words))], kinds[rng.IntN(len(kinds))])
+		list[i] = Agreement{Record: rec(states[rng.IntN(len(states))], name, tfm, "2025-06-01", "")}
+	}
+	return list
+}
+
+// BenchmarkAgencyIndex: the index over a 2,000-agreement list built
+// fresh, against IndexCache updating it after the list gained and lost a
+// row (an import's usual day).
+func BenchmarkAgencyIndex(b *testing.B) {
+	list := indexBenchList(2001)
+	a, c := list[:2000], list[1:]
+	b.Run("fresh", func(b *testing.B) {
+		for b.Loop() {
+			newAgencyIndex(c)
+		}
+	})
+	b.Run("update", func(b *testing.B) {
+		var cache IndexCache
+		for i := 0; b.Loop(); i++ {
+			if i%2 == 0 {
+				cache.index(a)
+			} else {
+				cache.index(c)
+			}
+		}
+	})
+}
