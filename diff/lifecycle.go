@@ -31,6 +31,11 @@ const (
 	StatusMissing Status = "missing"
 	// StatusEnded: absent long enough under the ConfirmRule.
 	StatusEnded Status = "ended"
+	// StatusMerged: a duplicate row (duplicate.go) that ICE removed while
+	// the agreement it repeated stayed listed. Not a removal, so never
+	// announced and never counted as ended; not listed either: the
+	// agreement goes on under the other row's id (MergedInto).
+	StatusMerged Status = "merged"
 )
 
 // The default confirmation rule: an agreement absent for at least 10 days

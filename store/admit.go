@@ -136,6 +136,10 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 		}
 		byID[a.ID] = a
 	}
+	// Before promote, which consumes the lifecycle's step (w.lc).
+	if err := w.recordDuplicates(cur, snap, ids, byID); err != nil {
+		return admission{}, err
+	}
 	if err := w.promote(snap, res, ids); err != nil {
 		return admission{}, err
 	}

@@ -266,9 +266,13 @@ type AgreementInfo struct {
 	// Active is false once the agreement has been removed.
 	Active bool `json:"active"`
 	// Status is listed, missing (absent from its list's latest lists, not
-	// yet confirmed ended) or ended (lifecycle.go). Records written before
-	// the lifecycle read as listed when active, else ended.
+	// yet confirmed ended), ended (lifecycle.go) or merged (a duplicate
+	// row removed while the agreement it repeated, MergedInto, stayed
+	// listed). Records written before the lifecycle read as listed when
+	// active, else ended.
 	Status diff.Status `json:"status"`
+	// MergedInto is the agreement a merged duplicate row repeated.
+	MergedInto string `json:"merged_into,omitempty"`
 	// AbsentSince is the published date of the first list without the
 	// agreement while it is missing or ended ("missing since", "ended on").
 	AbsentSince    string `json:"absent_since,omitempty"`

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/watch287g/watch287g/diff"
+
 	"context"
 	"fmt"
 	"slices"
@@ -23,7 +25,9 @@ func (s *Store) FormerAgreements(ctx context.Context, list sheet.List, since str
 		return nil, fmt.Errorf("store: former agreements: %w", err)
 	}
 	keep := func(info *AgreementInfo) bool {
-		return !info.Active && info.List == list && (since == "" || info.AbsentSince == "" || info.AbsentSince >= since)
+		// A merged duplicate row did not leave the program (duplicate.go).
+		return !info.Active && info.Status != diff.StatusMerged && info.List == list &&
+			(since == "" || info.AbsentSince == "" || info.AbsentSince >= since)
 	}
 	out := []AgreementInfo{}
 	err := s.view("former agreements", func(tx *bolt.Tx) error {

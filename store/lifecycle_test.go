@@ -166,6 +166,59 @@ func TestLifecycleOnTheStore(t *testing.T) {
 			}
 		}
 	})
+	t.Run("the duplicate row that left is merged, not listed", func(t *testing.T) {
+		found, err := s.FindAgreements(ctx, "Zephyrhills")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var zeph, city *AgreementInfo
+		for i := range found {
+			switch found[i].Agency {
+			case lcZeph.Agency:
+				zeph = &found[i]
+			case lcCityZeph.Agency:
+				city = &found[i]
+			}
+		}
+		if zeph == nil || city == nil {
+			t.Fatalf("got %d Zephyrhills agreements, want both rows' agreements", len(found))
+		}
+		if !zeph.Active || zeph.Status != diff.StatusListed {
+			t.Errorf("Zephyrhills PD: got active %v status %s, want listed", zeph.Active, zeph.Status)
+		}
+		if city.Active || city.Status != diff.StatusMerged || city.MergedInto != zeph.ID ||
+			city.AbsentSince != "2025-06-08" || city.LastPublished != "2025-06-05" {
+			t.Errorf("City of Zephyrhills PD: got active %v status %s merged into %q absent since %s last listed %s; want merged into %s since 2025-06-08, last listed 2025-06-05",
+				city.Active, city.Status, city.MergedInto, city.AbsentSince, city.LastPublished, zeph.ID)
+		}
+		// Every agreement the store calls listed is on the latest list.
+		_, cur, err := s.Agreements(ctx, sheet.Participating, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := s.FindAgreements(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed := 0
+		for _, a := range all {
+			if a.List == sheet.Participating && a.Status == diff.StatusListed {
+				listed++
+			}
+		}
+		if listed != len(cur) {
+			t.Errorf("got %d participating agreements with status listed, want %d (the latest list)", listed, len(cur))
+		}
+		former, err := s.FormerAgreements(ctx, sheet.Participating, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range former {
+			if a.ID == city.ID {
+				t.Errorf("FormerAgreements holds the merged duplicate %s: it did not leave the program", city.ID)
+			}
+		}
+	})
 	t.Run("one ending in all, delivered to a recipient of ended", func(t *testing.T) {
 		if kinds[diff.Ended] != 1 || kinds[diff.Restored] != 2 || kinds[diff.Removed] != 2 || kinds[diff.Added] != 5 {
 			t.Errorf("kinds: got %v, want 1 ended, 2 restored, 2 removed, 5 added (one other agreement a list)", kinds)

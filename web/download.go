@@ -71,6 +71,8 @@ func agreementRow(a *store.AgreementInfo, ended string) []string {
 	case a.Active:
 	case a.List == sheet.Pending:
 		status = "left pending list"
+	case a.Status == diff.StatusMerged:
+		status = "merged"
 	case a.Status == diff.StatusMissing:
 		status = "missing"
 	default:

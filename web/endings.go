@@ -76,7 +76,9 @@ func (s *Server) endingsIn(ctx context.Context, all []store.AgreementInfo, state
 		if a.List != sheet.Participating {
 			continue
 		}
-		if a.Active || !inStates(a.State) {
+		// A merged duplicate row did not leave: its agreement stays listed
+		// under the other row's id.
+		if a.Active || a.Status == diff.StatusMerged || !inStates(a.State) {
 			continue
 		}
 		if a.AbsentSince == "" {

@@ -85,6 +85,8 @@ func writeHistory(a *app, e historyEntry) {
 	status := "listed"
 	switch {
 	case ag.Active:
+	case ag.Status == diff.StatusMerged:
+		status = "merged: a duplicate row of agreement " + dash(ag.MergedInto) + ", which stays listed; ICE removed this row from its list of " + dash(ag.AbsentSince)
 	case ag.Status == diff.StatusMissing:
 		status = "missing since ICE's list of " + dash(ag.AbsentSince) + " (last listed " + dash(ag.LastPublished) + ")"
 	case ag.Status == diff.StatusEnded && ag.AbsentSince != "" && ag.List == sheet.Pending:
