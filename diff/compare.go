@@ -486,13 +486,15 @@ func changedFields(before, after *sheet.Record) []string {
 	if before.State != after.State {
 		f = append(f, "state")
 	}
-	if !strings.EqualFold(normSpace(before.StateName), normSpace(after.StateName)) {
+	// Equal cells are equal once normalized: most are, and normalizing
+	// allocates (changedFields runs for every matched agreement).
+	if before.StateName != after.StateName && !strings.EqualFold(normSpace(before.StateName), normSpace(after.StateName)) {
 		f = append(f, "state_name")
 	}
 	if before.Agency != after.Agency {
 		f = append(f, "agency")
 	}
-	if normSpace(before.Type) != normSpace(after.Type) {
+	if before.Type != after.Type && normSpace(before.Type) != normSpace(after.Type) {
 		f = append(f, "type")
 	}
 	if before.Model != after.Model {
@@ -504,7 +506,7 @@ func changedFields(before, after *sheet.Record) []string {
 	if before.MOAURL != after.MOAURL {
 		f = append(f, "moa_url")
 	}
-	if len(before.Extra) > 0 || len(after.Extra) > 0 {
+	if (len(before.Extra) > 0 || len(after.Extra) > 0) && !maps.Equal(before.Extra, after.Extra) {
 		keys := slices.Sorted(maps.Keys(before.Extra))
 		for k := range after.Extra {
 			if _, ok := before.Extra[k]; !ok {
