@@ -71,6 +71,30 @@ type RebuildResult struct {
 	KeptChangeIDs    int `json:"kept_change_ids"`
 	Aliased          int `json:"aliased"`
 	Superseded       int `json:"superseded"`
+	// Unplanned counts rows whose agreement id is not the one the first
+	// pass planned (0 unless the replay is not deterministic).
+	Unplanned int `json:"unplanned"`
+}
+
+// rowIDs reads every snapshot's agreement id by row (idsByRow values).
+func rowIDs(tx *bolt.Tx) map[uint64]map[int]string {
+	out := map[uint64]map[int]string{}
+	_ = tx.Bucket(bucketSnapshotIDs).ForEach(func(k, v []byte) error {
+		if len(v) == 0 || v[0] != idsByRow {
+			return nil
+		}
+		ids, err := decodeIDs(v)
+		if err != nil {
+			return nil
+		}
+		rows := make(map[int]string, len(ids.byRow))
+		for row, r := range ids.byRow {
+			rows[row] = r.id
+		}
+		out[beUint(k)] = rows
+		return nil
+	})
+	return out
 }
 
 // RebuildPending reports whether a file arrived out of published order
@@ -425,6 +449,7 @@ func (s *Store) rebuildLocked(ctx context.Context, opt RebuildOptions) (*Rebuild
 		if err != nil {
 			return err
 		}
+		provisional := rowIDs(tx)
 		// Pass two: the ids kept.
 		plan := &idPlan{final: final, oldChanges: map[changeKey]diff.Change{}, usedChange: map[uint64]bool{}}
 		for _, ch := range b.changes {
@@ -437,6 +462,22 @@ func (s *Store) rebuildLocked(ctx context.Context, opt RebuildOptions) (*Rebuild
 			return err
 		}
 		res.KeptAgreementIDs = plan.keptAgr
+		// The two passes must draw alike; an agreement whose id is not
+		// the one planned for its row is counted (and logged), never
+		// silent.
+		for snapID, rows := range rowIDs(tx) {
+			for row, id := range rows {
+				prov := provisional[snapID][row]
+				want, kept := final[prov]
+				n, _ := strconv.ParseUint(id, 10, 64)
+				if (kept && id != want) || (!kept && n <= b.agrSeq) {
+					res.Unplanned++
+				}
+			}
+		}
+		if res.Unplanned > 0 {
+			s.log.Warn("rebuild: agreement ids not as planned", slog.Int("rows", res.Unplanned))
+		}
 		res.Snapshots = len(order)
 
 		// Where each old agreement id lives now: itself, or the agreement

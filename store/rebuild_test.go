@@ -237,6 +237,9 @@ func TestRebuildKeepsIDsHandedOutAndAnnouncesNothing(t *testing.T) {
 	if kept < len(latest)-1 {
 		t.Errorf("latest list: %d of %d agreements keep a live id, want all but at most one", kept, len(latest))
 	}
+	if res.Unplanned != 0 {
+		t.Errorf("unplanned agreement ids: got %d, want 0", res.Unplanned)
+	}
 	if res.KeptChangeIDs == 0 {
 		t.Errorf("kept change ids: got 0, want the live changes' ids kept")
 	}
