@@ -93,7 +93,7 @@ func (s *Store) current(tx *bolt.Tx, list sheet.List) (*current, map[string]*dif
 // Agreements returns a list's agreements as they stood in snapshot at, or
 // in the latest accepted snapshot when at is 0 (ErrNotFound before the
 // list's baseline). list may be empty when at is given. A snapshot outside
-// the agreements' timeline (quarantined, or accepted after a later one)
+// the agreements' timeline (quarantined, or left out by a rebuild)
 // yields its records folded into agreements without ids.
 func (s *Store) Agreements(ctx context.Context, list sheet.List, at uint64) (Snapshot, []diff.Agreement, error) {
 	op := fmt.Sprintf("agreements %s@%d", list, at)

@@ -11,7 +11,9 @@ package store
 //	(*Store) Commit(ctx, Cycle) (*CycleResult, error)   // one write tx
 //	(*Store) CommitBatch(ctx, []Cycle) ([]*CycleResult, error) // several cycles, in order, one write tx
 //	(*Store) RecordChecks(ctx, []Check, []Validator) error  // a cycle with no files
-//	(*Store) Accept(ctx, snapshotID uint64, recipients []Recipient, at time.Time) (*Outcome, error)
+//	(*Store) Accept(ctx, snapshotID uint64, recipients []Recipient, at time.Time) (*Outcome, error) // an old file: put in its place (Rebuild), not announced
+//	(*Store) Rebuild(ctx, RebuildOptions) (*RebuildResult, error) // replay every archived list in published order, ids kept (rebuild.go); one write tx
+//	(*Store) RebuildPending(ctx) (bool, error)                  // a file came out of published order since the last Rebuild (Cycle.HoldRebuild)
 //
 //	// Reading
 //	(*Store) Validator(ctx, url string) (Validator, error)     // zero value when unknown
@@ -25,10 +27,10 @@ package store
 //	(*Store) Latest(ctx, list sheet.List) (Snapshot, error)    // last accepted; ErrNotFound
 //	(*Store) Agreements(ctx, list sheet.List, at uint64) (Snapshot, []diff.Agreement, error) // at==0: latest accepted; ErrIDMismatch if the file no longer reads as recorded
 //	(*Store) AgreementsAt(ctx, list sheet.List, date string) (Snapshot, []diff.Agreement, error) // last accepted published on/before date
-//	(*Store) Agreement(ctx, id string) (AgreementInfo, []diff.Change, error) // history oldest first
+//	(*Store) Agreement(ctx, id string) (AgreementInfo, []diff.Change, error) // history oldest first; an id a Rebuild merged answers as the agreement it became
 //	(*Store) FindAgreements(ctx, query string) ([]AgreementInfo, error) // agency/ id substring, case- and accent-insensitive
 //	(*Store) Changes(ctx, ChangeQuery) (changes []diff.Change, next uint64, err error)
-//	(*Store) Change(ctx, id uint64) (diff.Change, error)
+//	(*Store) Change(ctx, id uint64) (diff.Change, error)   // also a change a Rebuild superseded, as recorded
 //	(*Store) AgreementsAsOf(ctx, list sheet.List, at string) (Snapshot, []diff.Agreement, error) // at as ParseAt reads it
 //	(*Store) Checks(ctx, limit int) ([]Check, error)           // newest first; retention: CheckRetention / CheckKeep
 //	(*Store) LastSuccess(ctx) (time.Time, error)               // zero when none
