@@ -206,6 +206,16 @@ func TestRebuildKeepsIDsHandedOutAndAnnouncesNothing(t *testing.T) {
 	if pending, _ := s.RebuildPending(ctx); !pending {
 		t.Fatal("older files held: got no rebuild pending, want pending")
 	}
+	// Every id that existed before the rebuild, also those of the older
+	// files' provisional comparisons with the newer lists.
+	all, _, err := s.Changes(ctx, ChangeQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos, err := s.FindAgreements(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	res, err := s.Rebuild(ctx, RebuildOptions{})
 	if err != nil {
 		t.Fatalf("rebuild: %v", err)
@@ -236,6 +246,20 @@ func TestRebuildKeepsIDsHandedOutAndAnnouncesNothing(t *testing.T) {
 	}
 	if kept < len(latest)-1 {
 		t.Errorf("latest list: %d of %d agreements keep a live id, want all but at most one", kept, len(latest))
+	}
+	for _, ch := range all {
+		got, err := s.Change(ctx, ch.ID)
+		if err != nil || got.ID != ch.ID || got.Kind != ch.Kind {
+			t.Errorf("change %d (%s) existing before the rebuild: got %d %s, %v", ch.ID, ch.Kind, got.ID, got.Kind, err)
+		}
+	}
+	for _, in := range infos {
+		if got, _, err := s.Agreement(ctx, in.ID); err != nil || got.Agency != in.Agency && got.AgencyRaw != in.AgencyRaw {
+			t.Errorf("agreement %s (%s) existing before the rebuild: got %q, %v", in.ID, in.Agency, got.Agency, err)
+		}
+	}
+	if res.Superseded == 0 {
+		t.Errorf("superseded changes: got 0, want the older files' provisional comparisons superseded")
 	}
 	if res.Unplanned != 0 {
 		t.Errorf("unplanned agreement ids: got %d, want 0", res.Unplanned)
