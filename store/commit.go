@@ -128,6 +128,9 @@ func (s *Store) CommitBatch(ctx context.Context, cycles []Cycle) ([]*CycleResult
 				res.Outcomes[p.idx] = *out
 				res.Changes = append(res.Changes, changes...)
 			}
+			if err := w.rememberGuard(c.Guard); err != nil {
+				return err
+			}
 			if err := w.recordValidators(c); err != nil {
 				return err
 			}
@@ -296,6 +299,8 @@ func (s *Store) Accept(ctx context.Context, id uint64, recipients []Recipient, a
 	s.currents = w.currents
 	s.remember(w)
 	if w.rebuild {
+		// The guard of the last commit (rememberGuard): accept is not
+		// given the config's.
 		if _, err := s.rebuildLocked(ctx, RebuildOptions{At: at}); err != nil {
 			return nil, fmt.Errorf("store: accept %d: accepted; the history stays to be rebuilt: %w", id, err)
 		}

@@ -49,10 +49,27 @@ var (
 // out of published order until a Rebuild clears it.
 const metaRebuildPending = "rebuild_pending"
 
+// metaGuard holds the guard of the last commit that named one, for a
+// rebuild not given one (Accept).
+const metaGuard = "guard"
+
+// rememberGuard keeps g as the last commit's guard, written only when it
+// changed.
+func (w *writer) rememberGuard(g Guard) error {
+	if g == (Guard{}) {
+		return nil
+	}
+	var was Guard
+	if ok, err := getJSON(w.meta, []byte(metaGuard), &was); err != nil || (ok && was == g) {
+		return err
+	}
+	return putJSON(w.meta, []byte(metaGuard), g)
+}
+
 // RebuildOptions configures Rebuild.
 type RebuildOptions struct {
 	// Guard and Lifecycle as the commits use them (config guard: and
-	// lifecycle:). A zero Lifecycle keeps the rule last remembered.
+	// lifecycle:). Zero values keep the ones the last commit named.
 	Guard     Guard
 	Lifecycle diff.ConfirmRule
 	// At is the detected_at of changes found for the first time; now when
@@ -422,6 +439,14 @@ func (s *Store) rebuildLocked(ctx context.Context, opt RebuildOptions) (*Rebuild
 	at := opt.At
 	if at.IsZero() {
 		at = time.Now()
+	}
+	if opt.Guard == (Guard{}) {
+		if err := s.view("rebuild: guard", func(tx *bolt.Tx) error {
+			_, err := getJSON(tx.Bucket(bucketMeta), []byte(metaGuard), &opt.Guard)
+			return err
+		}); err != nil {
+			return nil, err
+		}
 	}
 	at = at.UTC()
 	res := &RebuildResult{}
