@@ -206,7 +206,7 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 				return nil, err
 			}
 		}
-		if oldUsed[i] {
+		if oldUsed[i] || opt.noRemoved {
 			continue
 		}
 		before := old[i].Record

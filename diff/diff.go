@@ -30,6 +30,10 @@ type Options struct {
 	// indexes over Pending and Participating from one comparison to the
 	// next (see IndexCache); they change no result.
 	PendingIndex, ParticipatingIndex *IndexCache
+	// noRemoved leaves Result.Removed empty, for MatchReturnsContext,
+	// which compares every absent agreement (thousands, after years) with
+	// a few added ones and reads only the matches.
+	noRemoved bool
 }
 
 // Result is the outcome of one comparison.

@@ -62,7 +62,7 @@ func MatchReturnsContext(ctx context.Context, absent, added []Agreement) ([]Retu
 	for i := range absent {
 		old[i] = Agreement{ID: strconv.Itoa(i), Record: absent[i].Record}
 	}
-	res, err := CompareContext(ctx, "", old, recs, Options{NewID: func(sheet.Record) string { return returnID }})
+	res, err := CompareContext(ctx, "", old, recs, Options{NewID: func(sheet.Record) string { return returnID }, noRemoved: true})
 	if err != nil {
 		return nil, err
 	}
