@@ -56,6 +56,11 @@ type Change struct {
 	BeforePublished string    `json:"before_published,omitempty"`
 	AfterPublished  string    `json:"after_published,omitempty"`
 	DetectedAt      time.Time `json:"detected_at,omitzero"`
+	// Historical is set on a change found when older lists arrived after
+	// newer ones (a backfill after live fetches, store.Rebuild): part of
+	// the history, never announced. The Atom feed leaves it out, so feed
+	// readers are not flooded with the past as if it were news.
+	Historical bool `json:"historical,omitempty"`
 
 	// WasPendingSince is set on a participating "added" change whose agency
 	// was on the pending list: the published date it first appeared there.

@@ -288,6 +288,9 @@ func (s *Store) Accept(ctx context.Context, id uint64, recipients []Recipient, a
 		if err := w.putSnapshot(&snap); err != nil {
 			return err
 		}
+		if err := w.noteNewest(&snap); err != nil {
+			return err
+		}
 		o.Snapshot = snap
 		out = o
 		w.data = true

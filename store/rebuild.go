@@ -209,12 +209,18 @@ func (w *writer) drawAgreementID() (string, error) {
 // drawChangeID hands out a change id, keeping in a rebuild the id (and the
 // detection time) of the same change recorded before.
 func (w *writer) drawChangeID(ch *diff.Change) (uint64, error) {
+	if w.historical {
+		ch.Historical = true
+	}
 	if p := w.plan; p != nil && p.final != nil {
 		if old, ok := p.oldChanges[changeKey{ch.AgreementID, ch.Kind, ch.AfterSnapshot}]; ok && !p.usedChange[old.ID] {
 			p.usedChange[old.ID] = true
-			ch.DetectedAt = old.DetectedAt
+			ch.DetectedAt, ch.Historical = old.DetectedAt, old.Historical
 			return old.ID, nil
 		}
+		// A change the history did not hold before: found only now that
+		// older lists arrived. It is never announced.
+		ch.Historical = true
 	}
 	return w.changes.NextSequence()
 }
@@ -648,20 +654,61 @@ func supersededChange(tx *bolt.Tx, id uint64, ch *diff.Change) (bool, error) {
 // outOfOrder reports whether snap (readable, not yet admitted) comes
 // before its list's latest accepted snapshot in published order, and then
 // marks the store as needing a rebuild, in the same transaction.
+//
+// "Latest" is the newest accepted snapshot of the list in published order
+// ever committed (newestKey), not the list's current one: an older file
+// committed out of order becomes the current list until the rebuild, and
+// the next older file must not count as news against it (it did: a
+// backfill's second and later files were announced).
 func (w *writer) outOfOrder(snap *Snapshot) (bool, error) {
 	cur, err := w.current(snap.List)
 	if err != nil || cur == nil {
 		return false, err
 	}
-	var last Snapshot
-	if ok, err := getJSON(w.snapshots, be64(cur.SnapshotID), &last); err != nil || !ok {
-		return false, err
+	refs := []uint64{cur.SnapshotID}
+	if v := w.meta.Get(newestKey(snap.List)); len(v) == 8 {
+		refs = append(refs, beUint(v))
 	}
-	if compareKeys(keyOf(snap), keyOf(&last)) >= 0 {
+	older := false
+	for _, id := range refs {
+		var last Snapshot
+		ok, err := getJSON(w.snapshots, be64(id), &last)
+		if err != nil {
+			return false, err
+		}
+		if ok && compareKeys(keyOf(snap), keyOf(&last)) < 0 {
+			older = true
+		}
+	}
+	if !older {
 		return false, nil
 	}
 	w.rebuild = true
 	return true, w.meta.Put([]byte(metaRebuildPending), []byte("1"))
+}
+
+// newestKey is the meta key of the id of a list's newest accepted
+// snapshot in published order (outOfOrder).
+func newestKey(list sheet.List) []byte { return []byte("newest_snapshot/" + string(list)) }
+
+// noteNewest records snap as its list's newest accepted snapshot when it
+// is one: accepted (a quarantined file with a mistyped year must not make
+// every later list "older") and not older than the one recorded.
+func (w *writer) noteNewest(snap *Snapshot) error {
+	if snap.Status != Accepted || !snap.Readable() {
+		return nil
+	}
+	if v := w.meta.Get(newestKey(snap.List)); len(v) == 8 {
+		var last Snapshot
+		ok, err := getJSON(w.snapshots, v, &last)
+		if err != nil {
+			return err
+		}
+		if ok && compareKeys(keyOf(snap), keyOf(&last)) < 0 {
+			return nil
+		}
+	}
+	return w.meta.Put(newestKey(snap.List), be64(snap.ID))
 }
 
 // rebuildAfter rebuilds the history after a batch that brought a file out

@@ -100,6 +100,9 @@ func readHistory(t *testing.T, s *Store) history {
 	for _, ch := range changes {
 		ch.ID = 0
 		ch.DetectedAt = time.Time{}
+		// Whether a change was news or history found late is about how
+		// it arrived, not what the history is.
+		ch.Historical = false
 		ch.AgreementID = label[ch.AgreementID]
 		if ch.PromotedTo != "" {
 			ch.PromotedTo = label[ch.PromotedTo]
@@ -176,9 +179,18 @@ func liveThenBackfill(t *testing.T, s *Store, files []Input, from int, ctx conte
 	for _, ch := range chs {
 		changeIDs = append(changeIDs, ch.ID)
 	}
-	// Even with recipients passed, an older file is never announced.
+	live, err := s.Deliveries(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Even with recipients passed, an older file is never announced: the
+	// first, and those after it (the first becomes the current list until
+	// the rebuild; the next must not count as news against it).
 	for _, in := range files[:from] {
 		commit(t, s, Cycle{Inputs: []Input{in}, Recipients: rcpt, Operators: []string{"email:ops@example.org"}, HoldRebuild: true})
+		if ds, err := s.Deliveries(context.Background(), ""); err != nil || len(ds) != len(live) {
+			t.Fatalf("after the older file of %s: got %d deliveries (%v), want the %d of the live part", in.Published, len(ds), err, len(live))
+		}
 	}
 	return agrIDs, changeIDs
 }
@@ -274,6 +286,31 @@ func TestRebuildKeepsIDsHandedOutAndAnnouncesNothing(t *testing.T) {
 	}
 	if len(after) != len(before) {
 		t.Errorf("deliveries: got %d after the backfill, want the %d of before (history is never announced)", len(after), len(before))
+	}
+
+	// The live changes stay news; every change only the older files
+	// brought is history (Historical), which the feed leaves out.
+	live := map[uint64]bool{}
+	for _, id := range changeIDs {
+		live[id] = true
+	}
+	now, _, err := s.Changes(ctx, ChangeQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	historical := 0
+	for _, ch := range now {
+		switch {
+		case live[ch.ID] && ch.Historical:
+			t.Errorf("live change %d (%s): got historical, want news", ch.ID, ch.Kind)
+		case !live[ch.ID] && ch.AfterPublished < files[from].Published && !ch.Historical:
+			t.Errorf("change %d (%s of %s), found by the backfill: got news, want historical", ch.ID, ch.Kind, ch.AfterPublished)
+		case ch.Historical:
+			historical++
+		}
+	}
+	if historical == 0 {
+		t.Errorf("got no historical change, want the older files' changes marked")
 	}
 }
 

@@ -14,6 +14,10 @@ import (
 // writer holds one write transaction's buckets and the lists' current
 // agreements as this transaction has left them.
 type writer struct {
+	// historical marks the changes admit records as history, never
+	// announced (diff.Change.Historical): set for a file older than its
+	// list's latest, which the rebuild then puts in its place.
+	historical                                            bool
 	tx                                                    *bolt.Tx
 	meta, files, snapshots, shas, agreements, agrChanges  *bolt.Bucket
 	cur, snapshotIDs, changes, checks, validators, outbox *bolt.Bucket
@@ -229,16 +233,20 @@ func (w *writer) input(ctx context.Context, p *prepared, c Cycle) (*Outcome, []d
 		snap.Records = len(p.file.Records)
 		snap.Warnings = append(snap.Warnings, p.file.Warnings...)
 		g := &c.Guard
-		if older, err := w.outOfOrder(&snap); err != nil {
+		older, err := w.outOfOrder(&snap)
+		if err != nil {
 			return nil, nil, err
-		} else if older {
+		}
+		if older {
 			// Older than the list's latest: history, never announced.
 			// Rebuild puts it in its place and applies the guard there,
 			// in published order (rebuild.go).
 			c.Recipients, c.Operators, g = nil, nil, nil
 		}
 		w.rule = c.Lifecycle
+		w.historical = older
 		adm, err := w.admit(ctx, &snap, p.file, g, c.Recipients, c.At)
+		w.historical = false
 		if err != nil {
 			return nil, nil, err
 		}
@@ -248,6 +256,9 @@ func (w *writer) input(ctx context.Context, p *prepared, c Cycle) (*Outcome, []d
 		return nil, nil, err
 	}
 	if err := w.putSnapshot(&snap); err != nil {
+		return nil, nil, err
+	}
+	if err := w.noteNewest(&snap); err != nil {
 		return nil, nil, err
 	}
 	if snap.Status == Quarantined {

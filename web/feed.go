@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -130,6 +131,9 @@ func (s *Server) feed(r *http.Request) *response {
 	if err != nil {
 		return s.apiError(r, err)
 	}
+	// The feed is what was announced: history a backfill found late
+	// (Historical) would reach readers as a flood of old news.
+	changes = slices.DeleteFunc(changes, func(c diff.Change) bool { return c.Historical })
 	filters := url.Values{}
 	for _, k := range []string{"state", "model", "kind", "list", "since", "until", "limit"} {
 		if v, ok := q[k]; ok {
