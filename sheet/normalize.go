@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/watch287g/watch287g/internal/escape"
 )
@@ -417,9 +418,43 @@ func mayBeWrapped(s string) bool {
 			return true
 		}
 	}
-	l := strings.ToLower(s)
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			// Lower-casing non-ASCII letters can yield ASCII ones
+			// (the Kelvin sign is a k): compare as unwrapParsed does.
+			l := strings.ToLower(s)
+			for _, m := range wrapperMarks {
+				if strings.Contains(l, m) {
+					return true
+				}
+			}
+			return false
+		}
+	}
 	for _, m := range wrapperMarks {
-		if strings.Contains(l, m) {
+		if containsFoldASCII(s, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFoldASCII reports whether the ASCII string s holds the lower-case
+// ASCII string m in any case, without the copy strings.ToLower makes (it
+// runs for every link of every list).
+func containsFoldASCII(s, m string) bool {
+	for i := 0; i+len(m) <= len(s); i++ {
+		j := 0
+		for ; j < len(m); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != m[j] {
+				break
+			}
+		}
+		if j == len(m) {
 			return true
 		}
 	}

@@ -36,6 +36,10 @@ func TestUnwrapOnceFastPath(t *testing.T) {
 		"https://%73afelinks.protection.outlook.com?url=https://www.ice.gov/A.pdf",
 		"https://%73afelinks.protection.outlook.com#x?url=https://www.ice.gov/A.pdf",
 		"https://a%40b@%73afelinks.protection.outlook.com/?url=https://www.ice.gov/A.pdf",
+		"https://SafeLinks.Protection.Outlook.Com/?url=https://www.ice.gov/A.pdf",
+		"https://safelin\u212As.protection.outlook.com/?url=https://www.ice.gov/A.pdf",
+		"https://URLDefense.Proofpoint.com/v2/url?u=https-3A__www.ice.gov_doclib_F.pdf&d=x",
+		"https://www.ice.gov/doclib/287gMOA/Dépôt.pdf",
 	}
 	for _, in := range inputs {
 		gotS, gotOK := unwrapOnce(in)
