@@ -37,6 +37,77 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
+// browserTab is one headless Chromium tab for a test, with every console
+// error, warning, exception and error log entry the pages produced.
+type browserTab struct {
+	ctx      context.Context
+	mu       sync.Mutex
+	problems []string
+}
+
+// startBrowser starts headless Chromium (exe) at a desktop size, bounded
+// by timeout, and stops it when the test ends.
+func startBrowser(t *testing.T, exe string, timeout time.Duration) *browserTab {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	t.Cleanup(cancel)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(exe),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	t.Cleanup(cancelAlloc)
+	tab := &browserTab{}
+	// The listener sees the tab's events from its first command on.
+	bctx, cancelBrowser := chromedp.NewContext(alloc, chromedp.WithListener(tab.listen))
+	t.Cleanup(cancelBrowser)
+	if _, err := chromedp.Call(bctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		t.Fatalf("start chromium (%s): %v", exe, err)
+	}
+	tab.ctx = bctx
+	return tab
+}
+
+func (b *browserTab) listen(ev any) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch ev := ev.(type) {
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning ||
+			ev.Type == runtime.ConsoleAPICalledTypeAssert {
+			var args []string
+			for _, a := range ev.Args {
+				args = append(args, string(a.Value))
+			}
+			b.problems = append(b.problems, fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(args, " ")))
+		}
+	case *runtime.EventExceptionThrown:
+		b.problems = append(b.problems, "exception: "+ev.ExceptionDetails.Text)
+	case *cdplog.EventEntryAdded:
+		if ev.Entry.Level == cdplog.EntryLevelError {
+			b.problems = append(b.problems, fmt.Sprintf("log %s: %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
+		}
+	}
+}
+
+// reportProblems fails the test for each problem the browser reported.
+func (b *browserTab) reportProblems(t *testing.T) {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, p := range b.problems {
+		t.Errorf("browser reported: %s", p)
+	}
+}
+
 // screenshotDir is where screenshots go: the test's temp dir, or
 // $WATCH287G_SCREENSHOTS to keep them for a person to look at.
 func screenshotDir(t *testing.T) string {
@@ -59,50 +130,8 @@ func TestBrowser(t *testing.T) {
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	defer cancelAlloc()
-	var mu sync.Mutex
-	var problems []string
-	// The listener sees the tab's events from its first command on.
-	bctx, cancelBrowser := chromedp.NewContext(alloc, chromedp.WithListener(func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch ev := ev.(type) {
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning ||
-				ev.Type == runtime.ConsoleAPICalledTypeAssert {
-				var args []string
-				for _, a := range ev.Args {
-					args = append(args, string(a.Value))
-				}
-				problems = append(problems, fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(args, " ")))
-			}
-		case *runtime.EventExceptionThrown:
-			problems = append(problems, "exception: "+ev.ExceptionDetails.Text)
-		case *cdplog.EventEntryAdded:
-			if ev.Entry.Level == cdplog.EntryLevelError {
-				problems = append(problems, fmt.Sprintf("log %s: %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
-			}
-		}
-	}))
-	defer cancelBrowser()
-	if _, err := chromedp.Call(bctx, cdplog.Enable, cdp.Empty{}); err != nil {
-		t.Fatalf("start chromium (%s): %v", exe, err)
-	}
+	tab := startBrowser(t, exe, 90*time.Second)
+	bctx := tab.ctx
 
 	shots := screenshotDir(t)
 	shot := func(name string) {
@@ -193,10 +222,6 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("downloaded sha256 %s, want %s", got, fx.part2.SHA256)
 	}
 
-	mu.Lock()
-	defer mu.Unlock()
-	for _, p := range problems {
-		t.Errorf("browser reported: %s", p)
-	}
+	tab.reportProblems(t)
 	t.Logf("screenshots in %s", shots)
 }

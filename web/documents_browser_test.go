@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http/httptest"
@@ -29,14 +28,8 @@ func TestDocumentsInABrowser(t *testing.T) {
 	ts := httptest.NewServer(New(Options{Store: fx.st, PublicURL: "http://127.0.0.1", Now: func() time.Time { return fx.at }}))
 	t.Cleanup(ts.Close)
 
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(exe), chromedp.Flag("headless", true),
-		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
+	tab := startBrowser(t, exe, 60*time.Second)
+	bctx := tab.ctx
 	shots := screenshotDir(t)
 	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -117,5 +110,6 @@ func TestDocumentsInABrowser(t *testing.T) {
 	if got := hex.EncodeToString(sum[:]); got != sha {
 		t.Errorf("downloaded sha256 %s, want %s", got, sha)
 	}
+	tab.reportProblems(t)
 	t.Logf("screenshots in %s", shots)
 }
