@@ -634,4 +634,3 @@ func (c *cycle) warn(s string) {
 	c.res.Warnings = append(c.res.Warnings, s)
 	c.s.log.Warn(s)
 }
-
