@@ -98,6 +98,10 @@ type Snapshot struct {
 	// Baseline is true for the first accepted snapshot of a list: its
 	// agreements were recorded, not announced.
 	Baseline bool `json:"baseline,omitempty"`
+	// OutOfOrder is set on a file that arrived after a later list of its
+	// kind (a backfill): archived, not yet in the history; the rebuild
+	// puts it in its place, judges it with the guard, and clears it.
+	OutOfOrder bool `json:"out_of_order,omitempty"`
 	// ByModel and ByState count the snapshot's agreements, for charts.
 	ByModel map[string]int `json:"by_model,omitempty"`
 	ByState map[string]int `json:"by_state,omitempty"`

@@ -209,9 +209,6 @@ func (w *writer) drawAgreementID() (string, error) {
 // drawChangeID hands out a change id, keeping in a rebuild the id (and the
 // detection time) of the same change recorded before.
 func (w *writer) drawChangeID(ch *diff.Change) (uint64, error) {
-	if w.historical {
-		ch.Historical = true
-	}
 	if p := w.plan; p != nil && p.final != nil {
 		if old, ok := p.oldChanges[changeKey{ch.AgreementID, ch.Kind, ch.AfterSnapshot}]; ok && !p.usedChange[old.ID] {
 			p.usedChange[old.ID] = true
@@ -363,18 +360,27 @@ func (s *Store) replay(ctx context.Context, tx *bolt.Tx, b *before, order []int,
 			s.log.Warn("rebuild: snapshot no longer reads as its list; left as it was", slog.Uint64("snapshot_id", snap.ID), slog.Any("err", err))
 			continue
 		}
-		// An operator's accept (a guard verdict kept on an accepted
-		// snapshot) is replayed as accept does: without the guard.
-		accepted := snap.Status == Accepted && snap.Guard != nil
+		// The guard judges a file once. A file that arrived out of order
+		// is judged now, in its place in published order. A file judged
+		// on arrival keeps that verdict: a list accepted (and announced)
+		// live is never quarantined after the fact, and a quarantined one
+		// stays out of the history until the operator accepts it, which
+		// is replayed as accept does: without the guard.
 		var guard *Guard
-		if accepted {
+		switch {
+		case snap.OutOfOrder:
+			g := opt.Guard
+			guard = &g
+			snap.Reason, snap.Guard, snap.OutOfOrder = "", nil, false
+		case snap.Status == Quarantined:
+			if err := w.putSnapshot(&snap); err != nil {
+				return nil, err
+			}
+			continue
+		case snap.Guard != nil: // the operator's accept
 			if i := strings.Index(snap.Reason, " (accepted after snapshot "); i >= 0 {
 				snap.Reason = snap.Reason[:i]
 			}
-		} else {
-			g := opt.Guard
-			guard = &g
-			snap.Reason, snap.Guard = "", nil
 		}
 		snap.Status, snap.Baseline = "", false
 		snap.Added, snap.Removed, snap.Changed = 0, 0, 0

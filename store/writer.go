@@ -14,10 +14,6 @@ import (
 // writer holds one write transaction's buckets and the lists' current
 // agreements as this transaction has left them.
 type writer struct {
-	// historical marks the changes admit records as history, never
-	// announced (diff.Change.Historical): set for a file older than its
-	// list's latest, which the rebuild then puts in its place.
-	historical                                            bool
 	tx                                                    *bolt.Tx
 	meta, files, snapshots, shas, agreements, agrChanges  *bolt.Bucket
 	cur, snapshotIDs, changes, checks, validators, outbox *bolt.Bucket
@@ -238,19 +234,21 @@ func (w *writer) input(ctx context.Context, p *prepared, c Cycle) (*Outcome, []d
 			return nil, nil, err
 		}
 		if older {
-			// Older than the list's latest: history, never announced.
-			// Rebuild puts it in its place and applies the guard there,
-			// in published order (rebuild.go).
-			c.Recipients, c.Operators, g = nil, nil, nil
+			// Older than the list's newest: history. It is archived and
+			// left for the rebuild, which puts it in its place and judges
+			// it with the guard in published order (rebuild.go). It is not
+			// diffed now: made the list's current agreements, it would
+			// turn the next live list into a diff against the past (every
+			// agreement signed since would come back as news).
+			snap.Status, snap.OutOfOrder = Accepted, true
+		} else {
+			w.rule = c.Lifecycle
+			adm, err := w.admit(ctx, &snap, p.file, g, c.Recipients, c.At)
+			if err != nil {
+				return nil, nil, err
+			}
+			out.Result, out.Dropped, changes, prev = adm.res, adm.dropped, adm.changes, adm.prevSnapshot
 		}
-		w.rule = c.Lifecycle
-		w.historical = older
-		adm, err := w.admit(ctx, &snap, p.file, g, c.Recipients, c.At)
-		w.historical = false
-		if err != nil {
-			return nil, nil, err
-		}
-		out.Result, out.Dropped, changes, prev = adm.res, adm.dropped, adm.changes, adm.prevSnapshot
 	}
 	if err := w.shas.Put(shaKey(snap.List, p.sha), be64(id)); err != nil {
 		return nil, nil, err
