@@ -154,6 +154,17 @@ func TSVField(s string) string {
 // secretKeys are query parameters whose values RedactURL hides.
 var secretKeys = []string{"token", "key", "secret", "password", "passwd", "pass", "pwd", "sig", "signature", "auth", "code", "credential", "session"}
 
+// secretPath reports hosts of chat webhooks whose URL path is the secret.
+func secretPath(host string) bool {
+	host = strings.ToLower(host)
+	for _, h := range []string{"hooks.slack.com", "discord.com", "discordapp.com", "webhook.office.com", "hooks.zapier.com", "chat.googleapis.com"} {
+		if host == h || strings.HasSuffix(host, "."+h) {
+			return true
+		}
+	}
+	return false
+}
+
 func secretKey(k string) bool {
 	k = strings.ToLower(k)
 	for _, s := range secretKeys {
@@ -180,6 +191,11 @@ func RedactURL(s string) string {
 	if u.User != nil {
 		u.User = url.User("***")
 	}
+	if secretPath(u.Host) && u.Path != "" && u.Path != "/" {
+		// The token is the path: Slack's hooks.slack.com/services/T/B/TOKEN,
+		// Discord's /api/webhooks/ID/TOKEN, Teams' webhook.office.com.
+		u.Path, u.RawPath = "/***", ""
+	}
 	if u.RawQuery != "" {
 		q := u.Query()
 		changed := false
@@ -193,7 +209,8 @@ func RedactURL(s string) string {
 			u.RawQuery = strings.ReplaceAll(q.Encode(), "%2A%2A%2A", "***")
 		}
 	}
-	return strings.Replace(u.String(), "%2A%2A%2A@", "***@", 1)
+	out := strings.Replace(u.String(), "%2A%2A%2A@", "***@", 1)
+	return strings.Replace(out, "/%2A%2A%2A", "/***", 1)
 }
 
 // redactEmbedded redacts every URL found inside free text (an error

@@ -103,6 +103,9 @@ func TestRedactURL(t *testing.T) {
 		"error text": {`Post "https://u:pa55@example.org/h?token=s3cret": EOF`,
 			`Post "https://***@example.org/h?token=***": EOF`},
 		"not a url": {"no url here", "no url here"},
+		"slack":     {"https://hooks.slack.com/services/T0/B0/s3cret", "https://hooks.slack.com/***"},
+		"discord":   {"https://discord.com/api/webhooks/1/s3cret", "https://discord.com/***"},
+		"teams":     {"https://acme.webhook.office.com/webhookb2/x@y/IncomingWebhook/s3cret/z", "https://acme.webhook.office.com/***"},
 		// A URL followed by ":" does not parse on its own; once this
 		// recursed until the stack overflowed.
 		"url then colon": {"webhook http://127.0.0.1:8080: status 500", "webhook http://127.0.0.1:8080: status 500"},
