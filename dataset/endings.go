@@ -10,6 +10,12 @@ const (
 	StatusListed  = string(diff.StatusListed)
 	StatusMissing = string(diff.StatusMissing)
 	StatusEnded   = string(diff.StatusEnded)
+	StatusMerged  = string(diff.StatusMerged)
+	// StatusPromoted is a pending record whose agency signed: it left the
+	// pending list for the participating agreement PromotedTo. The store
+	// calls it ended on the pending list; the exports say promoted, so a
+	// reporter counting "ended" never counts signings as terminations.
+	StatusPromoted = "promoted"
 )
 
 // Endings completes the store's word on how each agreement stands for
@@ -35,7 +41,8 @@ type leaving struct {
 // Ending is how one agreement stands.
 type Ending struct {
 	// Status is StatusListed, StatusMissing (gone from its list, the
-	// absence not yet confirmed) or StatusEnded (confirmed).
+	// absence not yet confirmed), StatusEnded (confirmed), StatusMerged
+	// (a duplicate row) or StatusPromoted (a pending record that signed).
 	Status string
 	// Ended is the published date of the first list without the
 	// agreement, for one no longer listed.
@@ -76,6 +83,11 @@ func (e *Endings) Of(in *store.AgreementInfo) Ending {
 		if out.Ended == "" {
 			out.Ended = l.removed
 		}
+	}
+	if out.PromotedTo != "" {
+		// A signing, not an ending; Ended stays the date it left the
+		// pending list.
+		out.Status = StatusPromoted
 	}
 	return out
 }

@@ -27,7 +27,7 @@ func TestEndings(t *testing.T) {
 			Ending{Status: StatusEnded, Ended: "2025-02-03"}},
 		{"promoted: the newest removal's link", store.AgreementInfo{Status: diff.StatusMissing, AbsentSince: "2025-06-01"},
 			[]diff.Change{removed("2025-01-01", "5"), {Kind: diff.Restored, AgreementID: "1"}, removed("2025-06-01", "7")},
-			Ending{Status: StatusMissing, Ended: "2025-06-01", PromotedTo: "7"}},
+			Ending{Status: StatusPromoted, Ended: "2025-06-01", PromotedTo: "7"}},
 		{"no status: missing when inactive, dated by the removal", store.AgreementInfo{},
 			[]diff.Change{removed("2025-01-01", ""), {Kind: diff.Changed, AgreementID: "1"},
 				{Kind: diff.Removed, AgreementID: "2", AfterPublished: "2025-09-09"}, {Kind: diff.DocumentGone, AgreementID: "1"}},
