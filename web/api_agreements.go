@@ -40,6 +40,9 @@ func (s *Server) listAgreements(r *http.Request, q url.Values) (AgreementsRespon
 			return AgreementsResponse{Agreements: []diff.Agreement{}}, nil
 		}
 	case perr == nil:
+		if q.Get("list") == "" {
+			list = "" // a snapshot id names its list
+		}
 		snap, all, err = s.store.Agreements(r.Context(), list, id)
 	default:
 		if _, terr := time.Parse(time.DateOnly, at); terr != nil {

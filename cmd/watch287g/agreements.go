@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"slices"
 	"strings"
@@ -38,15 +39,22 @@ func runAgreements(ctx context.Context, a *app, args []string) error {
 	}
 	// Checked here, with the store's one parser, so a bad --at is the
 	// same usage error locally and through --server.
-	if _, _, err := store.ParseAt(*at); err != nil {
+	_, atSnapshot, err := store.ParseAt(*at)
+	if err != nil {
 		return fmt.Errorf("%w: --at %v", errUsage, err)
+	}
+	// A snapshot id names its list: --at 2 of a pending snapshot shows the
+	// pending list unless --list says otherwise.
+	l := sheet.List(*list)
+	if atSnapshot != 0 && !flagSet(fs, "list") {
+		l = ""
 	}
 	src, err := a.openSource()
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	snap, aggs, err := src.AgreementsAt(ctx, sheet.List(*list), *at)
+	snap, aggs, err := src.AgreementsAt(ctx, l, *at)
 	if err != nil {
 		return err
 	}
@@ -55,7 +63,7 @@ func runAgreements(ctx context.Context, a *app, args []string) error {
 	case formatJSON:
 		return writeJSON(a.stdout, map[string]any{"snapshot": snap, "agreements": aggs})
 	case formatCSV:
-		return writeCSV(a.stdout, agreementCSVHeader, agreementRows(aggs, ""))
+		return writeCSV(a.stdout, agreementCSVHeader, agreementRows(aggs, snap.List))
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATE\tAGENCY\tTYPE\tMODEL\tSIGNED\tMOA")
@@ -92,4 +100,11 @@ func extraString(m map[string]string) string {
 		parts = append(parts, k+"="+m[k])
 	}
 	return strings.Join(parts, "; ")
+}
+
+// flagSet reports whether the command line set the flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
