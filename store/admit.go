@@ -178,7 +178,15 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 			if err := w.noteChange(ch, snap, cur, byID); err != nil {
 				return admission{}, err
 			}
-			for _, r := range recipients {
+			announce := recipients
+			if ch.Kind == diff.Ended && len(recipients) > 0 {
+				if told, err := w.endingAnnounced(ch.AgreementID); err != nil {
+					return admission{}, err
+				} else if told {
+					announce = nil
+				}
+			}
+			for _, r := range announce {
 				if r.wants(ch) {
 					if _, err := w.enqueue(Delivery{Recipient: r.ID, ChangeID: id}, at); err != nil {
 						return admission{}, err

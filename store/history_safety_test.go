@@ -118,3 +118,37 @@ func TestRebuildKeepsLiveVerdicts(t *testing.T) {
 		t.Errorf("the live signing: got %s, want listed", info.Status)
 	}
 }
+
+// An ending already announced is not announced again when a backfill puts
+// a list that still held the agreement into its past: the rebuilt history
+// has it come back (history) and end again, but subscribers were told.
+func TestEndingAnnouncedOnce(t *testing.T) {
+	s := openTemp(t)
+	rcpt := []Recipient{{ID: "email:x@example.org", NoMissing: true}}
+	x := rec(500)
+	for i, d := range []string{"2025-06-01", "2025-06-02", "2025-06-08", "2025-06-12", "2025-06-15"} {
+		r := span(0, 40+i)
+		if i == 0 {
+			r = append(r, x)
+		}
+		commit(t, s, Cycle{Recipients: rcpt, Inputs: []Input{input(t, sheet.Participating, d, r)}})
+	}
+	count := func() int {
+		n := 0
+		for _, a := range announced(t, s) {
+			if a == "ended "+x.Agency {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("before the backfill: %d endings of %s announced, want 1", n, x.Agency)
+	}
+	// A capture of 2025-06-03 that still listed it, then the next live list.
+	commit(t, s, Cycle{Inputs: []Input{input(t, sheet.Participating, "2025-06-03", append(span(0, 41), x))}})
+	commit(t, s, Cycle{Recipients: rcpt, Inputs: []Input{input(t, sheet.Participating, "2025-06-20", span(0, 45))}})
+	if n := count(); n != 1 {
+		t.Errorf("after the backfill and the next live list: %d endings of %s announced, want still 1", n, x.Agency)
+	}
+}
