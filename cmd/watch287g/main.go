@@ -56,7 +56,7 @@ type command struct {
 var commands = map[string]command{
 	"serve":      {"scheduler + HTTP server (the main job)", runServe},
 	"fetch":      {"one fetch cycle now, then deliver the outbox", runFetch},
-	"import":     {"backfill archived spreadsheets in published order", runImport},
+	"import":     {"import spreadsheets you already have, in published order", runImport},
 	"backfill":   {"every list the Wayback Machine archived, imported in published order", runBackfill},
 	"parse":      {"print one spreadsheet's records (no database)", runParse},
 	"diff":       {"diff two files, or two snapshot ids", runDiff},
