@@ -72,7 +72,7 @@ func ParseFilter(states, models, kinds, lists []string) (Filter, error) {
 //     "new york") → "TX", "NY";
 //   - models: the constant, its label or its initials, any case, with
 //     "-", "_" or spaces, with or without "model" ("task-force",
-//     "Task Force", "TASK_FORCE", "tf", "Task Force Model") → "task_force";
+//     "Task Force", "TASK_FORCE", "tf", "task", "Task Force Model") → "task_force";
 //   - kinds and lists: their names, any case.
 //
 // When a value names nothing, the error joins (errors.Join) one
@@ -174,7 +174,10 @@ func modelOf(v string) (string, bool) {
 		for _, w := range strings.Fields(m.Label) {
 			initials += letters(w[:1])
 		}
-		for _, form := range []string{letters(m.ID), letters(m.Label), initials} {
+		// The label's first word alone names a model too ("jail",
+		// "warrant", "task"): each is one model's.
+		first := letters(strings.Fields(m.Label)[0])
+		for _, form := range []string{letters(m.ID), letters(m.Label), initials, first} {
 			if l == form || l == form+"model" || l == form+"m" && form == initials {
 				return m.ID, true
 			}

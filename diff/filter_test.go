@@ -75,6 +75,7 @@ func TestParseFilter(t *testing.T) {
 		"model upper":        {in{models: []string{"WARRANT_SERVICE_OFFICER"}}, Filter{Models: []string{sheet.WarrantServiceOfficer}}, nil},
 		"model with 'model'": {in{models: []string{"Jail Enforcement Model"}}, Filter{Models: []string{sheet.JailEnforcement}}, nil},
 		"model initials":     {in{models: []string{"tf", "WSO", "jem"}}, Filter{Models: []string{sheet.TaskForce, sheet.WarrantServiceOfficer, sheet.JailEnforcement}}, nil},
+		"model first word":   {in{models: []string{"jail", "Warrant", "task"}}, Filter{Models: []string{sheet.JailEnforcement, sheet.WarrantServiceOfficer, sheet.TaskForce}}, nil},
 		"unknown model":      {in{models: []string{"task_farce"}}, Filter{}, &FilterError{"model", 0, "task_farce"}},
 		"kind":               {in{kinds: []string{"Added", "removed"}}, Filter{Kinds: []Kind{Added, Removed}}, nil},
 		"unknown kind":       {in{kinds: []string{"deleted"}}, Filter{}, &FilterError{"kind", 0, "deleted"}},
