@@ -19,7 +19,7 @@ func runChanges(ctx context.Context, a *app, args []string) error {
 	ff.register(fs, filterSet{kind: true, list: true})
 	var dates dateFlags
 	dates.register(fs)
-	limit := fs.Int("limit", 0, "at most `N` changes, newest first (0: all)")
+	limit := fs.Int("limit", 0, "at most `N` changes, the most recently recorded first (0: all)")
 	snapshot := fs.Uint64("snapshot", 0, "only the changes snapshot `ID` brought against the previous list of its kind")
 	if err := parseArgs(fs, args); err != nil {
 		return err
