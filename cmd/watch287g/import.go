@@ -364,8 +364,9 @@ func (s *importSummary) add(r *store.CycleResult) {
 }
 
 func (s *importSummary) write(w io.Writer, files int) {
+	// A file that could not be read was not imported: it is named below.
 	fmt.Fprintf(w, "imported %d files: %d new snapshots, %d already archived, %d quarantined\n",
-		files, s.newSnapshots, s.repeats, s.quarantined)
+		files-len(s.failed), s.newSnapshots, s.repeats, s.quarantined)
 	fmt.Fprintf(w, "changes: %d added, %d removed (missing), %d changed, %d ended, %d restored\n", s.added, s.removed, s.changed, s.ended, s.restored)
 	for _, f := range s.failed {
 		fmt.Fprintf(w, "unreadable: %s\n", escape.Terminal(f))
