@@ -65,22 +65,10 @@ type File struct {
 	Warnings []Warning `json:"warnings"`
 }
 
-// Reader reads ICE spreadsheets with configurable caps. The zero value uses
-// the defaults (DefaultMaxFileSize and friends); a zero field takes its
-// default.
-type Reader struct {
-	MaxFileSize          int64
-	MaxPartSize          int64
-	MaxTotalSize         int64
-	MaxRatio             int64
-	MaxRows              int64
-	MaxCells             int64
-	MaxColumns           int64
-	MaxHyperlinks        int64
-	MaxSheets            int64
-	MaxSharedStrings     int64
-	MaxSharedStringBytes int64
-}
+// Reader reads ICE spreadsheets with configurable caps: the xlsx reader's
+// Limits, one declaration of them. The zero value uses the defaults
+// (DefaultMaxFileSize and friends); a zero field takes its default.
+type Reader xlsx.Limits
 
 // Parse reads an ICE spreadsheet held in memory with the default caps. It
 // is ParseContext without a deadline.
@@ -105,11 +93,7 @@ func Sniff(b []byte) error {
 	return nil
 }
 
-func (r Reader) limits() xlsx.Limits {
-	return xlsx.Limits{MaxFileSize: r.MaxFileSize, MaxPartSize: r.MaxPartSize, MaxTotalSize: r.MaxTotalSize, MaxRatio: r.MaxRatio,
-		MaxRows: r.MaxRows, MaxCells: r.MaxCells, MaxColumns: r.MaxColumns, MaxHyperlinks: r.MaxHyperlinks, MaxSheets: r.MaxSheets,
-		MaxSharedStrings: r.MaxSharedStrings, MaxSharedStringBytes: r.MaxSharedStringBytes}
-}
+func (r Reader) limits() xlsx.Limits { return xlsx.Limits(r) }
 
 // Parse reads an ICE spreadsheet held in memory; see ParseContext.
 func (r Reader) Parse(b []byte) (*File, error) {
