@@ -225,10 +225,10 @@ func syncFile(name string) error {
 	return f.Close()
 }
 
-// dsn is a SQLite URI for path. The driver splits a plain name at its
+// DSN is a SQLite URI for path, as the export opens it. The driver splits a plain name at its
 // first '?', so the path is given as a file: URI with '?', '#' and '%'
 // escaped: any directory name works.
-func dsn(path string) (string, error) {
+func DSN(path string) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", err
@@ -238,7 +238,7 @@ func dsn(path string) (string, error) {
 }
 
 func write(ctx context.Context, st Store, path string) (err error) {
-	name, err := dsn(path)
+	name, err := DSN(path)
 	if err != nil {
 		return err
 	}

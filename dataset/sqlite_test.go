@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/internal/sqlitetest"
 	"github.com/watch287g/watch287g/scraper/scrapertest"
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
@@ -90,67 +91,11 @@ func fixtureStore(t *testing.T) *store.Store {
 // openDB opens an exported database read-only with the driver.
 func openDB(t *testing.T, path string) *sql.DB {
 	t.Helper()
-	name, err := dsn(path)
+	name, err := DSN(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", name+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-// count runs a query answering one number.
-func count(t *testing.T, db *sql.DB, query string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := db.QueryRow(query, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	return n
-}
-
-// column runs a query answering one text column.
-func column(t *testing.T, db *sql.DB, query string, args ...any) []string {
-	t.Helper()
-	rows, err := db.Query(query, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s sql.NullString
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s.String)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// noForeignKeyErrors fails when any reference of the database leads nowhere.
-func noForeignKeyErrors(t *testing.T, db *sql.DB) {
-	t.Helper()
-	rows, err := db.Query("PRAGMA foreign_key_check")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var table, parent string
-		var rowid sql.NullInt64
-		var fk int
-		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
-			t.Fatal(err)
-		}
-		t.Errorf("foreign_key_check: %s row %d names a missing %s, want every reference valid", table, rowid.Int64, parent)
-	}
+	return sqlitetest.Open(t, name)
 }
 
 func TestWriteSQLite(t *testing.T) {
@@ -161,7 +106,7 @@ func TestWriteSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := openDB(t, path)
-	noForeignKeyErrors(t, db)
+	sqlitetest.CheckForeignKeys(t, db)
 
 	snaps, err := st.Snapshots(ctx)
 	if err != nil {
@@ -182,7 +127,7 @@ func TestWriteSQLite(t *testing.T) {
 	t.Run("counts", func(t *testing.T) {
 		for table, want := range map[string]int{"snapshots": len(snaps), "agreements": len(infos),
 			"changes": len(changes), "agencies": len(agencies)} {
-			if got := count(t, db, "SELECT count(*) FROM "+table); got != want {
+			if got := sqlitetest.Int(t, db, "SELECT count(*) FROM "+table); got != want {
 				t.Errorf("%s: got %d rows, want %d (the store's)", table, got, want)
 			}
 		}
@@ -190,10 +135,10 @@ func TestWriteSQLite(t *testing.T) {
 			t.Fatalf("fixture: got %d snapshots and %d changes, want 5 and some", len(snaps), len(changes))
 		}
 		// Every change of an agreement links to it.
-		if n := count(t, db, "SELECT count(*) FROM changes WHERE agreement_id IS NULL"); n != 0 {
+		if n := sqlitetest.Int(t, db, "SELECT count(*) FROM changes WHERE agreement_id IS NULL"); n != 0 {
 			t.Errorf("changes without an agreement: got %d, want 0", n)
 		}
-		if n := count(t, db, "SELECT count(*) FROM agreements WHERE agency_id IS NULL"); n != 0 {
+		if n := sqlitetest.Int(t, db, "SELECT count(*) FROM agreements WHERE agency_id IS NULL"); n != 0 {
 			t.Errorf("agreements without an agency: got %d, want 0", n)
 		}
 	})
@@ -212,11 +157,11 @@ func TestWriteSQLite(t *testing.T) {
 		}
 	})
 	t.Run("hostile name is data", func(t *testing.T) {
-		got := column(t, db, "SELECT agency FROM agreements WHERE agency_raw = ?", hostileAgency)
+		got := sqlitetest.Strings(t, db, "SELECT agency FROM agreements WHERE agency_raw = ?", hostileAgency)
 		if !slices.Equal(got, []string{hostileAgency}) {
 			t.Errorf("hostile agency: got %q, want it once, as published", got)
 		}
-		if n := count(t, db, "SELECT count(*) FROM sqlite_master WHERE name IN ('agreements', 'agencies', 'changes', 'snapshots')"); n != 4 {
+		if n := sqlitetest.Int(t, db, "SELECT count(*) FROM sqlite_master WHERE name IN ('agreements', 'agencies', 'changes', 'snapshots')"); n != 4 {
 			t.Errorf("tables: got %d of 4", n)
 		}
 	})
@@ -226,13 +171,13 @@ func TestWriteSQLite(t *testing.T) {
 			{"dona ana", "nm-dona-ana-county-sheriffs-office"}, // accents folded
 			{`"drop table"`, diff.AgencyID("TX", hostileAgency)},
 		} {
-			got := column(t, db, `SELECT a.id FROM agencies_fts JOIN agencies a ON a.rowid = agencies_fts.rowid
+			got := sqlitetest.Strings(t, db, `SELECT a.id FROM agencies_fts JOIN agencies a ON a.rowid = agencies_fts.rowid
 				WHERE agencies_fts MATCH ? ORDER BY rank`, tc.query)
 			if !slices.Equal(got, []string{tc.want}) {
 				t.Errorf("agencies_fts MATCH %s: got %q, want [%s]", tc.query, got, tc.want)
 			}
 		}
-		got := column(t, db, `SELECT a.list FROM agreements_fts JOIN agreements a ON a.rowid = agreements_fts.rowid
+		got := sqlitetest.Strings(t, db, `SELECT a.list FROM agreements_fts JOIN agreements a ON a.rowid = agreements_fts.rowid
 			WHERE agreements_fts MATCH 'travis' ORDER BY a.list`)
 		if !slices.Equal(got, []string{"participating", "pending"}) {
 			t.Errorf("agreements_fts MATCH travis: got %q, want the agreement and the pending record", got)
@@ -263,7 +208,7 @@ func TestWriteSQLite(t *testing.T) {
 		}
 		// A pending record's promoted_to is its last removal's (whether
 		// the store links a promotion is the store's rule, tested there).
-		if n := count(t, db, `SELECT count(*) FROM agreements a JOIN changes c ON c.agreement_id = a.id
+		if n := sqlitetest.Int(t, db, `SELECT count(*) FROM agreements a JOIN changes c ON c.agreement_id = a.id
 			AND c.kind = 'removed' WHERE a.promoted_to IS NOT c.promoted_to`); n != 0 {
 			t.Errorf("agreements whose promoted_to is not their removal's: got %d, want 0", n)
 		}
@@ -273,20 +218,20 @@ func TestWriteSQLite(t *testing.T) {
 			t.Errorf("pending Travis: got status %q ended %q (%v), want not listed, since 2025-09-03", pendStatus, pendEnded, err)
 		}
 		// A removal is not yet an ending: confirmed is 0, not NULL.
-		if got, want := count(t, db, "SELECT count(*) FROM changes WHERE kind = 'removed' AND confirmed = 0"),
-			count(t, db, "SELECT count(*) FROM changes WHERE kind = 'removed'"); got != want || want == 0 {
+		if got, want := sqlitetest.Int(t, db, "SELECT count(*) FROM changes WHERE kind = 'removed' AND confirmed = 0"),
+			sqlitetest.Int(t, db, "SELECT count(*) FROM changes WHERE kind = 'removed'"); got != want || want == 0 {
 			t.Errorf("removals with confirmed = 0: got %d, want all %d", got, want)
 		}
-		if n := count(t, db, "SELECT count(*) FROM agreements WHERE status = 'listed' AND ended IS NOT NULL"); n != 0 {
+		if n := sqlitetest.Int(t, db, "SELECT count(*) FROM agreements WHERE status = 'listed' AND ended IS NOT NULL"); n != 0 {
 			t.Errorf("listed agreements with an ended date: got %d, want 0", n)
 		}
-		if n := count(t, db, "SELECT count(*) FROM changes WHERE kind = 'changed' AND fields = '[\"signed\"]'"); n != 1 {
+		if n := sqlitetest.Int(t, db, "SELECT count(*) FROM changes WHERE kind = 'changed' AND fields = '[\"signed\"]'"); n != 1 {
 			t.Errorf("Harris's corrected date: got %d changes of fields [\"signed\"], want 1", n)
 		}
 	})
 	t.Run("indexes", func(t *testing.T) {
 		for _, ix := range []string{"agreements_state", "agreements_model", "changes_published", "snapshots_published"} {
-			if n := count(t, db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?", ix); n != 1 {
+			if n := sqlitetest.Int(t, db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?", ix); n != 1 {
 				t.Errorf("index %s: got %d, want 1", ix, n)
 			}
 		}
@@ -368,7 +313,7 @@ func TestWriteSQLiteHostile(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := openDB(t, path)
-	noForeignKeyErrors(t, db)
+	sqlitetest.CheckForeignKeys(t, db)
 	for _, in := range f.infos {
 		var agency, raw string
 		if err := db.QueryRow("SELECT agency, agency_raw FROM agreements WHERE id = ?", in.ID).Scan(&agency, &raw); err != nil {
@@ -382,10 +327,10 @@ func TestWriteSQLiteHostile(t *testing.T) {
 	if err := db.QueryRow("SELECT file_name FROM snapshots").Scan(&file); err != nil || file != f.snaps[0].FileName {
 		t.Errorf("snapshot file_name: got %q (%v), want %q", file, err, f.snaps[0].FileName)
 	}
-	if got, want := count(t, db, "SELECT count(*) FROM changes"), len(f.changes); got != want {
+	if got, want := sqlitetest.Int(t, db, "SELECT count(*) FROM changes"), len(f.changes); got != want {
 		t.Errorf("changes over %d pages: got %d rows, want %d", want/changePage+1, got, want)
 	}
-	if got := count(t, db, "SELECT count(*) FROM agreements_fts WHERE agreements_fts MATCH '\"drop table\"'"); got != 2 {
+	if got := sqlitetest.Int(t, db, "SELECT count(*) FROM agreements_fts WHERE agreements_fts MATCH '\"drop table\"'"); got != 2 {
 		t.Errorf("agreements_fts MATCH \"drop table\": got %d, want 2", got)
 	}
 }
@@ -438,7 +383,7 @@ func TestWriteSQLiteDanglingReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := openDB(t, path)
-	noForeignKeyErrors(t, db)
+	sqlitetest.CheckForeignKeys(t, db)
 	var agr, snap sql.NullString
 	if err := db.QueryRow("SELECT agreement_id, before_snapshot FROM changes WHERE id = 99999").Scan(&agr, &snap); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/watch287g/watch287g/dataset"
 	"github.com/watch287g/watch287g/diff"
 	"github.com/watch287g/watch287g/internal/corpustest"
+	"github.com/watch287g/watch287g/internal/sqlitetest"
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
 )
@@ -24,59 +25,11 @@ func openExportDB(t *testing.T, path string) *sql.DB {
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("exported database: %v", err)
 	}
-	abs, err := filepath.Abs(path)
+	name, err := dataset.DSN(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A file: URI, '?', '#' and '%' escaped: the driver would split a
-	// plain name at its '?'.
-	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(abs))
-	db, err := sql.Open("sqlite", "file:"+esc+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-// queryInt runs a query answering one number.
-func queryInt(t *testing.T, db *sql.DB, query string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := db.QueryRow(query, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	return n
-}
-
-// queryStrings runs a query answering one text column.
-func queryStrings(t *testing.T, db *sql.DB, query string, args ...any) []string {
-	t.Helper()
-	rows, err := db.Query(query, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s sql.NullString
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s.String)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// checkForeignKeys fails when a reference of the database leads nowhere.
-func checkForeignKeys(t *testing.T, db *sql.DB) {
-	t.Helper()
-	if got := queryStrings(t, db, "SELECT \"table\" FROM pragma_foreign_key_check"); len(got) != 0 {
-		t.Errorf("foreign_key_check: got broken references in %q, want none", got)
-	}
+	return sqlitetest.Open(t, name)
 }
 
 // TestExportSQLite runs `export` both ways on the e2e fixture and queries
@@ -94,28 +47,28 @@ func TestExportSQLite(t *testing.T) {
 	for name, path := range map[string]string{"export --out DIR": filepath.Join(dir, dataset.FileName), "--format sqlite": file} {
 		t.Run(name, func(t *testing.T) {
 			db := openExportDB(t, path)
-			checkForeignKeys(t, db)
+			sqlitetest.CheckForeignKeys(t, db)
 			// The fixture: 5 snapshots; 33 participating agreements and 5
 			// pending records ever; 30+5 baseline agencies, plus the
 			// formula-named one, and the pending towns.
 			for table, want := range map[string]int{"snapshots": 5, "agreements": 38, "changes": len(all)} {
-				if got := queryInt(t, db, "SELECT count(*) FROM "+table); got != want {
+				if got := sqlitetest.Int(t, db, "SELECT count(*) FROM "+table); got != want {
 					t.Errorf("%s: got %d rows, want %d", table, got, want)
 				}
 			}
-			if got := queryInt(t, db, "SELECT count(DISTINCT agency_id) FROM agreements"); got != queryInt(t, db, "SELECT count(*) FROM agencies") {
+			if got := sqlitetest.Int(t, db, "SELECT count(DISTINCT agency_id) FROM agreements"); got != sqlitetest.Int(t, db, "SELECT count(*) FROM agencies") {
 				t.Errorf("agencies: got %d agency ids in agreements, want one agencies row each", got)
 			}
 			// The formula-like agency is data here: no CSV quoting.
-			if got := queryStrings(t, db, "SELECT agency FROM agreements WHERE agency = ?", fxFormula); len(got) != 1 {
+			if got := sqlitetest.Strings(t, db, "SELECT agency FROM agreements WHERE agency = ?", fxFormula); len(got) != 1 {
 				t.Errorf("agency %q: got %q, want it once, unquoted", fxFormula, got)
 			}
-			got := queryStrings(t, db, `SELECT a.name FROM agencies_fts JOIN agencies a ON a.rowid = agencies_fts.rowid
+			got := sqlitetest.Strings(t, db, `SELECT a.name FROM agencies_fts JOIN agencies a ON a.rowid = agencies_fts.rowid
 				WHERE agencies_fts MATCH 'town' ORDER BY a.name`)
 			if len(got) != 5 || !strings.HasPrefix(got[0], "Sample Town") {
 				t.Errorf("agencies_fts MATCH town: got %q, want the 5 Sample Towns", got)
 			}
-			if got := queryStrings(t, db, "SELECT status FROM agreements WHERE list = 'pending' AND status <> 'listed'"); !slices.Equal(got, []string{"missing"}) {
+			if got := sqlitetest.Strings(t, db, "SELECT status FROM agreements WHERE list = 'pending' AND status <> 'listed'"); !slices.Equal(got, []string{"missing"}) {
 				t.Errorf("pending statuses other than listed: got %q, want the one dropped town, missing", got)
 			}
 		})
@@ -172,8 +125,8 @@ func TestExportSQLiteHostile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db?name#x.sqlite")
 	mustRun(t, "--db", db, "export", "--format", "sqlite", "--out", path)
 	sq := openExportDB(t, path)
-	checkForeignKeys(t, sq)
-	got := queryStrings(t, sq, "SELECT file_name FROM snapshots ORDER BY id")
+	sqlitetest.CheckForeignKeys(t, sq)
+	got := sqlitetest.Strings(t, sq, "SELECT file_name FROM snapshots ORDER BY id")
 	if !slices.Equal(got, hostileNames) {
 		t.Errorf("snapshot file names: got %q, want %q", got, hostileNames)
 	}
@@ -204,7 +157,7 @@ func TestExportSQLiteUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 	fx.mustRun(t, "export", "--format", "sqlite", "--out", file)
-	if n := queryInt(t, openExportDB(t, file), "SELECT count(*) FROM snapshots"); n != 5 {
+	if n := sqlitetest.Int(t, openExportDB(t, file), "SELECT count(*) FROM snapshots"); n != 5 {
 		t.Errorf("replaced file: got %d snapshots, want 5", n)
 	}
 }
@@ -244,8 +197,8 @@ func TestExportSQLiteCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	sq := openExportDB(t, path)
-	checkForeignKeys(t, sq)
-	if got := queryInt(t, sq, "SELECT count(*) FROM agreements"); got != len(infos) {
+	sqlitetest.CheckForeignKeys(t, sq)
+	if got := sqlitetest.Int(t, sq, "SELECT count(*) FROM agreements"); got != len(infos) {
 		t.Errorf("agreements: got %d, want the store's %d", got, len(infos))
 	}
 	listed := 0
@@ -254,12 +207,12 @@ func TestExportSQLiteCorpus(t *testing.T) {
 			listed++
 		}
 	}
-	if got := queryInt(t, sq, "SELECT count(*) FROM agreements WHERE list = 'participating' AND status = 'listed'"); got != listed {
+	if got := sqlitetest.Int(t, sq, "SELECT count(*) FROM agreements WHERE list = 'participating' AND status = 'listed'"); got != listed {
 		t.Errorf("listed participating agreements: got %d, want %d", got, listed)
 	}
 	// Full-text search finds what a scan of the names finds.
-	fts := queryInt(t, sq, "SELECT count(*) FROM agencies_fts WHERE agencies_fts MATCH 'sheriff*'")
-	if like := queryInt(t, sq, "SELECT count(*) FROM agencies WHERE name LIKE '%sheriff%'"); fts != like || fts == 0 {
+	fts := sqlitetest.Int(t, sq, "SELECT count(*) FROM agencies_fts WHERE agencies_fts MATCH 'sheriff*'")
+	if like := sqlitetest.Int(t, sq, "SELECT count(*) FROM agencies WHERE name LIKE '%sheriff%'"); fts != like || fts == 0 {
 		t.Errorf("agencies_fts MATCH sheriff*: got %d agencies, want the %d whose name holds sheriff", fts, like)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/watch287g/watch287g/internal/escape"
+	"github.com/watch287g/watch287g/internal/sqlitetest"
 	"github.com/watch287g/watch287g/scraper/scrapertest"
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
@@ -140,7 +141,7 @@ func TestHostileNamesExport(t *testing.T) {
 	}
 	// The hostile names are one snapshots row each in the database.
 	sq := openExportDB(t, filepath.Join(out, "watch287g.sqlite"))
-	if n := queryInt(t, sq, "SELECT count(*) FROM snapshots"); n != len(hostileNames) {
+	if n := sqlitetest.Int(t, sq, "SELECT count(*) FROM snapshots"); n != len(hostileNames) {
 		t.Errorf("sqlite snapshots: got %d rows, want %d", n, len(hostileNames))
 	}
 }

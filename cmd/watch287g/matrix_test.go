@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/watch287g/watch287g/diff"
+	"github.com/watch287g/watch287g/internal/sqlitetest"
 	"github.com/watch287g/watch287g/store"
 )
 
@@ -249,7 +250,7 @@ func TestCommandMatrix(t *testing.T) {
 		// queries it further).
 		sq := openExportDB(t, filepath.Join(out, "watch287g.sqlite"))
 		for table, want := range map[string]int{"agreements": 38, "changes": len(all), "snapshots": 5} {
-			if n := queryInt(t, sq, "SELECT count(*) FROM "+table); n != want {
+			if n := sqlitetest.Int(t, sq, "SELECT count(*) FROM "+table); n != want {
 				t.Errorf("sqlite table %s: got %d rows, want %d", table, n, want)
 			}
 		}
