@@ -40,9 +40,11 @@ func chromium(t *testing.T) string {
 // browserTab is one headless Chromium tab for a test, with every console
 // error, warning, exception and error log entry the pages produced.
 type browserTab struct {
-	ctx      context.Context
-	mu       sync.Mutex
-	problems []string
+	ctx context.Context
+	// downloads is where the tab saves what it downloads.
+	downloads string
+	mu        sync.Mutex
+	problems  []string
 }
 
 // startBrowser starts headless Chromium (exe) at a desktop size, bounded
@@ -72,8 +74,38 @@ func startBrowser(t *testing.T, exe string, timeout time.Duration) *browserTab {
 	if _, err := chromedp.Call(bctx, cdplog.Enable, cdp.Empty{}); err != nil {
 		t.Fatalf("start chromium (%s): %v", exe, err)
 	}
-	tab.ctx = bctx
+	tab.ctx, tab.downloads = bctx, t.TempDir()
+	events := true
+	if _, err := chromedp.CallBrowser(bctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: tab.downloads, EventsEnabled: &events}); err != nil {
+		t.Fatalf("set download behavior: %v", err)
+	}
 	return tab
+}
+
+// download runs click, which starts a download, waits for it to complete
+// and returns its bytes.
+func (b *browserTab) download(t *testing.T, what string, click func()) []byte {
+	t.Helper()
+	progress := chromedp.BrowserEvents(b.ctx, browser.DownloadProgress)
+	click()
+	for ev, err := range progress {
+		if err != nil {
+			t.Fatalf("download %s did not complete: %v", what, err)
+		}
+		if ev.State == browser.DownloadProgressStateCanceled {
+			t.Fatalf("download %s canceled", what)
+		}
+		if ev.State == browser.DownloadProgressStateCompleted {
+			body, err := os.ReadFile(filepath.Join(b.downloads, ev.GUID))
+			if err != nil {
+				t.Fatalf("read download %s: %v", what, err)
+			}
+			return body
+		}
+	}
+	t.Fatalf("download %s: no completion", what)
+	return nil
 }
 
 func (b *browserTab) listen(ev any) {
@@ -189,34 +221,10 @@ func TestBrowser(t *testing.T) {
 	run("desktop", chromedp.EmulateViewport(1280, 900))
 
 	// Download a snapshot from the archive and check its bytes.
-	dl := t.TempDir()
-	events := true
-	if _, err := chromedp.CallBrowser(bctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dl, EventsEnabled: &events}); err != nil {
-		t.Fatalf("set download behavior: %v", err)
-	}
 	link := `a[href="/api/v1/snapshots/` + strconv.FormatUint(fx.part2.ID, 10) + `/file"]`
 	run("open the archive", chromedp.Navigate(ts.URL+"/snapshots"), chromedp.WaitVisible(chromedp.CSS(link)))
 	shot("snapshots.png")
-	progress := chromedp.BrowserEvents(bctx, browser.DownloadProgress)
-	run("click download", chromedp.Click(chromedp.CSS(link)))
-	var guid string
-	for ev, err := range progress {
-		if err != nil {
-			t.Fatalf("download did not complete: %v", err)
-		}
-		if ev.State == browser.DownloadProgressStateCanceled {
-			t.Fatalf("download canceled")
-		}
-		if ev.State == browser.DownloadProgressStateCompleted {
-			guid = ev.GUID
-			break
-		}
-	}
-	b, err := os.ReadFile(filepath.Join(dl, guid))
-	if err != nil {
-		t.Fatalf("read download: %v", err)
-	}
+	b := tab.download(t, "the snapshot", func() { run("click download", chromedp.Click(chromedp.CSS(link))) })
 	sum := sha256.Sum256(b)
 	if got := hex.EncodeToString(sum[:]); got != fx.part2.SHA256 {
 		t.Errorf("downloaded sha256 %s, want %s", got, fx.part2.SHA256)

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"github.com/watch287g/watch287g/diff"
@@ -37,12 +36,6 @@ func TestBrowserReporterWalk(t *testing.T) {
 	tab := startBrowser(t, exe, 90*time.Second)
 	bctx := tab.ctx
 	shots := screenshotDir(t)
-	dl := t.TempDir()
-	events := true
-	if _, err := chromedp.CallBrowser(bctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dl, EventsEnabled: &events}); err != nil {
-		t.Fatalf("set download behavior: %v", err)
-	}
 
 	run := func(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -92,25 +85,7 @@ func TestBrowserReporterWalk(t *testing.T) {
 	}
 	download := func(t *testing.T, sel string) []byte {
 		t.Helper()
-		progress := chromedp.BrowserEvents(bctx, browser.DownloadProgress)
-		follow(t, sel)
-		for ev, err := range progress {
-			if err != nil {
-				t.Fatalf("download %s did not complete: %v", sel, err)
-			}
-			if ev.State == browser.DownloadProgressStateCanceled {
-				t.Fatalf("download %s canceled", sel)
-			}
-			if ev.State == browser.DownloadProgressStateCompleted {
-				b, err := os.ReadFile(filepath.Join(dl, ev.GUID))
-				if err != nil {
-					t.Fatalf("read download: %v", err)
-				}
-				return b
-			}
-		}
-		t.Fatalf("download %s: no completion", sel)
-		return nil
+		return tab.download(t, sel, func() { follow(t, sel) })
 	}
 
 	snapID := strconv.FormatUint(fx.b.ID, 10)

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 )
 
@@ -79,33 +78,9 @@ func TestDocumentsInABrowser(t *testing.T) {
 
 	// Download the PDF from the document page and check its bytes.
 	run("desktop", chromedp.EmulateViewport(1280, 900))
-	dl := t.TempDir()
-	events := true
-	if _, err := chromedp.CallBrowser(bctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dl, EventsEnabled: &events}); err != nil {
-		t.Fatalf("set download behavior: %v", err)
-	}
 	link := `a[download][href="/documents/` + sha + `/file"]`
 	run("open the document", chromedp.Navigate(ts.URL+"/documents/"+sha), chromedp.WaitVisible(chromedp.CSS(link)))
-	progress := chromedp.BrowserEvents(bctx, browser.DownloadProgress)
-	run("click download", chromedp.Click(chromedp.CSS(link)))
-	var guid string
-	for ev, err := range progress {
-		if err != nil {
-			t.Fatalf("download did not complete: %v", err)
-		}
-		if ev.State == browser.DownloadProgressStateCanceled {
-			t.Fatalf("download canceled")
-		}
-		if ev.State == browser.DownloadProgressStateCompleted {
-			guid = ev.GUID
-			break
-		}
-	}
-	b, err := os.ReadFile(filepath.Join(dl, guid))
-	if err != nil {
-		t.Fatalf("read download: %v", err)
-	}
+	b := tab.download(t, "the PDF", func() { run("click download", chromedp.Click(chromedp.CSS(link))) })
 	sum := sha256.Sum256(b)
 	if got := hex.EncodeToString(sum[:]); got != sha {
 		t.Errorf("downloaded sha256 %s, want %s", got, sha)
