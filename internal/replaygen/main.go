@@ -21,11 +21,9 @@ package main
 
 import (
 	"archive/zip"
-	"bytes"
 	"cmp"
 	"flag"
 	"fmt"
-	"html"
 	"io"
 	"log/slog"
 	"math"
@@ -36,6 +34,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/watch287g/watch287g/internal/xlsxbuild"
 )
 
 func main() {
@@ -413,93 +413,30 @@ func generate(dir string, first, last time.Time, seed uint64) (files int, total 
 	return files, total, nil
 }
 
-const ns = `xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"`
-
-// workbook writes one sheet the way Excel does. A cell "#N" is the number
-// N (a serial date), "@URL" the text "link" hyperlinked to URL, anything
-// else a shared string.
+// workbook writes one sheet the way Excel does (xlsxbuild). A cell "#N"
+// is the number N (a serial date), "@URL" the text "link" hyperlinked to
+// URL, "" a styled empty cell, anything else a shared string.
 func workbook(header []string, rows [][]string) []byte {
-	var sst []string
-	index := map[string]int{}
-	shared := func(v string) int {
-		if i, ok := index[v]; ok {
-			return i
-		}
-		index[v] = len(sst)
-		sst = append(sst, v)
-		return len(sst) - 1
-	}
-	var sheet, links, rels strings.Builder
-	sheet.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n<worksheet " + ns + `><sheetData>`)
-	nlinks := 0
-	all := append([][]string{header}, rows...)
-	for ri, row := range all {
-		num := ri + 1
-		fmt.Fprintf(&sheet, `<row r="%d" spans="1:%d">`, num, len(header))
-		for ci, v := range row {
-			ref := colName(ci+1) + strconv.Itoa(num)
+	sheet := xlsxbuild.Sheet{Name: "Sheet1"}
+	for _, r := range append([][]string{header}, rows...) {
+		var row xlsxbuild.Row
+		for _, v := range r {
+			var c xlsxbuild.Cell
 			switch {
 			case v == "":
-				fmt.Fprintf(&sheet, `<c r="%s" s="3"/>`, ref)
+				c = xlsxbuild.Styled()
 			case strings.HasPrefix(v, "#"):
-				fmt.Fprintf(&sheet, `<c r="%s" s="2"><v>%s</v></c>`, ref, v[1:])
+				c = xlsxbuild.Number(v[1:])
 			case strings.HasPrefix(v, "@"):
-				nlinks++
-				fmt.Fprintf(&sheet, `<c r="%s" s="1" t="s"><v>%d</v></c>`, ref, shared("link"))
-				fmt.Fprintf(&links, `<hyperlink ref="%s" r:id="rId%d"/>`, ref, nlinks)
-				fmt.Fprintf(&rels, `<Relationship Id="rId%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" Target="%s" TargetMode="External"/>`, nlinks, html.EscapeString(v[1:]))
+				c = xlsxbuild.Link(xlsxbuild.Shared("link"), v[1:])
 			default:
-				fmt.Fprintf(&sheet, `<c r="%s" s="1" t="s"><v>%d</v></c>`, ref, shared(v))
+				c = xlsxbuild.Shared(v)
 			}
+			row.Cells = append(row.Cells, c)
 		}
-		sheet.WriteString(`</row>`)
+		sheet.Rows = append(sheet.Rows, row)
 	}
-	sheet.WriteString(`</sheetData>`)
-	if nlinks > 0 {
-		sheet.WriteString(`<hyperlinks>` + links.String() + `</hyperlinks>`)
-	}
-	sheet.WriteString(`<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>`)
-
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	add := func(name, body string) {
-		// zip.Writer.Create stamps no time, so the bytes are reproducible.
-		f, err := zw.Create(name)
-		if err == nil {
-			_, err = f.Write([]byte(body))
-		}
-		if err != nil {
-			panic(err) // writing to memory cannot fail
-		}
-	}
-	add("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`)
-	add("_rels/.rels", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`)
-	add("xl/workbook.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+"\n<workbook "+ns+`><workbookPr/><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`)
-	add("xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>`)
-	add("xl/worksheets/sheet1.xml", sheet.String())
-	if nlinks > 0 {
-		add("xl/worksheets/_rels/sheet1.xml.rels", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+"\n"+
-			`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">`+rels.String()+`</Relationships>`)
-	}
-	var sb strings.Builder
-	fmt.Fprintf(&sb, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+"\n"+`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">`, len(sst), len(sst))
-	for _, v := range sst {
-		esc := strings.ReplaceAll(html.EscapeString(v), "&#39;", "&apos;")
-		if strings.TrimSpace(v) != v {
-			sb.WriteString(`<si><t xml:space="preserve">` + esc + `</t></si>`)
-		} else {
-			sb.WriteString(`<si><t>` + esc + `</t></si>`)
-		}
-	}
-	sb.WriteString(`</sst>`)
-	add("xl/sharedStrings.xml", sb.String())
-	if err := zw.Close(); err != nil {
-		panic(err)
-	}
-	return buf.Bytes()
+	return xlsxbuild.Build(xlsxbuild.Book{Sheets: []xlsxbuild.Sheet{sheet}})
 }
 
 // inflateAll reads every .xlsx in dir and inflates each of its parts,
@@ -535,14 +472,4 @@ func inflateAll(dir string) error {
 	}
 	fmt.Printf("inflated %d files, %d bytes, in %.3f s\n", len(names), inflated, time.Since(began).Seconds())
 	return nil
-}
-
-func colName(c int) string {
-	name := ""
-	for c > 0 {
-		c--
-		name = string(rune('A'+c%26)) + name
-		c /= 26
-	}
-	return name
 }
