@@ -25,6 +25,9 @@
 #                        e.g. one built from an older commit for a before/after
 #        DB=PATH         keep the database here (default: a temporary file)
 #        RUNS=3          repetitions of each read (the median is reported)
+#        READS_ONLY=1    with DB=PATH of an already imported store: skip the
+#                        floor and the import, measure only the reads (the
+#                        store is opened by the binary, which may migrate it)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -67,9 +70,11 @@ nfiles=$(find "$lists" -maxdepth 1 -name '*.xlsx' | wc -l)
 [ "$nfiles" -gt 0 ] || { echo "bench-replay: no .xlsx files in $lists" >&2; exit 1; }
 echo "lists: $what: $nfiles files"
 
+ok() { awk "BEGIN {exit !($1)}" && echo PASS || echo FAIL; }
+db=${DB:-$tmp/bench.db}
+if [ -z "${READS_ONLY:-}" ]; then
 floor=$("$tmp/replaygen" -inflate "$lists" | awk '{print $(NF-1)}')
 
-db=${DB:-$tmp/bench.db}
 rm -f "$db"
 set +e
 /usr/bin/time -v -o "$tmp/time.txt" "$bin" --db "$db" import --quiet "$lists" >"$tmp/import.out" 2>"$tmp/import.log"
@@ -93,7 +98,6 @@ rss_mb=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$t
 distinct=$(find "$lists" -maxdepth 1 -name '*.xlsx' -exec sha256sum {} + | sort -k1,1 -u | awk '{print $2}' | xargs stat -c %s | awk '{s += $1} END {print s}')
 dbsize=$(stat -c %s "$db")
 
-ok() { awk "BEGIN {exit !($1)}" && echo PASS || echo FAIL; }
 ratio=$(awk -v d="$dbsize" -v f="$distinct" 'BEGIN {printf "%.2f", d / f}')
 times=$(awk -v w="$wall" -v f="$floor" 'BEGIN {printf "%.1f", w / f}')
 printf 'inflate floor:      %8.2f s\n' "$floor"
@@ -101,6 +105,11 @@ printf 'import:             %8.2f s (cpu %s s) = %sx the floor   target <= 4x   
 printf 'import peak RSS:    %8.1f MB                        target <= 150 MB %s\n' "$rss_mb" "$(ok "$rss_mb <= 150")"
 printf 'database:           %8.1f MB vs %.1f MB distinct files = %sx   target <= 1.5x %s\n' \
 	"$(awk -v d="$dbsize" 'BEGIN {print d / 1048576}')" "$(awk -v f="$distinct" 'BEGIN {print f / 1048576}')" "$ratio" "$(ok "$ratio <= 1.5")"
+
+else
+	[ -f "$db" ] || { echo "bench-replay: READS_ONLY needs DB=PATH of an imported store" >&2; exit 1; }
+	echo "reads only, on $db"
+fi
 
 # median NUMBERS... prints the middle one.
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
