@@ -194,7 +194,7 @@ func (s *Store) AgreementsAt(ctx context.Context, list sheet.List, date string) 
 	var best Snapshot
 	err := s.view(fmt.Sprintf("agreements %s at %s", list, date), func(tx *bolt.Tx) error {
 		timeline := tx.Bucket(bucketSnapshotIDs)
-		for _, snap := range s.memoSnapshots(tx) {
+		for _, snap := range s.allSnapshots(tx) {
 			if snap.List != list || snap.Status != Accepted || snap.Published == "" || snap.Published > date || timeline.Get(be64(snap.ID)) == nil {
 				continue
 			}
@@ -350,7 +350,7 @@ func (s *Store) FindAgreements(ctx context.Context, query string) ([]AgreementIn
 		}
 		b := tx.Bucket(bucketAgreements)
 		if q == "" {
-			for _, info := range s.memoInfos(tx) {
+			for _, info := range s.allInfos(tx) {
 				if err := keep(info); err != nil {
 					return err
 				}

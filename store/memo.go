@@ -1,8 +1,6 @@
 package store
 
 import (
-	"cmp"
-	"maps"
 	"slices"
 	"sync"
 
@@ -11,22 +9,30 @@ import (
 	"github.com/watch287g/watch287g/sheet"
 )
 
-// memo keeps the whole-history reads (every snapshot, every agreement
-// record) decoded for one data version, so the pages that summarise the
-// history (the overview's charts, /snapshots) do not decode thousands of
-// records per render. A process that writes (`serve`) patches it with what
-// each of its commits wrote, so the first render after a new list costs
-// the new records, not the history; another process's view of the file
-// loads it once per data version. Values handed out are copies of the
-// slices; the records' own maps and slices are shared and never modified.
+// memo keeps, for one data version, what the pages read on every render
+// and cost more than a lookup: the series of accepted snapshots without
+// their counts by state (SeriesByModel: a few hundred kilobytes for ten
+// years) and FindAgreements("")'s answer. It holds no snapshot record: the pages read
+// the aggregates (aggregate.go), which cost what they show. A process that
+// writes (`serve`) patches the series with what each of its commits
+// wrote, so the first render after a new list costs the new points;
+// another process's view of the file reads it once per data version.
+// Values handed out are copies of the slices; their maps and slices are
+// shared and never modified.
 type memo struct {
-	mu      sync.Mutex
-	version uint64
-	snaps   []Snapshot // oldest first; nil until loaded
-	infos   map[string]AgreementInfo
+	mu            sync.Mutex
+	seriesVersion uint64
+	series        []Series // SeriesByModel's, oldest first; nil until read
 	// all is FindAgreements("")'s answer at data version allVersion.
 	allVersion uint64
 	all        []AgreementInfo
+}
+
+// forgetMemo drops what the memo holds (a rebuild rewrote the history).
+func (s *Store) forgetMemo() {
+	s.memo.mu.Lock()
+	s.memo.seriesVersion, s.memo.series, s.memo.allVersion, s.memo.all = 0, nil, 0, nil
+	s.memo.mu.Unlock()
 }
 
 // memoAll returns a copy of FindAgreements("")'s answer at version.
@@ -54,27 +60,12 @@ func (s *Store) remember(w *writer) {
 		return // nothing readers see changed
 	}
 	s.memo.mu.Lock()
-	if s.memo.version == w.startVersion {
-		if s.memo.snaps != nil {
-			for _, id := range slices.Sorted(maps.Keys(w.wroteSnaps)) {
-				snap := w.wroteSnaps[id]
-				i, found := slices.BinarySearchFunc(s.memo.snaps, id, func(x Snapshot, id uint64) int { return cmp.Compare(x.ID, id) })
-				if found {
-					s.memo.snaps[i] = snap
-				} else {
-					s.memo.snaps = slices.Insert(s.memo.snaps, i, snap)
-				}
-			}
-		}
-		if s.memo.infos != nil {
-			for id, info := range w.wroteInfos {
-				s.memo.infos[id] = info
-			}
-		}
+	if s.memo.seriesVersion == w.startVersion && s.memo.series != nil {
+		s.memo.series = patchSeries(s.memo.series, w.wroteSnaps)
+		s.memo.seriesVersion = w.endVersion
 	} else {
-		s.memo.snaps, s.memo.infos = nil, nil
+		s.memo.seriesVersion, s.memo.series = 0, nil
 	}
-	s.memo.version = w.endVersion
 	s.memo.mu.Unlock()
 
 	// The lists' current agreements as the transaction left them.
@@ -93,17 +84,60 @@ func (s *Store) remember(w *writer) {
 	s.read.mu.Unlock()
 }
 
-// memoSnapshots returns every snapshot, oldest first, from the memo when it
-// holds tx's data version, else decoded (and memoised).
-func (s *Store) memoSnapshots(tx *bolt.Tx) []Snapshot {
+// patchSeries applies the snapshots a transaction wrote to series (the
+// same points putAggregates wrote).
+func patchSeries(series []Series, wrote map[uint64]Snapshot) []Series {
+	for id, snap := range wrote {
+		i, found := slices.BinarySearchFunc(series, Series{SnapshotID: id}, compareSeries)
+		switch {
+		case snap.Status != Accepted && found:
+			series = slices.Delete(series, i, i+1)
+		case snap.Status != Accepted:
+		case found:
+			series[i] = seriesOf(&snap)
+		default:
+			series = slices.Insert(series, i, seriesOf(&snap))
+		}
+	}
+	return series
+}
+
+// seriesOf is an accepted snapshot's point as SeriesByModel reads it.
+func seriesOf(snap *Snapshot) Series {
+	d := newSeriesDecoder()
+	d.noStates = true
+	p, _ := d.decode(snap.ID, appendSeriesValue(nil, snap)) // it decodes what it encodes
+	return p
+}
+
+// memoSeries returns SeriesByModel's series at tx's data version, from the memo when
+// it holds that version, else read (and memoised).
+func (s *Store) memoSeries(tx *bolt.Tx) ([]Series, error) {
 	version := dataVersion(tx.Bucket(bucketMeta))
 	s.memo.mu.Lock()
-	if version != 0 && s.memo.version == version && s.memo.snaps != nil {
-		out := slices.Clone(s.memo.snaps)
+	if version != 0 && s.memo.seriesVersion == version && s.memo.series != nil {
+		out := slices.Clone(s.memo.series)
 		s.memo.mu.Unlock()
-		return out
+		return out, nil
 	}
 	s.memo.mu.Unlock()
+	out, err := s.readSeries(tx, true)
+	if err != nil {
+		return nil, err
+	}
+	if version != 0 {
+		s.memo.mu.Lock()
+		if s.memo.seriesVersion <= version {
+			s.memo.seriesVersion, s.memo.series = version, slices.Clone(out)
+		}
+		s.memo.mu.Unlock()
+	}
+	return out, nil
+}
+
+// allSnapshots decodes every snapshot record, oldest first. Nothing keeps
+// them: the pages read the series and the paged snapshots instead.
+func (s *Store) allSnapshots(tx *bolt.Tx) []Snapshot {
 	out := []Snapshot{}
 	_ = tx.Bucket(bucketSnapshots).ForEach(func(k, v []byte) error {
 		var snap Snapshot
@@ -114,50 +148,20 @@ func (s *Store) memoSnapshots(tx *bolt.Tx) []Snapshot {
 		out = append(out, snap)
 		return nil
 	})
-	if version != 0 {
-		s.memo.mu.Lock()
-		if s.memo.version < version {
-			s.memo.version, s.memo.infos = version, nil
-		}
-		if s.memo.version == version {
-			s.memo.snaps = slices.Clone(out)
-		}
-		s.memo.mu.Unlock()
-	}
 	return out
 }
 
-// memoInfos returns every agreement record as stored (before overlay),
-// from the memo when it holds tx's data version, else decoded (and
-// memoised).
-func (s *Store) memoInfos(tx *bolt.Tx) []AgreementInfo {
-	version := dataVersion(tx.Bucket(bucketMeta))
-	s.memo.mu.Lock()
-	if version != 0 && s.memo.version == version && s.memo.infos != nil {
-		out := slices.Collect(maps.Values(s.memo.infos))
-		s.memo.mu.Unlock()
-		return out
-	}
-	s.memo.mu.Unlock()
-	all := map[string]AgreementInfo{}
+// allInfos decodes every agreement record as stored (before overlay).
+func (s *Store) allInfos(tx *bolt.Tx) []AgreementInfo {
+	out := []AgreementInfo{}
 	_ = tx.Bucket(bucketAgreements).ForEach(func(k, v []byte) error {
 		var info AgreementInfo
 		if err := decodeJSON(v, &info); err != nil {
 			s.skipBad(bucketAgreements, k, err)
 			return nil
 		}
-		all[info.ID] = info
+		out = append(out, info)
 		return nil
 	})
-	if version != 0 {
-		s.memo.mu.Lock()
-		if s.memo.version < version {
-			s.memo.version, s.memo.snaps = version, nil
-		}
-		if s.memo.version == version {
-			s.memo.infos = all
-		}
-		s.memo.mu.Unlock()
-	}
-	return slices.Collect(maps.Values(all))
+	return out
 }

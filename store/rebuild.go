@@ -298,6 +298,7 @@ func readBefore(ctx context.Context, tx *bolt.Tx) (*before, error) {
 var derivedBuckets = [][]byte{
 	bucketAgreements, bucketAgrChanges, bucketCurrent, bucketSnapshotIDs, bucketChanges,
 	bucketChangeDays, bucketAgrNames, bucketChangeFacets, bucketAbsences, bucketPromotions,
+	bucketFormer, // aggregates hook: refilled from the replay's records (aggregate.go)
 }
 
 func resetDerived(tx *bolt.Tx, b *before, seqs bool) error {
@@ -540,9 +541,7 @@ func (s *Store) rebuildLocked(ctx context.Context, opt RebuildOptions) (*Rebuild
 		return nil, err
 	}
 	s.currents = w.currents
-	s.memo.mu.Lock()
-	s.memo.version, s.memo.snaps, s.memo.infos, s.memo.all, s.memo.allVersion = 0, nil, nil, nil, 0
-	s.memo.mu.Unlock()
+	s.forgetMemo()
 	s.remember(w)
 	s.log.Info("history rebuilt in published order", slog.Int("snapshots", res.Snapshots),
 		slog.Int("changes", res.Changes), slog.Int("agreements", res.Agreements),

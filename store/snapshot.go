@@ -9,14 +9,15 @@ import (
 	"github.com/watch287g/watch287g/sheet"
 )
 
-// Snapshots returns every snapshot, oldest first.
+// Snapshots returns every snapshot, oldest first. It decodes every
+// record (ten years are 7,000): the pages read Series and SnapshotPage.
 func (s *Store) Snapshots(ctx context.Context) ([]Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("store: snapshots: %w", err)
 	}
 	var out []Snapshot
 	err := s.view("snapshots", func(tx *bolt.Tx) error {
-		out = s.memoSnapshots(tx)
+		out = s.allSnapshots(tx)
 		return nil
 	})
 	return out, err
@@ -82,21 +83,19 @@ func (s *Store) Latest(ctx context.Context, list sheet.List) (Snapshot, error) {
 }
 
 // Series returns the counts of every accepted snapshot, oldest first, for
-// charts of agreements over time.
+// charts of agreements over time: the aggregate kept as lists are
+// committed (aggregate.go). Each call decodes it (7,000 points with a few
+// dozen states each at ten years: tens of milliseconds); SeriesByModel
+// leaves the states out.
 func (s *Store) Series(ctx context.Context) ([]Series, error) {
-	snaps, err := s.Snapshots(ctx)
-	if err != nil {
-		return nil, err
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: series: %w", err)
 	}
-	out := []Series{}
-	for _, snap := range snaps {
-		if snap.Status != Accepted {
-			continue
-		}
-		out = append(out, Series{
-			SnapshotID: snap.ID, List: snap.List, Published: snap.Published,
-			Agreements: snap.Agreements, ByModel: snap.ByModel, ByState: snap.ByState,
-		})
-	}
-	return out, nil
+	var out []Series
+	err := s.view("series", func(tx *bolt.Tx) error {
+		var err error
+		out, err = s.readSeries(tx, false)
+		return err
+	})
+	return out, err
 }

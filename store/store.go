@@ -24,7 +24,7 @@ import (
 
 // SchemaVersion is the layout this code reads and writes. Open migrates an
 // older file up to it and refuses a newer one.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // AllocSize is how far bbolt grows the file at a time once it is past that
 // size. The store holds tens of megabytes (the archived files dominate), so
@@ -118,6 +118,10 @@ var migrations = []migration{
 	// the data version (index.go); an older watch287g would not keep the
 	// indexes up to date.
 	{3, "changes indexed by day, agreements by name; data version", buildIndexes},
+	// Version 4 keeps the aggregates the pages read (aggregate.go): the
+	// series of accepted snapshots and the index of former agreements. An
+	// older watch287g would not keep them up to date.
+	{4, "series and former agreements kept as lists are committed", buildAggregates},
 }
 
 // Open opens (creating when absent, unless opt.ReadOnly) the store at path,

@@ -143,6 +143,10 @@ func (w *writer) finish() error {
 	if err := w.flushLifecycle(); err != nil {
 		return err
 	}
+	// Aggregates hook (aggregate.go): the pages' series and former index.
+	if err := w.putAggregates(); err != nil {
+		return err
+	}
 	for _, list := range []sheet.List{sheet.Participating, sheet.Pending} {
 		if w.dirtyCur[list] {
 			if err := putJSON(w.cur, []byte(list), w.currents[list]); err != nil {

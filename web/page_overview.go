@@ -176,7 +176,7 @@ func (s *Server) overviewStoreData(r *http.Request) (overviewPage, error) {
 		fr.former, fr.ever, fr.err = s.formerAgreements(ctx, guess)
 		read <- fr
 	}()
-	series, err := s.store.Series(ctx)
+	series, ever, err := s.overviewSeries(ctx)
 	fr := <-read
 	if err != nil {
 		return d, err
@@ -191,7 +191,6 @@ func (s *Server) overviewStoreData(r *http.Request) (overviewPage, error) {
 		}
 	}
 	former := fr.former
-	ever := s.cache.everStates(series)
 	for code := range fr.ever {
 		ever[code] = true
 	}
@@ -244,6 +243,43 @@ func (s *Server) overviewStoreData(r *http.Request) (overviewPage, error) {
 	return d, nil
 }
 
+// aggregateReader is the store's aggregates kept as lists are committed
+// (*store.Store has them): the overview reads what it shows, not every
+// snapshot and agreement record.
+type aggregateReader interface {
+	SeriesByModel(ctx context.Context) ([]store.Series, error)
+	StatesEver(ctx context.Context, list sheet.List) ([]string, error)
+	FormerSummaries(ctx context.Context, list sheet.List, since string) ([]store.FormerSummary, error)
+}
+
+// overviewSeries returns the series the overview's chart draws and the
+// states that ever had a participating agreement. The store's aggregates
+// answer both without the counts by state; another store's series are
+// read whole.
+func (s *Server) overviewSeries(ctx context.Context) ([]store.Series, map[string]bool, error) {
+	ar, ok := s.store.(aggregateReader)
+	if !ok {
+		series, err := s.store.Series(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		return series, s.cache.everStates(series), nil
+	}
+	series, err := ar.SeriesByModel(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	codes, err := ar.StatesEver(ctx, sheet.Participating)
+	if err != nil {
+		return nil, nil, err
+	}
+	ever := make(map[string]bool, len(codes))
+	for _, code := range codes {
+		ever[code] = true
+	}
+	return series, ever, nil
+}
+
 // formerReader is the store's read of the agreements no longer listed
 // (*store.Store has it): the overview counts the current list and those,
 // not every agreement ever listed.
@@ -259,7 +295,21 @@ type formerReader interface {
 func (s *Server) formerAgreements(ctx context.Context, since string) ([]store.AgreementInfo, map[string]bool, error) {
 	ever := map[string]bool{}
 	var former []store.AgreementInfo
-	if fr, ok := s.store.(formerReader); ok {
+	if ar, ok := s.store.(aggregateReader); ok {
+		sums, err := ar.FormerSummaries(ctx, sheet.Participating, since)
+		if err != nil {
+			return nil, nil, err
+		}
+		// The overview counts these (by state, signed week, ending week
+		// and status) and shows none: the summaries fill the fields it
+		// counts, and no record is decoded.
+		former = make([]store.AgreementInfo, len(sums))
+		for i, f := range sums {
+			a := &former[i]
+			a.ID, a.State, a.Signed = f.ID, f.State, f.Signed
+			a.List, a.Status, a.AbsentSince = f.List, f.Status, f.AbsentSince
+		}
+	} else if fr, ok := s.store.(formerReader); ok {
 		var err error
 		if former, err = fr.FormerAgreements(ctx, sheet.Participating, since); err != nil {
 			return nil, nil, err
