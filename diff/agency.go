@@ -144,14 +144,23 @@ func containsRun(toks, run []string) bool {
 // It is tokens joined by spaces, computed in one pass without the
 // intermediate slices, because it runs for every agreement of both lists.
 func agencyKey(agency string) string {
-	out := make([]byte, 0, len(agency)+8)
+	var buf [128]byte
+	out := buf[:0]
+	if len(agency)+8 > len(buf) {
+		out = make([]byte, 0, len(agency)+8)
+	}
 	var word [64]byte
 	w := word[:0]
 	flush := func() {
 		if len(w) == 0 {
 			return
 		}
-		if exp, ok := expansions[string(w)]; ok {
+		if !mayRewrite(w) {
+			if len(out) > 0 {
+				out = append(out, ' ')
+			}
+			out = append(out, w...)
+		} else if exp, ok := expansions[string(w)]; ok {
 			for _, e := range exp {
 				if len(out) > 0 {
 					out = append(out, ' ')
@@ -185,6 +194,31 @@ func agencyKey(agency string) string {
 	}
 	flush()
 	return string(out)
+}
+
+// rewritten marks, by length and first byte, the words expansions or
+// stopwords may hold, so that agencyKey looks most words ("county",
+// "police") up in neither map.
+var rewritten = func() (t [16][256]bool) {
+	for _, m := range []map[string]bool{stopwords, func() map[string]bool {
+		keys := map[string]bool{}
+		for k := range expansions {
+			keys[k] = true
+		}
+		return keys
+	}()} {
+		for k := range m {
+			if len(k) < len(t) {
+				t[len(k)][k[0]] = true
+			}
+		}
+	}
+	return t
+}()
+
+// mayRewrite reports whether w may be an expansion's or a stop word's key.
+func mayRewrite(w []byte) bool {
+	return len(w) >= len(rewritten) || rewritten[len(w)][w[0]]
 }
 
 // tokens splits a name into canonical lower-case words. Apostrophes are

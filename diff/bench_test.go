@@ -1,11 +1,15 @@
 package diff
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/watch287g/watch287g/internal/corpustest"
 	"github.com/watch287g/watch287g/sheet"
 )
 
@@ -149,4 +153,103 @@ func benchRenames(b *testing.B, n int) {
 			b.Fatalf("got %d changed, want %d", len(res.Changed), n)
 		}
 	}
+}
+
+// corpusStep is one file of the corpus as the store compares it: the
+// list's previous agreements, the file's records and the other list's
+// current agreements.
+type corpusStep struct {
+	list  sheet.List
+	old   []Agreement
+	cur   []sheet.Record
+	other []Agreement
+}
+
+// corpusSteps replays the last n files of the corpus manifest with
+// Compare and returns a step per file after each list's first.
+func corpusSteps(b *testing.B, n int) []corpusStep {
+	b.Helper()
+	dir := corpustest.Dir(b)
+	files := corpustest.Manifest(b, dir)
+	files = files[max(0, len(files)-n):]
+	state := map[sheet.List][]Agreement{}
+	var steps []corpusStep
+	for _, f := range files {
+		raw, err := os.ReadFile(filepath.Join(dir, f.Name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		sf, err := sheet.Parse(raw)
+		if err != nil {
+			b.Fatalf("parse %s: %v", f.Name, err)
+		}
+		other := state[sheet.Pending]
+		if sf.List == sheet.Pending {
+			other = state[sheet.Participating]
+		}
+		if old, ok := state[sf.List]; ok {
+			steps = append(steps, corpusStep{list: sf.List, old: old, cur: sf.Records, other: other})
+		}
+		state[sf.List] = Compare(sf.List, state[sf.List], sf.Records, Options{}).Agreements
+	}
+	return steps
+}
+
+// BenchmarkCompareCorpus compares real consecutive lists: "pair" the last
+// participating pair of the corpus that differs by a handful of
+// agreements (an ordinary day), "jump" the last pair, months apart
+// (hundreds of changes), both with no options; "store" the last 40 files
+// in order as the store compares them (the other list given, its agency
+// index kept in an IndexCache from file to file). ns/compare is the time
+// of one comparison.
+func BenchmarkCompareCorpus(b *testing.B) {
+	steps := corpusSteps(b, 40)
+	var pair, jump *corpusStep
+	for i := range steps {
+		s := &steps[i]
+		if s.list != sheet.Participating {
+			continue
+		}
+		jump = s
+		res := Compare(s.list, s.old, s.cur, Options{})
+		if n := len(res.Added) + len(res.Removed) + len(res.Changed); n > 0 && n <= 20 {
+			pair = s
+		}
+	}
+	if pair == nil || jump == nil {
+		b.Skip("no participating pairs in the corpus window")
+	}
+	for _, c := range []struct {
+		name string
+		s    *corpusStep
+	}{{"pair", pair}, {"jump", jump}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				res := Compare(c.s.list, c.s.old, c.s.cur, Options{})
+				if len(res.Agreements) != len(c.s.old)+len(res.Added)-len(res.Removed) {
+					b.Fatal("invariant broken")
+				}
+			}
+		})
+	}
+	b.Run("store", func(b *testing.B) {
+		caches := map[sheet.List]*IndexCache{sheet.Participating: {}, sheet.Pending: {}}
+		b.ReportAllocs()
+		for b.Loop() {
+			for i := range steps {
+				s := &steps[i]
+				opt := Options{Published: "2026-01-01"}
+				if s.list == sheet.Participating {
+					opt.Pending, opt.PendingIndex = s.other, caches[sheet.Pending]
+				} else {
+					opt.Participating, opt.ParticipatingIndex = s.other, caches[sheet.Participating]
+				}
+				if _, err := CompareContext(context.Background(), s.list, s.old, s.cur, opt); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(steps)), "ns/compare")
+	})
 }

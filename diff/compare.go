@@ -20,20 +20,25 @@ import (
 // one day, and ICE does clean such repeats later, which must not read as a
 // termination. Ids are left empty.
 func Fold(recs []sheet.Record) ([]Agreement, []sheet.Warning) {
-	out, _, warns := fold(recs)
+	m := getKeyMemo()
+	defer putKeyMemo(m)
+	out, _, _, warns := fold(recs, m)
 	return out, warns
 }
 
-// fold is Fold that also returns each agreement's canonical agency key.
-func fold(recs []sheet.Record) ([]Agreement, []string, []sheet.Warning) {
+// fold is Fold that also returns each agreement's canonical agency name
+// and the hash of its exactKey (keyTable).
+func fold(recs []sheet.Record, m *keyMemo) ([]Agreement, []keyed, []uint64, []sheet.Warning) {
 	out := make([]Agreement, 0, len(recs))
-	keys := make([]string, 0, len(recs))
+	keys := make([]keyed, 0, len(recs))
+	hashes := make([]uint64, 0, len(recs))
 	var warns []sheet.Warning
-	seen := make(map[exactKey]int, len(recs)) // → index in out
+	seen := newKeyTable(len(recs)) // rows: indexes in out
 	for _, r := range recs {
-		ak := agencyKey(r.Agency)
-		k := exactKey{r.State, ak, r.Model, r.Signed}
-		if i, ok := seen[k]; ok {
+		ak := m.key(r.Agency)
+		k := exactKey{r.State, ak.key, r.Model, r.Signed}
+		h := exactHash(r.State, &ak, r.Model, r.Signed)
+		if i := seen.first(h, &k); i >= 0 {
 			first := out[i].Record
 			fields := changedFields(&first, &r)
 			msg := fmt.Sprintf("row %d duplicates row %d; folded into one agreement", r.Row, first.Row)
@@ -43,11 +48,12 @@ func fold(recs []sheet.Record) ([]Agreement, []string, []sheet.Warning) {
 			warns = append(warns, sheet.Warning{Row: r.Row, Column: "LAW ENFORCEMENT AGENCY", Message: msg})
 			continue
 		}
-		seen[k] = len(out)
+		seen.add(h, &k, len(out))
 		out = append(out, Agreement{Record: r})
 		keys = append(keys, ak)
+		hashes = append(hashes, h)
 	}
-	return out, keys, warns
+	return out, keys, hashes, warns
 }
 
 // Match values: how Compare resolved a changed agreement's identity.
@@ -67,8 +73,9 @@ const (
 	MatchModel = "model"
 )
 
-// entry is one agreement prepared for matching. key is computed for all;
-// name, the costlier full form, only for what the exact rounds leave.
+// entry is one agreement prepared for identity resolution (Compare's
+// exact rounds read canonical names only, keyed); key is the canonical
+// name where a caller needs it.
 type entry struct {
 	rec  *sheet.Record
 	key  string
@@ -101,55 +108,25 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 		return nil, err
 	}
 	res := &Result{List: list}
-	aggs, keys, warns := fold(cur)
+	m := getKeyMemo()
+	defer putKeyMemo(m)
+	aggs, keys, hashes, warns := fold(cur, m)
 	res.Warnings = warns
 
-	olds := make([]entry, len(old))
-	for i := range old {
-		olds[i] = entry{rec: &old[i].Record, key: agencyKey(old[i].Agency)}
-	}
-	news := make([]entry, len(aggs))
-	for j := range aggs {
-		news[j] = entry{rec: &aggs[j].Record, key: keys[j]}
-	}
 	matchOf := make([]int, len(aggs)) // new index → old index, -1 when none
 	for i := range matchOf {
 		matchOf[i] = -1
 	}
 	how := make([]string, len(aggs))
 	oldUsed := make([]bool, len(old))
-
-	exactRound := func(key func(e *entry) exactKey) {
-		byKey := make(map[exactKey][]int, len(olds))
-		for i := range olds {
-			if !oldUsed[i] {
-				k := key(&olds[i])
-				byKey[k] = append(byKey[k], i)
-			}
-		}
-		for j := range news {
-			if matchOf[j] >= 0 {
-				continue
-			}
-			k := key(&news[j])
-			cands := byKey[k]
-			if len(cands) == 0 {
-				continue
-			}
-			i := cands[0]
-			byKey[k] = cands[1:]
-			oldUsed[i] = true
-			matchOf[j] = i
-			how[j] = MatchExact
-		}
+	if len(old) > 0 && len(aggs) > 0 {
+		exactRounds(old, aggs, keys, hashes, m, oldUsed, matchOf, how)
 	}
-	exactRound(func(e *entry) exactKey { return exactKey{e.rec.State, e.key, e.rec.Model, e.rec.Signed} })
-	exactRound(func(e *entry) exactKey { return exactKey{e.rec.State, e.key, e.rec.Model, ""} })
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 
-	if err := resolve(ctx, olds, news, oldUsed, matchOf, how); err != nil {
+	if err := resolve(ctx, old, aggs, oldUsed, matchOf, how); err != nil {
 		return nil, err
 	}
 
@@ -189,15 +166,16 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 				if pending == nil {
 					pending = opt.PendingIndex.index(opt.Pending)
 				}
-				news[j].full()
-				c.WasPendingSince = pendingSince(&news[j], pending, opt.Pending)
+				e := entry{rec: &a.Record}
+				e.full()
+				c.WasPendingSince = pendingSince(&e, pending, opt.Pending)
 			}
 			res.Added = append(res.Added, c)
 		}
 	}
 	res.Agreements = aggs
 	if list == sheet.Pending && len(opt.Participating) > 0 {
-		res.OnParticipating = countOn(aggs, opt.Participating)
+		res.OnParticipating = countOn(aggs, keys, opt.Participating, m)
 	}
 	var participating *agencyIndex // built on first use
 	for i := range old {
@@ -215,8 +193,9 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 			if participating == nil {
 				participating = opt.ParticipatingIndex.index(opt.Participating)
 			}
-			olds[i].full()
-			c.PromotedTo = promotedTo(&olds[i], participating, opt.Participating)
+			e := entry{rec: &old[i].Record}
+			e.full()
+			c.PromotedTo = promotedTo(&e, participating, opt.Participating)
 		}
 		res.Removed = append(res.Removed, c)
 	}
@@ -226,16 +205,74 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 	return res, nil
 }
 
-// countOn counts the agreements of aggs that list also holds: the same
-// state, canonical agency name and model.
-func countOn(aggs, list []Agreement) int {
-	on := make(map[[3]string]bool, len(list))
-	for _, a := range list {
-		on[[3]string{a.State, agencyKey(a.Agency), a.Model}] = true
+// exactRounds matches old agreements to new ones in the two exact rounds:
+// the same state, canonical agency name, model and signing date; then the
+// same without the date (a corrected date). Each new agreement, in order,
+// takes the first old one of its key not yet taken. keys and hashes are
+// fold's for aggs.
+func exactRounds(old, aggs []Agreement, keys []keyed, hashes []uint64, m *keyMemo, oldUsed []bool, matchOf []int, how []string) {
+	okeys := make([]keyed, len(old))
+	t := newKeyTable(len(old))
+	for i := range old {
+		r := &old[i].Record
+		okeys[i] = m.key(r.Agency)
+		k := exactKey{r.State, okeys[i].key, r.Model, r.Signed}
+		t.add(exactHash(r.State, &okeys[i], r.Model, r.Signed), &k, i)
+	}
+	left := 0
+	for j := range aggs {
+		r := &aggs[j].Record
+		k := exactKey{r.State, keys[j].key, r.Model, r.Signed}
+		if i := t.pop(hashes[j], &k); i >= 0 {
+			oldUsed[i], matchOf[j], how[j] = true, i, MatchExact
+		} else {
+			left++
+		}
+	}
+	if left == 0 {
+		return
+	}
+	t = newKeyTable(len(old))
+	for i := range old {
+		if !oldUsed[i] {
+			r := &old[i].Record
+			k := exactKey{r.State, okeys[i].key, r.Model, ""}
+			t.add(exactHash(r.State, &okeys[i], r.Model, ""), &k, i)
+		}
+	}
+	if len(t.groups) == 0 {
+		return
+	}
+	for j := range aggs {
+		if matchOf[j] >= 0 {
+			continue
+		}
+		r := &aggs[j].Record
+		k := exactKey{r.State, keys[j].key, r.Model, ""}
+		if i := t.pop(exactHash(r.State, &keys[j], r.Model, ""), &k); i >= 0 {
+			oldUsed[i], matchOf[j], how[j] = true, i, MatchExact
+		}
+	}
+}
+
+// countOn counts the agreements of aggs (whose canonical names are keys)
+// that list also holds: the same state, canonical agency name and model.
+func countOn(aggs []Agreement, keys []keyed, list []Agreement, m *keyMemo) int {
+	on := newKeyTable(len(list))
+	for i := range list {
+		r := &list[i].Record
+		ak := m.key(r.Agency)
+		k := exactKey{r.State, ak.key, r.Model, ""}
+		h := exactHash(r.State, &ak, r.Model, "")
+		if on.group(h, &k) < 0 {
+			on.add(h, &k, i)
+		}
 	}
 	n := 0
-	for _, a := range aggs {
-		if on[[3]string{a.State, agencyKey(a.Agency), a.Model}] {
+	for j := range aggs {
+		r := &aggs[j].Record
+		k := exactKey{r.State, keys[j].key, r.Model, ""}
+		if on.group(exactHash(r.State, &keys[j], r.Model, ""), &k) >= 0 {
 			n++
 		}
 	}
@@ -255,35 +292,47 @@ type pair struct {
 // resolve matches what the exact rounds left, best pairs first. Each old
 // agreement is scored against its candidates only (pairCandidates), which
 // include every pair pairScore can accept.
-func resolve(ctx context.Context, olds, news []entry, oldUsed []bool, matchOf []int, how []string) error {
+func resolve(ctx context.Context, old, aggs []Agreement, oldUsed []bool, matchOf []int, how []string) error {
 	var lo, ln []int
-	for i := range olds {
+	for i := range old {
 		if !oldUsed[i] {
 			lo = append(lo, i)
-			olds[i].full()
 		}
 	}
-	for j := range news {
+	for j := range aggs {
 		if matchOf[j] < 0 {
 			ln = append(ln, j)
-			news[j].full()
 		}
 	}
 	if len(lo) == 0 || len(ln) == 0 {
 		return nil
 	}
-	col := newCollector(pairIndex(news, ln), len(news))
-	var pairs []pair
+	// Entries for what is left only, in the order of the lists, so that
+	// pairs order as they would by their indexes in the lists.
+	olds := make([]entry, len(lo))
 	for k, i := range lo {
+		olds[k] = entry{rec: &old[i].Record}
+		olds[k].full()
+	}
+	news := make([]entry, len(ln))
+	all := make([]int, len(ln))
+	for k, j := range ln {
+		news[k] = entry{rec: &aggs[j].Record}
+		news[k].full()
+		all[k] = k
+	}
+	col := newCollector(pairIndex(news, all), len(news))
+	var pairs []pair
+	for k := range olds {
 		if k%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		o := &olds[i]
+		o := &olds[k]
 		for _, j := range pairCandidates(col, o) {
 			if s, h, ok := pairScore(o, &news[j]); ok {
-				pairs = append(pairs, pair{i, int(j), s, h})
+				pairs = append(pairs, pair{k, int(j), s, h})
 			}
 		}
 	}
@@ -297,12 +346,13 @@ func resolve(ctx context.Context, olds, news []entry, oldUsed []bool, matchOf []
 		return cmp.Compare(a.new, b.new)
 	})
 	for _, p := range pairs {
-		if oldUsed[p.old] || matchOf[p.new] >= 0 {
+		i, j := lo[p.old], ln[p.new]
+		if oldUsed[i] || matchOf[j] >= 0 {
 			continue
 		}
-		oldUsed[p.old] = true
-		matchOf[p.new] = p.old
-		how[p.new] = p.how
+		oldUsed[i] = true
+		matchOf[j] = i
+		how[j] = p.how
 	}
 	return nil
 }
