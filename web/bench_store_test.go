@@ -76,6 +76,8 @@ func benchStorePath(b *testing.B, path string) {
 
 func BenchmarkStoreFirstOverview(b *testing.B)  { benchStorePath(b, "/") }
 func BenchmarkStoreFirstSnapshots(b *testing.B) { benchStorePath(b, "/snapshots") }
+func BenchmarkStoreFirstState(b *testing.B)     { benchStorePath(b, "/states/TX") }
+func BenchmarkStoreFirstStatesCSV(b *testing.B) { benchStorePath(b, "/states.csv") }
 
 // BenchmarkStoreOverviewRender is the overview's data read and rendered
 // again on the same store (the response cache and the overview's data

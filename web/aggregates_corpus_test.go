@@ -1,0 +1,84 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/watch287g/watch287g/internal/corpustest"
+	"github.com/watch287g/watch287g/sheet"
+	"github.com/watch287g/watch287g/store"
+)
+
+// corpusOverviewFiles is how many of the corpus's lists (oldest first)
+// TestOverviewAggregatesCorpus commits: months of real lists, agreements
+// leaving and coming back, in seconds even under -race.
+const corpusOverviewFiles = 80
+
+// TestOverviewAggregatesCorpus: on the real lists, the overview computed
+// from the store's aggregates says what it says computed from every
+// agreement and every snapshot.
+func TestOverviewAggregatesCorpus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the corpus import takes seconds")
+	}
+	dir := corpustest.Dir(t)
+	files := corpustest.Manifest(t, dir)
+	files = files[:min(len(files), corpusOverviewFiles)]
+	st := openStore(t)
+	ctx := context.Background()
+	for _, f := range files {
+		body, err := os.ReadFile(filepath.Join(dir, f.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := store.Input{Source: filepath.Join(dir, f.Name), Name: f.Name, Body: body, Published: f.Name[:10], SeenAt: f.Committed}
+		in.Parsed, in.ParseErr = sheet.Parse(body)
+		if _, err := st.Commit(ctx, store.Cycle{At: f.Committed, Inputs: []store.Input{in}}); err != nil {
+			t.Fatalf("commit %s: %v", f.Name, err)
+		}
+	}
+	last, err := time.Parse(time.DateOnly, files[len(files)-1].Name[:10])
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	// A day after the last list, and in the next year: this year's
+	// endings, then none.
+	for _, now := range []time.Time{last.AddDate(0, 0, 1), last.AddDate(1, 0, 0)} {
+		clock := func() time.Time { return now }
+		fast, err := New(Options{Store: st, PublicURL: testPublicURL, Now: clock}).overviewStoreData(req)
+		if err != nil {
+			t.Fatalf("overview from the aggregates: %v", err)
+		}
+		plain, err := New(Options{Store: plainStore{st}, PublicURL: testPublicURL, Now: clock}).overviewStoreData(req)
+		if err != nil {
+			t.Fatalf("overview from every record: %v", err)
+		}
+		if now.Year() == last.Year() && fast.EndedThisYear == 0 {
+			t.Errorf("%s: ended this year: got 0, want the corpus's endings", now.Format(time.DateOnly))
+		}
+		for _, c := range []struct {
+			name      string
+			got, want any
+		}{
+			{"participating", fast.Participating, plain.Participating},
+			{"pending", fast.Pending, plain.Pending},
+			{"ended this year", fast.EndedThisYear, plain.EndedThisYear},
+			{"unconfirmed", fast.Unconfirmed, plain.Unconfirmed},
+			{"states", fmt.Sprint(fast.States), fmt.Sprint(plain.States)},
+			{"weekly chart", fast.Weekly, plain.Weekly},
+			{"map", fast.Map, plain.Map},
+			{"chart by model", fast.Chart, plain.Chart},
+		} {
+			if c.got != c.want {
+				t.Errorf("%s: %s: got %v, want %v", now.Format(time.DateOnly), c.name, c.got, c.want)
+			}
+		}
+	}
+}
