@@ -51,6 +51,9 @@ type response struct {
 	// disposition is the Content-Disposition header of a download.
 	disposition string
 	body        []byte
+	// version is the version the response was rendered at (set by
+	// cache.do): its ETag's.
+	version string
 	// gz is body gzipped, computed once by the first request that accepts it.
 	gzOnce sync.Once
 	gz     []byte
@@ -59,17 +62,21 @@ type response struct {
 // renderFunc renders one request from the store.
 type renderFunc func(r *http.Request) *response
 
-// cache holds rendered responses of one store version. A new version drops
-// everything: the data changes a few times a day, and a partial
-// invalidation is where stale pages come from.
+// cache holds rendered responses, each with the version it was rendered
+// at: an entry answers only requests of its own version, so nothing is
+// invalidated by hand (a partial invalidation is where stale pages come
+// from), and a route whose version moves (the overview, at every poll)
+// does not drop the others' entries.
 //
 // It renders each key at most once at a time: right after a poll, hundreds
 // of readers asking for / must not each render their own copy (that once
 // took 857 MB and answered none of them within 10 s). The first request
-// renders; the others wait for its bytes.
+// renders. The others get the key's answer of the version before, at
+// once, while that render runs (so a new version costs the readers of the
+// moment no wait, and its ETag is the old one, so they revalidate); with
+// no answer before, they wait for the render's bytes.
 type cache struct {
 	mu         sync.Mutex
-	version    string
 	entries    map[string]*list.Element // of *cacheEntry, most recently used first
 	lru        *list.List
 	bytes      int
@@ -159,22 +166,28 @@ func newCache(maxBytes, maxEntries int) *cache {
 // before the shared render did.
 var errCanceled = errors.New("request ended while waiting for a render")
 
-// do returns the response for key at version: from the cache, from a
-// render another request has under way, or by calling render. rendered
-// reports whether this call ran render. Only 200 answers are kept; every
-// answer is shared with the requests that waited for it.
+// do returns the response for key at version: from the cache, the key's
+// answer of an earlier version while another request renders this one,
+// a render another request has under way, or by calling render. rendered
+// reports whether this call ran render; resp.version says which version
+// resp is. Only 200 answers are kept; every answer is shared with the
+// requests that waited for it.
 func (c *cache) do(ctx context.Context, version, key string, render func() *response) (resp *response, rendered bool, err error) {
 	c.mu.Lock()
-	if c.version != version {
-		c.resetLocked(version)
-	}
-	if el, ok := c.entries[key]; ok {
+	el, cached := c.entries[key]
+	if cached {
 		c.lru.MoveToFront(el)
-		c.mu.Unlock()
-		return el.Value.(*cacheEntry).resp, false, nil
+		if r := el.Value.(*cacheEntry).resp; r.version == version {
+			c.mu.Unlock()
+			return r, false, nil
+		}
 	}
 	fkey := version + "\x00" + key
 	if f, ok := c.flights[fkey]; ok {
+		if cached {
+			c.mu.Unlock()
+			return el.Value.(*cacheEntry).resp, false, nil
+		}
 		c.mu.Unlock()
 		if c.onWait != nil {
 			c.onWait(key)
@@ -197,9 +210,10 @@ func (c *cache) do(ctx context.Context, version, key string, render func() *resp
 			f.resp = &response{status: http.StatusInternalServerError, contentType: "text/plain; charset=utf-8",
 				body: []byte("internal error\n")}
 		}
+		f.resp.version = version
 		c.mu.Lock()
 		delete(c.flights, fkey)
-		if f.resp.status == http.StatusOK && c.version == version {
+		if f.resp.status == http.StatusOK {
 			c.putLocked(key, f.resp)
 		}
 		c.mu.Unlock()
@@ -207,13 +221,6 @@ func (c *cache) do(ctx context.Context, version, key string, render func() *resp
 	}()
 	f.resp = render()
 	return f.resp, true, nil
-}
-
-func (c *cache) resetLocked(version string) {
-	c.version = version
-	c.entries = map[string]*list.Element{}
-	c.lru.Init()
-	c.bytes = 0
 }
 
 // putLocked keeps resp under key, evicting the least recently used
@@ -340,9 +347,9 @@ func (s *Server) cached(render renderFunc, params ...string) http.HandlerFunc {
 		canon := canonicalURL(r.URL, params)
 		key := canon.Path + "?" + canon.RawQuery
 		etag := etagFor(ver, key)
-		if etagMatch(r.Header.Get("If-None-Match"), etag) {
+		if match := etagHeld(r.Header.Get("If-None-Match"), etag); match != "" {
 			// The client holds this version already: no need to render.
-			w.Header().Set("ETag", etag)
+			w.Header().Set("ETag", match)
 			w.Header().Set("Cache-Control", "no-cache")
 			w.WriteHeader(http.StatusNotModified)
 			return
@@ -359,6 +366,10 @@ func (s *Server) cached(render renderFunc, params ...string) http.HandlerFunc {
 		})
 		if err != nil {
 			return // the client went away while waiting
+		}
+		if resp.version != ver {
+			// The answer of the version before, while this one renders.
+			etag = etagFor(resp.version, key)
 		}
 		s.write(w, r, resp, etag)
 	}
@@ -383,12 +394,24 @@ func canonicalURL(u *url.URL, params []string) *url.URL {
 }
 
 // write sends resp, answering 304 when the client holds etag already.
+// The gzipped body is another representation with its own ETag (etag with
+// "-gz" inside the quotes); If-None-Match with either answers 304, with
+// the ETag of the encoding this request would get.
 func (s *Server) write(w http.ResponseWriter, r *http.Request, resp *response, etag string) {
 	h := w.Header()
+	body := resp.body
+	gz := len(body) > 1024 && acceptsGzip(r)
+	if gz {
+		body = resp.gzipped()
+	}
 	if resp.status == http.StatusOK && etag != "" {
+		if gz {
+			etag = gzETag(etag)
+		}
 		h.Set("ETag", etag)
 		h.Set("Cache-Control", "no-cache")
-		if etagMatch(r.Header.Get("If-None-Match"), etag) {
+		h.Set("Vary", "Accept-Encoding")
+		if etagHeld(r.Header.Get("If-None-Match"), etag) != "" {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
@@ -404,10 +427,8 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, resp *response, e
 	if resp.disposition != "" {
 		h.Set("Content-Disposition", resp.disposition)
 	}
-	h.Add("Vary", "Accept-Encoding")
-	body := resp.body
-	if len(body) > 1024 && acceptsGzip(r) {
-		body = resp.gzipped()
+	h.Set("Vary", "Accept-Encoding")
+	if gz {
 		h.Set("Content-Encoding", "gzip")
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
@@ -422,6 +443,11 @@ func etagFor(version, key string) string {
 	return `"` + hex.EncodeToString(sum[:12]) + `"`
 }
 
+// gzETag is the ETag of etag's representation gzipped.
+func gzETag(etag string) string {
+	return strings.TrimSuffix(etag, `"`) + `-gz"`
+}
+
 // etagMatch implements If-None-Match's weak comparison over a list.
 func etagMatch(header, etag string) bool {
 	if header == "" {
@@ -434,6 +460,22 @@ func etagMatch(header, etag string) bool {
 		}
 	}
 	return false
+}
+
+// etagHeld is etagMatch for a cached answer, whose identity and gzipped
+// bodies (etag and gzETag(etag)) stand for one version: it returns the
+// one of the two the client holds, "" when neither.
+func etagHeld(header, etag string) string {
+	base := strings.TrimSuffix(strings.TrimSuffix(etag, `"`), "-gz") + `"`
+	switch {
+	case header == "":
+		return ""
+	case etagMatch(header, base):
+		return base
+	case etagMatch(header, gzETag(base)):
+		return gzETag(base)
+	}
+	return ""
 }
 
 func acceptsGzip(r *http.Request) bool {

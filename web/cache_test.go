@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/watch287g/watch287g/sheet"
 )
 
 // TestCachedRendersOncePerKey sends n concurrent requests for a cold key
@@ -298,5 +300,153 @@ func TestGzipSharedOnce(t *testing.T) {
 		if !bytes.Equal(b, plain) {
 			t.Errorf("reader %d: got %d bytes after gunzip, want the %d of the page", i, len(b), len(plain))
 		}
+	}
+}
+
+// TestCacheServesPreviousVersionWhileRendering: right after a new version,
+// the first request renders it and the others get the key's answer of the
+// version before at once, without waiting; once the render is done, its
+// answer is served. One render in all.
+func TestCacheServesPreviousVersionWhileRendering(t *testing.T) {
+	c := newCache(1<<20, 16)
+	old := func() *response { return &response{status: http.StatusOK, body: []byte("old")} }
+	if _, _, err := c.do(t.Context(), "v1", "k", old); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	c.onWait = func(string) {
+		t.Error("a request waited for the render, want it answered with the version before")
+		cancel()
+	}
+	started, release, done := make(chan struct{}), make(chan struct{}), make(chan *response)
+	var renders atomic.Int64
+	render := func() *response {
+		renders.Add(1)
+		close(started)
+		<-release
+		return &response{status: http.StatusOK, body: []byte("new")}
+	}
+	go func() {
+		resp, _, _ := c.do(context.Background(), "v2", "k", render)
+		done <- resp
+	}()
+	<-started
+	for range 8 {
+		resp, rendered, err := c.do(ctx, "v2", "k", render)
+		if err != nil || rendered || resp == nil || string(resp.body) != "old" || resp.version != "v1" {
+			t.Fatalf("during the render: got %+v rendered %v err %v, want the v1 answer at once", resp, rendered, err)
+		}
+	}
+	close(release)
+	if resp := <-done; string(resp.body) != "new" || resp.version != "v2" {
+		t.Errorf("leader: got %q of %q, want \"new\" of v2", resp.body, resp.version)
+	}
+	resp, rendered, err := c.do(ctx, "v2", "k", render)
+	if err != nil || rendered || string(resp.body) != "new" {
+		t.Errorf("after the render: got %q rendered %v err %v, want the cached v2 answer", resp.body, rendered, err)
+	}
+	if got := renders.Load(); got != 1 {
+		t.Errorf("got %d renders, want 1", got)
+	}
+}
+
+// TestStaleAnswerKeepsItsETag: a request answered with the version before
+// (while the new one renders) gets that version's ETag, so the client
+// revalidates and gets the new answer next time.
+func TestStaleAnswerKeepsItsETag(t *testing.T) {
+	fx := newFixture(t)
+	srv, _ := newTestServer(t, fx.st, fx.at)
+	first := recorder(t, srv, "/changes")
+	oldETag := first.Header().Get("ETag")
+	fx.commitFile(t, sheet.Participating, "participatingAgencies03012025am.xlsx", "2025-03-01", fx.at.Add(time.Hour),
+		[]sheet.Record{alachua})
+	started, release := make(chan struct{}), make(chan struct{})
+	srv.onRender = func(string) { close(started); <-release }
+	srv.cache.onWait = func(string) {
+		t.Error("a request waited for the render, want the answer of the version before")
+		close(release)
+	}
+	leader := make(chan *httptest.ResponseRecorder)
+	go func() { leader <- recorder(t, srv, "/changes") }()
+	<-started
+	during := recorder(t, srv, "/changes")
+	if during.Header().Get("ETag") != oldETag || during.Body.String() != first.Body.String() {
+		t.Errorf("during the render: got ETag %q, want the old %q with the old body", during.Header().Get("ETag"), oldETag)
+	}
+	srv.cache.onWait = nil
+	close(release)
+	srv.onRender = nil
+	after := <-leader
+	if got := after.Header().Get("ETag"); got == oldETag || got == "" {
+		t.Errorf("the render's answer: got ETag %q, want a new one", got)
+	}
+	rec := getPage(t, srv, "/changes", http.Header{"If-None-Match": {oldETag}})
+	if rec.Code != http.StatusOK || rec.Header().Get("ETag") != after.Header().Get("ETag") {
+		t.Errorf("revalidating the old ETag: got %d with ETag %q, want 200 with %q", rec.Code, rec.Header().Get("ETag"), after.Header().Get("ETag"))
+	}
+}
+
+// TestPollKeepsOtherRoutesCached: once the fetch loop has polled (the
+// overview's version carries the health generation), asking for / does
+// not drop the other pages' answers, nor they the overview's.
+func TestPollKeepsOtherRoutesCached(t *testing.T) {
+	fx := newFixture(t)
+	srv, _ := newTestServer(t, fx.st, fx.at)
+	var renders atomic.Int64
+	srv.onRender = func(string) { renders.Add(1) }
+	srv.health.Attempt(fx.at)
+	srv.health.Success(fx.at)
+	for range 3 {
+		for _, p := range []string{"/", "/changes", "/api/v1/changes"} {
+			if rec := recorder(t, srv, p); rec.Code != http.StatusOK {
+				t.Fatalf("GET %s: got %d, want 200", p, rec.Code)
+			}
+		}
+	}
+	if got := renders.Load(); got != 3 {
+		t.Errorf("three rounds of three pages: got %d renders, want 3", got)
+	}
+}
+
+// TestGzipETag: the gzipped answer is another representation with its own
+// ETag; Vary says so; If-None-Match with either ETag answers 304 with the
+// ETag of the encoding asked for.
+func TestGzipETag(t *testing.T) {
+	fx := newFixture(t)
+	srv, _ := newTestServer(t, fx.st, fx.at)
+	gz := http.Header{"Accept-Encoding": {"gzip"}}
+	plain := getPage(t, srv, "/api/v1/changes", nil)
+	zipped := getPage(t, srv, "/api/v1/changes", gz)
+	pe, ze := plain.Header().Get("ETag"), zipped.Header().Get("ETag")
+	switch {
+	case zipped.Header().Get("Content-Encoding") != "gzip":
+		t.Fatalf("got Content-Encoding %q, want gzip", zipped.Header().Get("Content-Encoding"))
+	case plain.Header().Get("Content-Encoding") != "":
+		t.Errorf("without Accept-Encoding: got Content-Encoding %q, want none", plain.Header().Get("Content-Encoding"))
+	case pe == "" || ze == "" || pe == ze:
+		t.Errorf("got ETags %q (identity) and %q (gzip), want two different ones", pe, ze)
+	}
+	for _, rec := range []*httptest.ResponseRecorder{plain, zipped} {
+		if got := rec.Header().Get("Vary"); got != "Accept-Encoding" {
+			t.Errorf("got Vary %q, want Accept-Encoding", got)
+		}
+	}
+	tests := map[string]struct {
+		hdr      http.Header
+		wantETag string
+	}{
+		"gzip etag, gzip client":         {http.Header{"Accept-Encoding": {"gzip"}, "If-None-Match": {ze}}, ze},
+		"identity etag, identity client": {http.Header{"If-None-Match": {pe}}, pe},
+		"identity etag, gzip client":     {http.Header{"Accept-Encoding": {"gzip"}, "If-None-Match": {pe}}, pe},
+		"gzip etag, identity client":     {http.Header{"If-None-Match": {`W/` + ze}}, ze},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			rec := getPage(t, srv, "/api/v1/changes", tc.hdr)
+			if rec.Code != http.StatusNotModified || rec.Header().Get("ETag") != tc.wantETag {
+				t.Errorf("got %d with ETag %q, want 304 with %q", rec.Code, rec.Header().Get("ETag"), tc.wantETag)
+			}
+		})
 	}
 }
