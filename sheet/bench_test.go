@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/watch287g/watch287g/internal/corpustest"
 	"github.com/xuri/excelize/v2"
@@ -64,4 +65,41 @@ func BenchmarkParseLargestExcelize(b *testing.B) {
 		}
 		x.Close()
 	}
+}
+
+// BenchmarkParseDir parses every .xlsx in $WATCH287G_BENCH_PARSE_DIR (the
+// ten-year replay, say) in one goroutine, as the import's read-ahead does,
+// and reports per pass the seconds spent in Parse (reading the files from
+// disk excluded) and the bytes allocated. Compare with the inflate floor,
+// `go run ./internal/replaygen -inflate DIR`.
+func BenchmarkParseDir(b *testing.B) {
+	dir := os.Getenv("WATCH287G_BENCH_PARSE_DIR")
+	if dir == "" {
+		b.Skip("set WATCH287G_BENCH_PARSE_DIR to a directory of .xlsx files")
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "*.xlsx"))
+	if err != nil || len(names) == 0 {
+		b.Fatalf("no .xlsx in %s (%v)", dir, err)
+	}
+	b.ReportAllocs()
+	var parse time.Duration
+	var records int
+	for b.Loop() {
+		for _, name := range names {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			began := time.Now()
+			f, err := Parse(data)
+			parse += time.Since(began)
+			if err != nil {
+				b.Fatalf("%s: %v", filepath.Base(name), err)
+			}
+			records += len(f.Records)
+		}
+	}
+	b.ReportMetric(parse.Seconds()/float64(b.N), "parse-s/op")
+	b.ReportMetric(float64(len(names)), "files")
+	b.ReportMetric(float64(records)/float64(b.N), "records/op")
 }

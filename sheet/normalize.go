@@ -51,9 +51,30 @@ func collapseSpace(s string) string {
 // escape sequence or a hidden byte into a page, a feed or a terminal. The
 // raw fields keep the text as published.
 func cleanText(s string) string {
+	if plainText(s) {
+		return s // nearly every value: no pass that would change nothing
+	}
 	// Tabs and line breaks are controls too, but they separate words:
 	// turn them into spaces first, then strip what is left.
 	return collapseSpace(escape.StripControl(strings.Map(spaceControl, s)))
+}
+
+// plainText reports whether s is printable ASCII with single spaces
+// between words and none at either end: text cleanText returns unchanged.
+func plainText(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == ' ' && s[i-1] == ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 // spaceControl turns the white-space control characters into spaces.
@@ -75,7 +96,17 @@ var quoteReplacer = strings.NewReplacer(
 // normalizeAgency is the agency name as compared: white space collapsed,
 // control characters removed, quotes straightened.
 func normalizeAgency(s string) string {
-	return quoteReplacer.Replace(cleanText(s))
+	s = cleanText(s)
+	// Every quote the replacer straightens is a backtick or starts with
+	// byte 0xC2 or 0xE2; a name without them is returned as it is (the
+	// replacer copies every string it is given).
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '`', 0xc2, 0xe2:
+			return quoteReplacer.Replace(s)
+		}
+	}
+	return s
 }
 
 // lettersUpper keeps only letters, upper-cased, with single spaces between
@@ -357,8 +388,70 @@ func textDate(s string) (time.Time, bool, bool) {
 // looksLikeURL reports whether pasted cell text is an address rather than
 // a label such as "link".
 func looksLikeURL(s string) bool {
-	l := strings.ToLower(s)
-	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "www.")
+	return hasPrefixFold(s, "http://") || hasPrefixFold(s, "https://") || hasPrefixFold(s, "www.")
+}
+
+// hasPrefixFold is strings.HasPrefix(strings.ToLower(s), p) for a lower-case
+// ASCII prefix p without the letters i and k, without ToLower's copy: only
+// ASCII upper-case letters lower-case to the ASCII letters such a prefix
+// holds (İ becomes i and the Kelvin sign k, hence the exception).
+func hasPrefixFold(s, p string) bool {
+	if len(s) < len(p) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != p[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// linkURL is escape.LinkURL(s), without parsing the plain http(s)
+// addresses that nearly every link is: for those it is s itself.
+func linkURL(s string) string {
+	if plainHTTP(s) {
+		return s
+	}
+	return escape.LinkURL(s)
+}
+
+// plainHTTP reports whether s is http:// or https:// (any case), a host of
+// letters, digits, dots and hyphens, and an optional path of those and
+// _ ~ /: an address url.Parse reads without error, with a host, and
+// escape.LinkURL keeps as it is.
+func plainHTTP(s string) bool {
+	var rest string
+	switch {
+	case hasPrefixFold(s, "https://"):
+		rest = s[len("https://"):]
+	case hasPrefixFold(s, "http://"):
+		rest = s[len("http://"):]
+	default:
+		return false
+	}
+	i := 0
+	for i < len(rest) && (isAlnum(rest[i]) || rest[i] == '.' || rest[i] == '-') {
+		i++
+	}
+	if i == 0 || i < len(rest) && rest[i] != '/' {
+		return false
+	}
+	for ; i < len(rest); i++ {
+		c := rest[i]
+		if !isAlnum(c) && c != '.' && c != '-' && c != '_' && c != '~' && c != '/' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 // unwrapURL returns the address a published MOA link points at: SafeLinks
@@ -374,13 +467,12 @@ func unwrapURL(raw string) string {
 		}
 		s = strings.TrimSpace(next)
 	}
-	l := strings.ToLower(s)
 	switch {
-	case strings.HasPrefix(l, "www."):
+	case hasPrefixFold(s, "www."):
 		s = "https://" + s
-	case strings.HasPrefix(l, "https:/") && !strings.HasPrefix(l, "https://"):
+	case hasPrefixFold(s, "https:/") && !hasPrefixFold(s, "https://"):
 		s = "https://" + s[len("https:/"):]
-	case strings.HasPrefix(l, "http:/") && !strings.HasPrefix(l, "http://"):
+	case hasPrefixFold(s, "http:/") && !hasPrefixFold(s, "http://"):
 		s = "http://" + s[len("http:/"):]
 	}
 	return strings.ReplaceAll(s, " ", "%20")

@@ -33,10 +33,22 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 			f.List = Participating
 		}
 	}
-	byCol := make(map[int]column, len(cols))
+	// Column number → 1 + index in cols (0: no header), a slice indexed
+	// once per cell rather than a map; the last header cell of a column
+	// wins, as it did in a map.
+	maxCol := 0
 	for _, c := range cols {
-		byCol[c.col] = c
+		maxCol = max(maxCol, c.col)
 	}
+	byCol := make([]int, maxCol+1)
+	for i, c := range cols {
+		byCol[c.col] = i + 1
+	}
+	// The states, models and types of a list repeat on every few rows:
+	// each distinct cell text is read once.
+	states := stateMemo{}
+	models := modelMemo{}
+	types := map[string]string{}
 	errCells := map[string]int{} // extra column → cells holding an Excel error
 	f.Records = make([]Record, 0, len(sh.Rows)-hdrIdx)
 	dropped := 0
@@ -68,8 +80,7 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 		rec.Row = row.Num
 		for ci := range row.Cells {
 			c := &row.Cells[ci]
-			col, ok := byCol[c.Col]
-			if !ok {
+			if c.Col >= len(byCol) || byCol[c.Col] == 0 {
 				// A value under no header: keep it rather than lose it.
 				if v := cleanText(c.Value); v != "" {
 					other = append(other, xlsx.ColumnName(c.Col))
@@ -77,6 +88,7 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 				}
 				continue
 			}
+			col := &cols[byCol[c.Col]-1]
 			switch col.field {
 			case fieldState:
 				rec.StateName = escape.StripControl(c.Value)
@@ -86,7 +98,14 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 				rec.Agency = normalizeAgency(c.Value)
 				agency = rec.Agency != ""
 			case fieldType:
-				rec.Type = cleanText(c.Value)
+				t, ok := types[c.Value]
+				if !ok {
+					t = cleanText(c.Value)
+					if len(types) < maxMemo {
+						types[c.Value] = t
+					}
+				}
+				rec.Type = t
 			case fieldModel:
 				rec.ModelRaw = c.Value
 				hasModel = strings.TrimSpace(c.Value) != ""
@@ -108,7 +127,7 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 				if c.Link != "" {
 					// As for the MOA: only an http(s) address is kept
 					// as a link; the warning quotes anything else.
-					if u := escape.LinkURL(unwrapURL(c.Link)); u != "" {
+					if u := linkURL(unwrapURL(c.Link)); u != "" {
 						setExtra(&rec, col.name+" URL", u)
 					} else {
 						warnAt(row.Num, col.name, "link %q is not a web address; not linked", short(c.Link))
@@ -125,7 +144,7 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 		// State.
 		if !hasState {
 			warn(row.Num, fieldState, "state is blank")
-		} else if code, fuzzy, ok := stateCode(rec.StateName); !ok {
+		} else if code, fuzzy, ok := states.read(rec.StateName); !ok {
 			warn(row.Num, fieldState, "unknown state %q", short(rec.StateName))
 		} else {
 			rec.State = code
@@ -137,7 +156,7 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 		if !hasModel {
 			warn(row.Num, fieldModel, "support type is blank")
 		} else {
-			m, fuzzy, ok := modelOf(rec.ModelRaw)
+			m, fuzzy, ok := models.read(rec.ModelRaw)
 			rec.Model = m
 			switch {
 			case !ok:
@@ -176,7 +195,7 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 				// relative path), wrapped or not, stays in MOARaw as
 				// published.
 				rec.MOARaw = raw
-				rec.MOAURL = escape.LinkURL(unwrapURL(raw))
+				rec.MOAURL = linkURL(unwrapURL(raw))
 				if rec.MOAURL == "" {
 					warn(row.Num, fieldMOA, "MOA link %q is not a web address; not linked", short(raw))
 				}
@@ -194,6 +213,49 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 		}
 	}
 	return f, nil
+}
+
+// maxMemo bounds each memo of readRecords: a list has 56 states and a
+// handful of models and types; a hostile one of 500,000 distinct labels
+// must not hold a map of them all.
+const maxMemo = 1024
+
+// stateRead is stateCode's result for one state name.
+type stateRead struct {
+	code      string
+	fuzzy, ok bool
+}
+
+type stateMemo map[string]stateRead
+
+func (m stateMemo) read(name string) (string, bool, bool) {
+	r, seen := m[name]
+	if !seen {
+		r.code, r.fuzzy, r.ok = stateCode(name)
+		if len(m) < maxMemo {
+			m[name] = r
+		}
+	}
+	return r.code, r.fuzzy, r.ok
+}
+
+// modelRead is modelOf's result for one support type label.
+type modelRead struct {
+	model     string
+	fuzzy, ok bool
+}
+
+type modelMemo map[string]modelRead
+
+func (m modelMemo) read(raw string) (string, bool, bool) {
+	r, seen := m[raw]
+	if !seen {
+		r.model, r.fuzzy, r.ok = modelOf(raw)
+		if len(m) < maxMemo {
+			m[raw] = r
+		}
+	}
+	return r.model, r.fuzzy, r.ok
 }
 
 func setExtra(rec *Record, key, v string) {

@@ -99,22 +99,8 @@ func (sc *scanner) next() (token, bool) {
 			return token{kind: tokEnd, name: localName(name)}, true
 		}
 		// Start tag: find its end, skipping '>' inside quoted values.
-		j, quote := 1, byte(0)
-		for ; j < len(rest); j++ {
-			c := rest[j]
-			if quote != 0 {
-				if c == quote {
-					quote = 0
-				}
-				continue
-			}
-			if c == '"' || c == '\'' {
-				quote = c
-			} else if c == '>' {
-				break
-			}
-		}
-		if j >= len(rest) {
+		j, ok := tagEnd(rest)
+		if !ok {
 			return token{kind: tokEOF}, false
 		}
 		body := rest[1:j]
@@ -131,6 +117,46 @@ func (sc *scanner) next() (token, bool) {
 		t.name = localName(body[:k])
 		t.attrs = body[k:]
 		return t, true
+	}
+}
+
+// tagEnd returns the index of the '>' that ends the start tag rest begins
+// with: the first one outside a quoted value. It searches with IndexByte
+// (a relationship's tag is hundreds of bytes of URLs) and keeps where it
+// found the next '>' and the next quote of each kind, so that every byte
+// is searched at most once per kind, however many attributes a tag has.
+func tagEnd(rest string) (int, bool) {
+	j := 1
+	gt, dq, sq := -1, -1, -1 // next positions at or after j; dq, sq == gt: none before gt
+	for {
+		if gt < j {
+			k := strings.IndexByte(rest[j:], '>')
+			if k < 0 {
+				return 0, false
+			}
+			gt, dq, sq = j+k, -1, -1
+		}
+		if dq < j {
+			dq = gt
+			if k := strings.IndexByte(rest[j:gt], '"'); k >= 0 {
+				dq = j + k
+			}
+		}
+		if sq < j {
+			sq = gt
+			if k := strings.IndexByte(rest[j:gt], '\''); k >= 0 {
+				sq = j + k
+			}
+		}
+		q := min(dq, sq)
+		if q >= gt {
+			return gt, true
+		}
+		e := strings.IndexByte(rest[q+1:], rest[q])
+		if e < 0 {
+			return 0, false
+		}
+		j = q + 1 + e + 1
 	}
 }
 
@@ -168,7 +194,32 @@ func localName(n string) string {
 
 // attr returns the decoded value of the attribute whose local name is name.
 func attr(attrs, name string) (string, bool) {
-	i := 0
+	it := attrIter{s: attrs}
+	for {
+		key, val, ok := it.next()
+		if !ok {
+			return "", false
+		}
+		if localName(key) == name {
+			return decodeText(val), true
+		}
+	}
+}
+
+// attrIter walks a start tag's attributes in order, so a reader that needs
+// several of them makes one pass rather than one per name. It stops at the
+// first malformed value (unquoted, unterminated): attr then finds no
+// attribute from there on, and a caller that records the first match of
+// each name sees what attr would return for each.
+type attrIter struct {
+	s string
+	i int
+}
+
+// next returns the next attribute's raw key and undecoded value; ok is
+// false at the end or at a malformed value.
+func (it *attrIter) next() (key, val string, ok bool) {
+	attrs, i := it.s, it.i
 	for i < len(attrs) {
 		for i < len(attrs) && isSpace(attrs[i]) {
 			i++
@@ -177,7 +228,7 @@ func attr(attrs, name string) (string, bool) {
 		for i < len(attrs) && attrs[i] != '=' && !isSpace(attrs[i]) {
 			i++
 		}
-		key := attrs[start:i]
+		key = attrs[start:i]
 		for i < len(attrs) && isSpace(attrs[i]) {
 			i++
 		}
@@ -192,23 +243,22 @@ func attr(attrs, name string) (string, bool) {
 			i++
 		}
 		if i >= len(attrs) {
-			return "", false
+			break
 		}
 		q := attrs[i]
 		if q != '"' && q != '\'' {
-			return "", false
+			break
 		}
 		end := strings.IndexByte(attrs[i+1:], q)
 		if end < 0 {
-			return "", false
+			break
 		}
-		val := attrs[i+1 : i+1+end]
-		i += end + 2
-		if localName(key) == name {
-			return decodeText(val), true
-		}
+		val = attrs[i+1 : i+1+end]
+		it.i = i + end + 2
+		return key, val, true
 	}
-	return "", false
+	it.i = len(attrs)
+	return "", "", false
 }
 
 // decodeText resolves the predefined XML entities and numeric character
@@ -221,35 +271,54 @@ func decodeText(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '\r' {
+	decodeInto(&b, s)
+	return b.String()
+}
+
+// decodeInto writes decodeText(s) to b: runs without a reference or a CR
+// are copied whole.
+func decodeInto(b *strings.Builder, s string) {
+	next := func(i int, c byte) int {
+		if k := strings.IndexByte(s[i:], c); k >= 0 {
+			return i + k
+		}
+		return len(s)
+	}
+	// The next '&' and CR at or after i (len(s): none), each searched for
+	// again only once passed, so the pass stays linear.
+	i, amp, cr := 0, -1, -1
+	for {
+		if amp < i {
+			amp = next(i, '&')
+		}
+		if cr < i {
+			cr = next(i, '\r')
+		}
+		k := min(amp, cr)
+		b.WriteString(s[i:k])
+		if k == len(s) {
+			return
+		}
+		if s[k] == '\r' {
 			b.WriteByte('\n')
-			if i+1 < len(s) && s[i+1] == '\n' {
+			i = k + 1
+			if i < len(s) && s[i] == '\n' {
 				i++
 			}
 			continue
 		}
-		if c != '&' {
-			b.WriteByte(c)
-			continue
-		}
 		// A reference is at most 12 bytes long: look no further, or a
 		// text of ampersands without semicolons costs quadratic time.
-		end := strings.IndexByte(s[i:min(len(s), i+13)], ';')
-		if end < 0 {
-			b.WriteByte(c)
-			continue
+		if end := strings.IndexByte(s[k:min(len(s), k+13)], ';'); end >= 0 {
+			if r, ok := entity(s[k+1 : k+end]); ok {
+				b.WriteRune(r)
+				i = k + end + 1
+				continue
+			}
 		}
-		ref := s[i+1 : i+end]
-		if r, ok := entity(ref); ok {
-			b.WriteRune(r)
-			i += end
-			continue
-		}
-		b.WriteByte(c)
+		b.WriteByte('&')
+		i = k + 1
 	}
-	return b.String()
 }
 
 func entity(ref string) (rune, bool) {

@@ -22,6 +22,7 @@ import (
 	"path"
 	"strings"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Errors Open and Sheet return. Callers test with errors.Is.
@@ -268,11 +269,12 @@ func (wb *Workbook) readPart(name string) (string, bool, error) {
 	if wb.inflated.Load()+int64(f.UncompressedSize64) > wb.limits.MaxTotalSize {
 		return "", false, &LimitError{Where: name, What: "total bytes read", Limit: wb.limits.MaxTotalSize}
 	}
-	// A strings.Builder, not a bytes.Buffer: its String does not copy, so
-	// a part costs its size once, not twice.
-	var buf strings.Builder
-	buf.Grow(int(f.UncompressedSize64) + 1)
-	n, err := io.Copy(&buf, io.LimitReader(rc, wb.limits.MaxPartSize+1))
+	// Inflated straight into a buffer of the declared size (capped above),
+	// with room for the read that sees the end: no copy through io.Copy's
+	// 32 KB buffer and no regrowth.
+	var buf bytes.Buffer
+	buf.Grow(int(f.UncompressedSize64) + bytes.MinRead)
+	n, err := buf.ReadFrom(io.LimitReader(rc, wb.limits.MaxPartSize+1))
 	if err != nil {
 		return "", false, fmt.Errorf("xlsx: read %s: %v: %w", name, err, ErrNotXLSX)
 	}
@@ -282,7 +284,11 @@ func (wb *Workbook) readPart(name string) (string, bool, error) {
 	if wb.inflated.Add(n) > wb.limits.MaxTotalSize {
 		return "", false, &LimitError{Where: name, What: "total bytes read", Limit: wb.limits.MaxTotalSize}
 	}
-	return buf.String(), true, nil
+	// The buffer is dropped here and never written again, so its bytes
+	// can be the part's string without the copy string(b) would make
+	// (strings.Builder does the same).
+	b := buf.Bytes()
+	return unsafe.String(unsafe.SliceData(b), len(b)), true, nil
 }
 
 type rel struct {
@@ -291,31 +297,72 @@ type rel struct {
 
 // rels reads a relationships part; a missing part has no relationships.
 func (wb *Workbook) rels(name string) ([]rel, error) {
-	s, ok, err := wb.readPart(name)
-	if err != nil || !ok {
+	var out []rel
+	if err := wb.eachRel(name, func(r rel) { out = append(out, r) }); err != nil {
 		return nil, err
 	}
-	var out []rel
+	return out, nil
+}
+
+// eachRel calls fn with each relationship of a part, in order, so that a
+// reader that wants them in another form (a worksheet's hyperlink targets
+// by id) builds no list first. A missing part has no relationships.
+func (wb *Workbook) eachRel(name string, fn func(rel)) error {
+	s, ok, err := wb.readPart(name)
+	if err != nil || !ok {
+		return err
+	}
+	// A worksheet's relationships are mostly its hyperlinks.
+	maxRels := wb.limits.MaxHyperlinks + wb.limits.MaxSheets + 64
+	var n int64
 	sc := scanner{s: s}
 	for {
 		t, ok := sc.next()
 		if !ok {
-			return nil, fmt.Errorf("xlsx: %s: malformed XML: %w", name, ErrNotXLSX)
+			return fmt.Errorf("xlsx: %s: malformed XML: %w", name, ErrNotXLSX)
 		}
 		if t.kind == tokEOF {
-			return out, nil
+			return nil
 		}
 		if t.kind == tokStart && t.name == "Relationship" {
-			var r rel
-			r.id, _ = attr(t.attrs, "Id")
-			r.typ, _ = attr(t.attrs, "Type")
-			r.target, _ = attr(t.attrs, "Target")
-			r.mode, _ = attr(t.attrs, "TargetMode")
-			// A worksheet's relationships are mostly its hyperlinks.
-			if maxRels := wb.limits.MaxHyperlinks + wb.limits.MaxSheets + 64; int64(len(out)) >= maxRels {
-				return nil, &LimitError{Where: name, What: "relationships", Limit: maxRels}
+			r := relOf(t.attrs)
+			if n >= maxRels {
+				return &LimitError{Where: name, What: "relationships", Limit: maxRels}
 			}
-			out = append(out, r)
+			n++
+			fn(r)
+		}
+	}
+}
+
+// relOf reads a Relationship's attributes in one pass (a worksheet's
+// relationships part is mostly long hyperlink targets), each the first of
+// its name, as attr would.
+func relOf(attrs string) rel {
+	var r rel
+	var seen [4]bool
+	it := attrIter{s: attrs}
+	for {
+		key, val, ok := it.next()
+		if !ok {
+			return r
+		}
+		var k int
+		var dst *string
+		switch localName(key) {
+		case "Id":
+			k, dst = 0, &r.id
+		case "Type":
+			k, dst = 1, &r.typ
+		case "Target":
+			k, dst = 2, &r.target
+		case "TargetMode":
+			k, dst = 3, &r.mode
+		default:
+			continue
+		}
+		if !seen[k] {
+			seen[k], *dst = true, decodeText(val)
 		}
 	}
 }
@@ -425,6 +472,19 @@ func (wb *Workbook) readSharedStrings(ctx context.Context, part string) error {
 					spans = append(spans, [2]int{buf.Len(), buf.Len()})
 					continue
 				}
+				if skipT == 0 {
+					// Most items are <si><t>text</t></si>: read them here,
+					// in one step rather than four tokens.
+					if text, n, ok := simpleItem(sc.s[sc.i:]); ok {
+						sc.i += n
+						start = buf.Len()
+						decodeInto(&buf, text)
+						start = finishItem(&buf, start)
+						spans = append(spans, [2]int{start, buf.Len()})
+						depth, inT = 0, false // as after </t></si>
+						continue
+					}
+				}
 				depth = 1
 				start = buf.Len()
 			case "rPh":
@@ -438,14 +498,7 @@ func (wb *Workbook) readSharedStrings(ctx context.Context, part string) error {
 			switch t.name {
 			case "si":
 				if depth > 0 {
-					item := buf.String()[start:]
-					if strings.Contains(item, "_x") {
-						// The builder only grows: append the decoded form
-						// and point the item at it.
-						dec := unescapeOOXML(item)
-						start = buf.Len()
-						buf.WriteString(dec)
-					}
+					start = finishItem(&buf, start)
 					spans = append(spans, [2]int{start, buf.Len()})
 				}
 				depth = 0
@@ -461,7 +514,7 @@ func (wb *Workbook) readSharedStrings(ctx context.Context, part string) error {
 				if t.cdata {
 					buf.WriteString(t.text)
 				} else {
-					buf.WriteString(decodeText(t.text))
+					decodeInto(&buf, t.text)
 				}
 			}
 		}
@@ -472,6 +525,42 @@ func (wb *Workbook) readSharedStrings(ctx context.Context, part string) error {
 		wb.strings[i] = all[sp[0]:sp[1]]
 	}
 	return nil
+}
+
+// finishItem decodes the _xHHHH_ escapes of the shared string item that
+// starts at start in buf, and returns where its final form starts: the
+// builder only grows, so a decoded form is appended and the item points at
+// it.
+func finishItem(buf *strings.Builder, start int) int {
+	item := buf.String()[start:]
+	if !strings.Contains(item, "_x") {
+		return start
+	}
+	dec := unescapeOOXML(item)
+	start = buf.Len()
+	buf.WriteString(dec)
+	return start
+}
+
+// simpleItem matches rest, the XML after an <si> tag, against
+// <t>text</t></si> (the <t> perhaps with xml:space="preserve", which
+// changes nothing here), and returns the text (undecoded) and the bytes
+// matched. Anything else is left to the tokens.
+func simpleItem(rest string) (text string, n int, ok bool) {
+	open := 0
+	switch {
+	case strings.HasPrefix(rest, "<t>"):
+		open = len("<t>")
+	case strings.HasPrefix(rest, `<t xml:space="preserve">`):
+		open = len(`<t xml:space="preserve">`)
+	default:
+		return "", 0, false
+	}
+	k := strings.IndexByte(rest[open:], '<')
+	if k < 0 || !strings.HasPrefix(rest[open+k:], "</t></si>") {
+		return "", 0, false
+	}
+	return rest[open : open+k], open + k + len("</t></si>"), true
 }
 
 // SharedStrings returns the number of shared strings, for tests.
