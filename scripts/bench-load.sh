@@ -13,7 +13,9 @@
 #      p99 <= 250 ms.
 # Each load runs on a server of its own (so each VmHWM is its own). Any
 # answer that is not 2xx/3xx (a 503 from the render limiter included) is
-# counted and fails the row: it is not a served request.
+# counted and fails the row: it is not a served request. After each row,
+# the same load against a static server of the same bytes (the floor)
+# shows what the machine allows at that moment (see floor below).
 #
 # Usage: DB=/path/to/imported.db scripts/bench-load.sh
 #   env: DB=PATH        an imported store (copied: serve opens it read-write)
@@ -47,6 +49,7 @@ if [ -z "$bin" ]; then
 	bin="$tmp/watch287g"
 fi
 go build -o "$tmp/standin" ./internal/standin
+go build -o "$tmp/floor" ./internal/standin/floor
 echo "store: $DB ($(du -h "$DB" | cut -f1)); load: $(uptime | sed 's/.*load average/load average/')"
 
 port=$((20000 + RANDOM % 20000))
@@ -101,6 +104,25 @@ load() {
 	printf '%-34s targets: >= %s req/s, p99 <= %s ms, VmHWM <= %s MB, all served\n' "" "$rps_min" "$p99_max" "$rss_max"
 }
 
+# floor CONNS DURATION PATH: the same wrk against internal/standin/floor
+# serving the bytes serve answers PATH with (fetched now, while serve
+# runs): what any Go server sending those bytes reaches on this machine
+# at this moment. A row that misses its target while the floor misses it
+# too is bound by the machine, not by serve.
+floor() {
+	local conns=$1 dur=$2 path=$3 fport=$((port + 1))
+	curl -fsS -o "$tmp/floor.body" "$base$path"
+	"$tmp/floor" -listen "127.0.0.1:$fport" -body "$tmp/floor.body" >"$tmp/floor.log" 2>&1 &
+	local fpid=$! i
+	for i in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$fport/" 2>/dev/null && break; sleep 0.1; done
+	wrk -t"$threads" -c"$conns" -d"$dur" --timeout 10s -s "$tmp/report.lua" "http://127.0.0.1:$fport/" >"$tmp/wrk.out" 2>&1 || true
+	stop "$fpid"
+	local rps p50 p99 max n bad
+	read -r _ rps p50 p99 max n bad < <(grep '^RESULT' "$tmp/wrk.out") || { cat "$tmp/wrk.out" >&2; exit 1; }
+	printf '  floor, the same %s bytes from a static server: %s req/s, p99 %s ms (load: %s)\n' \
+		"$(stat -c %s "$tmp/floor.body")" "$rps" "$p99" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
 # The lists the stand-in serves: the store's latest of each, so a poll's
 # new edition is a new snapshot with no changes.
 start_server --no-fetch
@@ -131,18 +153,21 @@ load "/ (32 conns, polling every 2 s)" 32 "$poll_duration" / 3000 25 100000
 new=$(( $(grep -c "\"outcome\":\"new\"" "$tmp/serve.log" || true) - before_new ))
 unch=$(( $(grep -c "\"outcome\":\"unchanged\"" "$tmp/serve.log" || true) - before_unch ))
 echo "  polls during the run: $new brought a new list, $unch brought nothing; $(grep -c "\"level\":\"ERROR\"" "$tmp/serve.log" || true) errors logged"
+floor 32 "$poll_duration" /
 stop "$server"; server=""
 stop "$standin"; standin=""
 
 # 2–4: 256 clients, each on a freshly started server.
 start_server --no-fetch
 load "/ (256 conns, cold start)" 256 "$duration" / 3000 100000 150
+floor 256 "$duration" /
 stop "$server"; server=""
 start_server --no-fetch
 load "/search?q=county (256 conns)" 256 "$duration" "/search?q=county" 500 100000 150
+floor 256 "$duration" "/search?q=county"
 stop "$server"; server=""
 start_server --no-fetch
-size=$(curl -fsS -o /dev/null -w '%{size_download}' "$base/api/v1/agreements")
+curl -fsS -o /dev/null "$base/api/v1/agreements" # cached, as in steady use
 load "/api/v1/agreements (256 conns)" 256 "$duration" /api/v1/agreements 1000 250 150
-echo "  /api/v1/agreements: $size bytes"
+floor 256 "$duration" /api/v1/agreements
 stop "$server"; server=""
