@@ -433,8 +433,11 @@ var errSeriesValue = errors.New("malformed series value")
 // that point's map: ten years of points repeat most of their counts, and
 // maps are what decoding them costs. The maps are never modified.
 type seriesDecoder struct {
-	// noStates leaves ByState out (SeriesByModel).
+	// noStates leaves ByState out (SeriesByModel); state, when set, keeps
+	// only that state's count (SeriesOfState), one map per count.
 	noStates bool
+	state    string
+	ofState  map[int]map[string]int
 	strs     map[string]string
 	last     map[string]*lastCounts // by list
 }
@@ -446,7 +449,7 @@ type lastCounts struct {
 }
 
 func newSeriesDecoder() *seriesDecoder {
-	return &seriesDecoder{strs: map[string]string{}, last: map[string]*lastCounts{}}
+	return &seriesDecoder{strs: map[string]string{}, last: map[string]*lastCounts{}, ofState: map[int]map[string]int{}}
 }
 
 func (d *seriesDecoder) intern(b []byte) string {
@@ -481,12 +484,19 @@ func (d *seriesDecoder) decode(id uint64, v []byte) (Series, error) {
 	if p.ByModel, v, err = d.counts(v, &last.model, &last.byModel, &last.modelSet); err != nil {
 		return p, err
 	}
-	if d.noStates {
+	switch {
+	case d.noStates:
 		if v, err = skipCounts(v); err != nil {
 			return p, err
 		}
-	} else if p.ByState, v, err = d.counts(v, &last.state, &last.byState, &last.stateSet); err != nil {
-		return p, err
+	case d.state != "":
+		if p.ByState, v, err = d.stateCount(v); err != nil {
+			return p, err
+		}
+	default:
+		if p.ByState, v, err = d.counts(v, &last.state, &last.byState, &last.stateSet); err != nil {
+			return p, err
+		}
 	}
 	if len(v) != 0 {
 		return p, errSeriesValue
@@ -541,16 +551,54 @@ func (d *seriesDecoder) counts(v []byte, prevRaw *[]byte, prev *map[string]int, 
 	return m, rest, nil
 }
 
-// readSeries decodes every point, oldest first; without ByState when
-// noStates.
+// stateCount decodes the counts by state keeping d.state's alone (nil
+// when the point counts none there, as a lookup in the full map gives 0).
+func (d *seriesDecoder) stateCount(v []byte) (map[string]int, []byte, error) {
+	n, k := binary.Uvarint(v)
+	if k <= 0 || n > uint64(len(v)) {
+		return nil, nil, errSeriesValue
+	}
+	v = v[k:]
+	count := 0
+	for range n {
+		key, rest, err := rawString(v)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, k := binary.Uvarint(rest)
+		if k <= 0 {
+			return nil, nil, errSeriesValue
+		}
+		if string(key) == d.state {
+			count = int(c)
+		}
+		v = rest[k:]
+	}
+	if count == 0 {
+		return nil, v, nil
+	}
+	m, ok := d.ofState[count]
+	if !ok {
+		m = map[string]int{d.state: count}
+		d.ofState[count] = m
+	}
+	return m, v, nil
+}
+
+// readSeries decodes every point, oldest first, with the counts by state
+// d asks for.
 func (s *Store) readSeries(tx *bolt.Tx, noStates bool) ([]Series, error) {
+	d := newSeriesDecoder()
+	d.noStates = noStates
+	return s.readSeriesWith(tx, d)
+}
+
+func (s *Store) readSeriesWith(tx *bolt.Tx, d *seriesDecoder) ([]Series, error) {
 	b := tx.Bucket(bucketSeries)
 	if b == nil {
 		return nil, errors.New("series: bucket missing (store not migrated)")
 	}
 	out := make([]Series, 0, b.Stats().KeyN)
-	d := newSeriesDecoder()
-	d.noStates = noStates
 	err := b.ForEach(func(k, v []byte) error {
 		if len(k) != 8 {
 			s.skipBad(bucketSeries, k, errSeriesValue)
@@ -584,6 +632,45 @@ func (s *Store) SeriesByModel(ctx context.Context) ([]Series, error) {
 	return out, err
 }
 
+// SeriesOfState is Series with ByState holding code's count alone (nil
+// where it is 0): one state's page reads its line without decoding every
+// state's. The maps are shared between points and never modified.
+func (s *Store) SeriesOfState(ctx context.Context, code string) ([]Series, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: series of %s: %w", code, err)
+	}
+	var out []Series
+	err := s.view("series of "+code, func(tx *bolt.Tx) error {
+		d := newSeriesDecoder()
+		d.state = code
+		var err error
+		out, err = s.readSeriesWith(tx, d)
+		return err
+	})
+	return out, err
+}
+
+// FormerAgreementsIn is FormerAgreements for agreements in states alone:
+// the index says where each is, so only theirs are decoded.
+func (s *Store) FormerAgreementsIn(ctx context.Context, list sheet.List, states []string, since string) ([]AgreementInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: former agreements in %v: %w", states, err)
+	}
+	var out []AgreementInfo
+	err := s.view(fmt.Sprintf("former agreements in %v", states), func(tx *bolt.Tx) error {
+		var err error
+		out, err = s.readFormerWhere(ctx, tx, list, since, func(v []byte) bool {
+			state, _, err := rawString(v)
+			return err != nil || slices.Contains(states, string(state)) // a value that does not read: its record decides
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // StatesEver returns the states counted in any accepted snapshot of list,
 // sorted.
 func (s *Store) StatesEver(ctx context.Context, list sheet.List) ([]string, error) {
@@ -610,13 +697,22 @@ func (s *Store) StatesEver(ctx context.Context, list sheet.List) ([]string, erro
 // whose absence began on or after since ("" for all) or has no date,
 // ordered by id, reading only that range of the index.
 func (s *Store) readFormer(ctx context.Context, tx *bolt.Tx, list sheet.List, since string) ([]AgreementInfo, error) {
+	return s.readFormerWhere(ctx, tx, list, since, nil)
+}
+
+// readFormerWhere is readFormer of the keys whose index value keep
+// accepts (all when keep is nil).
+func (s *Store) readFormerWhere(ctx context.Context, tx *bolt.Tx, list sheet.List, since string, keep func(v []byte) bool) ([]AgreementInfo, error) {
 	b := tx.Bucket(bucketFormer)
 	if b == nil {
 		return nil, errors.New("former agreements: index missing (store not migrated)")
 	}
 	prefix := formerListPrefix(list)
 	var ids []string
-	_ = formerRange(b, list, since, func(k, _ []byte) {
+	_ = formerRange(b, list, since, func(k, v []byte) {
+		if keep != nil && !keep(v) {
+			return
+		}
 		if i := bytes.IndexByte(k[len(prefix):], 0); i >= 0 {
 			ids = append(ids, string(k[len(prefix)+i+1:]))
 		}

@@ -127,7 +127,32 @@ func checkAggregates(t *testing.T, s *Store, step string) {
 	if err != nil || !reflect.DeepEqual(byModel, wantByModel) {
 		t.Errorf("%s: series by model: got %+v (%v), want %+v", step, byModel, err, wantByModel)
 	}
+	for _, code := range []string{"TX", "FL", "ZZ"} {
+		wantOf := slices.Clone(want.series)
+		for i := range wantOf {
+			wantOf[i].ByState = nil
+			if n := want.series[i].ByState[code]; n > 0 {
+				wantOf[i].ByState = map[string]int{code: n}
+			}
+		}
+		got, err := s.SeriesOfState(ctx, code)
+		if err != nil || !reflect.DeepEqual(got, wantOf) {
+			t.Errorf("%s: series of %s: got %+v (%v), want %+v", step, code, got, err, wantOf)
+		}
+	}
 	for _, list := range []sheet.List{sheet.Participating, sheet.Pending} {
+		for _, in := range [][]string{{"TX"}, {"FL", "GA"}, {"ZZ"}} {
+			wantIn := []AgreementInfo{}
+			for _, a := range want.formerOf(list, "") {
+				if slices.Contains(in, a.State) {
+					wantIn = append(wantIn, a)
+				}
+			}
+			got, err := s.FormerAgreementsIn(ctx, list, in, "")
+			if err != nil || !reflect.DeepEqual(got, wantIn) {
+				t.Errorf("%s: former agreements of %s in %v: got %v (%v), want %v", step, list, in, agreementIDs(got), err, agreementIDs(wantIn))
+			}
+		}
 		states, err := s.StatesEver(ctx, list)
 		if want := want.states[list]; err != nil || !reflect.DeepEqual(states, append([]string{}, want...)) {
 			t.Errorf("%s: states ever of %s: got %v (%v), want %v", step, list, states, err, want)

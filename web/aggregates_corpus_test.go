@@ -63,6 +63,7 @@ func TestOverviewAggregatesCorpus(t *testing.T) {
 		if now.Year() == last.Year() && fast.EndedThisYear == 0 {
 			t.Errorf("%s: ended this year: got 0, want the corpus's endings", now.Format(time.DateOnly))
 		}
+		samePages(t, st, clock, "/states/TX", "/states/FL", "/states/GA")
 		for _, c := range []struct {
 			name      string
 			got, want any
@@ -79,6 +80,20 @@ func TestOverviewAggregatesCorpus(t *testing.T) {
 			if c.got != c.want {
 				t.Errorf("%s: %s: got %v, want %v", now.Format(time.DateOnly), c.name, c.got, c.want)
 			}
+		}
+	}
+}
+
+// samePages asserts that each path reads the same from the store's
+// aggregates as from a store without them (every record read).
+func samePages(t *testing.T, st *store.Store, now func() time.Time, paths ...string) {
+	t.Helper()
+	fast := New(Options{Store: st, PublicURL: testPublicURL, Now: now})
+	plain := New(Options{Store: plainStore{st}, PublicURL: testPublicURL, Now: now})
+	for _, path := range paths {
+		got, want := getPage(t, fast, path, nil), getPage(t, plain, path, nil)
+		if got.Code != http.StatusOK || got.Body.String() != want.Body.String() {
+			t.Errorf("%s at %s: from the aggregates (%d) differs from every record's (%d)", path, now().Format(time.DateOnly), got.Code, want.Code)
 		}
 	}
 }

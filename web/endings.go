@@ -41,7 +41,9 @@ type ending struct {
 func (s *Server) endings(ctx context.Context, states []string, year int, withList bool) ([]ending, error) {
 	var all []store.AgreementInfo
 	var err error
-	if fr, ok := s.store.(formerReader); ok {
+	if fi, ok := s.store.(formerInReader); ok && len(states) > 0 {
+		all, err = fi.FormerAgreementsIn(ctx, sheet.Participating, states, "")
+	} else if fr, ok := s.store.(formerReader); ok {
 		all, err = fr.FormerAgreements(ctx, sheet.Participating, "")
 	} else {
 		all, err = s.store.FindAgreements(ctx, "")
@@ -50,6 +52,13 @@ func (s *Server) endings(ctx context.Context, states []string, year int, withLis
 		return nil, err
 	}
 	return s.endingsIn(ctx, all, states, year, withList)
+}
+
+// formerInReader is the store's read of the agreements no longer listed
+// in some states (*store.Store has it): a state's page decodes that
+// state's, not every state's.
+type formerInReader interface {
+	FormerAgreementsIn(ctx context.Context, list sheet.List, states []string, since string) ([]store.AgreementInfo, error)
 }
 
 // endingsIn is endings over all: the agreements the store knows, or at

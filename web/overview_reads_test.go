@@ -179,4 +179,5 @@ func TestOverviewFormerMatchesEveryAgreement(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
 		}
 	}
+	samePages(t, fx.st, now, "/states/FL", "/states/TX", "/states/GA", "/states.csv")
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -73,7 +74,7 @@ func (s *Server) statePage(r *http.Request) *response {
 			}
 		}
 	}
-	series, err := s.store.Series(ctx)
+	series, err := s.stateSeries(ctx, code)
 	if err != nil {
 		return s.pageError(r, err)
 	}
@@ -96,4 +97,19 @@ func (s *Server) statePage(r *http.Request) *response {
 		return s.pageError(r, err)
 	}
 	return s.render(http.StatusOK, "state", d)
+}
+
+// stateSeriesReader is the store's series with one state's counts
+// (*store.Store has it): the page draws that state's line.
+type stateSeriesReader interface {
+	SeriesOfState(ctx context.Context, code string) ([]store.Series, error)
+}
+
+// stateSeries is the series the state's page draws: ByState need hold
+// only code.
+func (s *Server) stateSeries(ctx context.Context, code string) ([]store.Series, error) {
+	if sr, ok := s.store.(stateSeriesReader); ok {
+		return sr.SeriesOfState(ctx, code)
+	}
+	return s.store.Series(ctx)
 }
