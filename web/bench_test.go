@@ -48,3 +48,20 @@ func BenchmarkColdOverview256(b *testing.B) {
 		wg.Wait()
 	}
 }
+
+// BenchmarkStoreSearchRender renders /search for a new query each time
+// (the response cache bypassed), on the store WATCH287G_BENCH_DB names.
+func BenchmarkStoreSearchRender(b *testing.B) {
+	_, newServer := benchStoreServer(b)
+	srv := newServer()
+	queries := []string{"county", "sheriff", "harris", "police", "department", "jail"}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodGet, "/search?q="+queries[i%len(queries)], nil)
+		i++
+		if resp := srv.searchPage(req); resp.status != http.StatusOK {
+			b.Fatalf("search: got %d, want 200", resp.status)
+		}
+	}
+}
