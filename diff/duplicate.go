@@ -43,10 +43,11 @@ func FindDuplicates(res *Result) []Duplicate {
 	for _, c := range res.Added {
 		isAdded[c.AgreementID] = true
 	}
-	var carried, added []Agreement
-	for _, a := range res.Agreements {
-		if isAdded[a.ID] {
-			added = append(added, a)
+	var added []Agreement
+	var carried []*Agreement
+	for i := range res.Agreements {
+		if a := &res.Agreements[i]; isAdded[a.ID] {
+			added = append(added, *a)
 		} else {
 			carried = append(carried, a)
 		}
@@ -76,8 +77,10 @@ func FindDuplicates(res *Result) []Duplicate {
 // a day, or its MOA document, with what it repeats, so the carried
 // agreements are indexed by those cheap keys and only the few under the
 // same keys have their names compared: the cost grows with the lists,
-// not with their product, and no carried name is prepared in vain.
-func duplicates(carried, added, removed []Agreement) []Duplicate {
+// not with their product, and no carried name is prepared in vain. Only
+// the carried agreements of a state and model that an added or removed
+// one has are indexed: every key holds both, and most lists add a few.
+func duplicates(carried []*Agreement, added, removed []Agreement) []Duplicate {
 	if len(carried) == 0 || len(added)+len(removed) == 0 {
 		return nil
 	}
@@ -86,10 +89,20 @@ func duplicates(carried, added, removed []Agreement) []Duplicate {
 		day          int64 // days since 1970
 	}
 	type moaK struct{ state, model, moa string }
-	byDay := make(map[dayKey][]int, len(carried))
-	byMOA := make(map[moaK][]int)
+	type stateModel struct{ state, model string }
+	wanted := make(map[stateModel]bool, len(added)+len(removed))
+	for _, list := range [][]Agreement{added, removed} {
+		for i := range list {
+			wanted[stateModel{list[i].State, list[i].Model}] = true
+		}
+	}
+	byDay := map[dayKey][]int{}
+	byMOA := map[moaK][]int{}
 	for i := range carried {
 		r := &carried[i].Record
+		if !wanted[stateModel{r.State, r.Model}] {
+			continue
+		}
 		if t, ok := parseDay(r.Signed); ok {
 			k := dayKey{r.State, r.Model, t.Unix() / 86400}
 			byDay[k] = append(byDay[k], i)

@@ -88,7 +88,8 @@ type Absence struct {
 	Snapshot  uint64 `json:"snapshot,omitempty"`
 	Published string `json:"published"`
 	// Lists counts the accepted lists of the same list kind after that
-	// one, still without the agreement.
+	// one, still without the agreement, until it ended: an ended absence
+	// no longer counts, since nothing reads its count once it decided.
 	Lists int `json:"lists"`
 }
 
@@ -126,7 +127,11 @@ type Step struct {
 	// Result is Compare of Old with this list's records.
 	Result *Result
 	// Absent holds the list's agreements absent before this list, each
-	// once, missing or ended.
+	// once, missing or ended, in the order they left. It may leave out
+	// ended agreements that cannot return to this list (ReturnIndex): an
+	// ended absence only returns or stays as it is, so the store need not
+	// hand ten years of them to every step. The missing ones must all be
+	// there: each list counts for them.
 	Absent []Absent
 	// Rule is the confirmation rule; the zero value is the default.
 	Rule ConfirmRule
@@ -140,8 +145,9 @@ type Restoration struct {
 	// resolved; AfterSnapshot and AfterPublished are this list.
 	Change Change
 	// Was is the absent agreement as it stood: its status (missing or
-	// ended) and absence.
-	Was Absent
+	// ended) and absence; Index is its place in Step.Absent.
+	Was   Absent
+	Index int
 	// Days from the first list without it to this one.
 	Days int
 }
@@ -181,8 +187,8 @@ type Outcome struct {
 	// terminations, and have no change.
 	Duplicates []Duplicate
 	// Absent is the list's absent agreements after this step: Step.Absent
-	// less the restored, with Lists counted up and statuses decided, plus
-	// the newly missing.
+	// less the restored, in its order, the missing ones with Lists counted
+	// up and statuses decided, then the newly missing.
 	Absent []Absent
 	// Unchanged is Result.Unchanged.
 	Unchanged int
@@ -246,8 +252,8 @@ func AdvanceContext(ctx context.Context, s Step) (*Outcome, error) {
 
 	// 1. Returns. An absence whose id is listed, or given twice (a store
 	// that kept both), cannot return: two rows would share one id.
-	var absentAggs []Agreement
-	var absentIdx []int
+	absentAggs := make([]Agreement, 0, len(s.Absent))
+	absentIdx := make([]int, 0, len(s.Absent))
 	seen := make(map[string]bool, len(s.Absent))
 	for i := range s.Absent {
 		id := s.Absent[i].ID
@@ -274,8 +280,9 @@ func AdvanceContext(ctx context.Context, s Step) (*Outcome, error) {
 			Change: Change{Kind: Restored, List: s.List, AgreementID: was.ID,
 				Before: &before, After: &after, Fields: r.Fields, Match: r.Match,
 				AfterSnapshot: s.Snapshot, AfterPublished: s.Published},
-			Was:  was,
-			Days: days,
+			Was:   was,
+			Index: r.Absent,
+			Days:  days,
 		})
 	}
 
@@ -292,9 +299,17 @@ func AdvanceContext(ctx context.Context, s Step) (*Outcome, error) {
 			addRecs, addIdx = append(addRecs, added[j].Record), append(addIdx, j)
 		}
 	}
-	since := make(map[string]string, len(s.Old))
-	for _, a := range s.Old {
-		since[a.ID] = a.Since
+	// The Since of the removed agreements, all the old list is needed for.
+	since := make(map[string]string, len(res.Removed))
+	for _, c := range res.Removed {
+		since[c.AgreementID] = ""
+	}
+	if len(since) > 0 {
+		for _, a := range s.Old {
+			if _, ok := since[a.ID]; ok {
+				since[a.ID] = a.Since
+			}
+		}
 	}
 	for _, h := range MatchHandoffs(remRecs, addRecs) {
 		i, j := remIdx[h.Removed], addIdx[h.Added]
@@ -313,10 +328,11 @@ func AdvanceContext(ctx context.Context, s Step) (*Outcome, error) {
 	for _, c := range res.Added {
 		isAdded[c.AgreementID] = true
 	}
-	var carried, dupAdded, dupRemoved []Agreement
-	for _, a := range res.Agreements {
-		if !isAdded[a.ID] {
-			carried = append(carried, a)
+	var dupAdded, dupRemoved []Agreement
+	carried := make([]*Agreement, 0, len(res.Agreements))
+	for i := range res.Agreements {
+		if !isAdded[res.Agreements[i].ID] {
+			carried = append(carried, &res.Agreements[i])
 		}
 	}
 	for j := range added {
@@ -348,8 +364,12 @@ func AdvanceContext(ctx context.Context, s Step) (*Outcome, error) {
 		if restored[i] {
 			continue
 		}
+		if a.Status == StatusEnded {
+			out.Absent = append(out.Absent, a)
+			continue
+		}
 		a.Absence.Lists++
-		if a.Status != StatusEnded && rule.Decide(a.Absence, s.Published) == StatusEnded {
+		if rule.Decide(a.Absence, s.Published) == StatusEnded {
 			a.Status = StatusEnded
 			out.Ended = append(out.Ended, ending(s.List, a))
 		}

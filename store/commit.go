@@ -27,6 +27,9 @@ type current struct {
 	// the list's next agreements, where it is reused while they name the
 	// same agencies. Not stored.
 	index *diff.IndexCache
+	// absent is the list's absences as the last commit left them
+	// (absent.go). Not stored.
+	absent *absentSet
 }
 
 // indexCache returns c's agency index cache, made on first use.

@@ -26,9 +26,10 @@ import (
 // newer write reads as ended absences).
 
 // bucketAbsences: list → JSON []absence, the agreements that left the
-// list and have not come back (missing or ended). One value per list,
-// rewritten by each accepted list of its kind (every absence counts it):
-// one deflated value churns far fewer pages than a key per absence.
+// list and are still missing (absent.go keeps the ended ones beside it).
+// One value per list, rewritten by each accepted list of its kind (every
+// missing absence counts it): one deflated value churns far fewer pages
+// than a key per absence.
 var bucketAbsences = []byte("absences")
 
 // absence is one stored absence: the rule's view plus where the agreement
@@ -38,6 +39,8 @@ type absence struct {
 	diff.Absent
 	LastSnapshot  uint64 `json:"last_snapshot,omitempty"`
 	LastPublished string `json:"last_published,omitempty"`
+	// Seq is the absence's place in its list's absences (absent.go).
+	Seq uint64 `json:"seq,omitempty"`
 }
 
 // absencesBucket returns the absences bucket, creating it (and seeding it
@@ -129,40 +132,11 @@ func readAbsences(b *bolt.Bucket, list sheet.List) ([]absence, error) {
 	return out, nil
 }
 
-// The absences and the open promotions are read once per transaction and
-// written once, by finish (flushLifecycle), like the current agreements:
-// an import commits sixteen files a transaction, and decoding and
-// re-encoding each whole value for every file was a fifth of its time
-// (issue 12). The writer owns the cached values; callers may change them
-// in place and then hand them back with setAbsences or markOpen.
-
-// absencesOf returns the list's absences as this transaction has them.
-func (w *writer) absencesOf(b *bolt.Bucket, list sheet.List) ([]absence, error) {
-	if abs, ok := w.absences[list]; ok {
-		return abs, nil
-	}
-	abs, err := readAbsences(b, list)
-	if err != nil {
-		return nil, err
-	}
-	if w.absences == nil {
-		w.absences = map[sheet.List][]absence{}
-	}
-	w.absences[list] = abs
-	return abs, nil
-}
-
-// setAbsences replaces the list's absences, written by finish.
-func (w *writer) setAbsences(list sheet.List, abs []absence) {
-	if w.absences == nil {
-		w.absences = map[sheet.List][]absence{}
-	}
-	w.absences[list] = abs
-	if w.dirtyAbs == nil {
-		w.dirtyAbs = map[sheet.List]bool{}
-	}
-	w.dirtyAbs[list] = true
-}
+// The missing absences and the open promotions are read once per
+// transaction and written once, by finish (flushLifecycle), like the
+// current agreements: an import commits sixteen files a transaction, and
+// decoding and re-encoding each whole value for every file was a fifth of
+// its time (issue 12).
 
 // openPromotions returns the open promotions as this transaction has
 // them; the caller changes them in place and calls w.markOpen.
@@ -192,7 +166,11 @@ func (w *writer) flushLifecycle() error {
 		}
 		lists := slices.Sorted(maps.Keys(w.dirtyAbs))
 		for _, list := range lists {
-			if err := putJSON(b, []byte(list), w.absences[list]); err != nil {
+			missing := []absence{}
+			if set := w.abs[list]; set != nil {
+				missing = set.missing
+			}
+			if err := putJSON(b, []byte(list), missing); err != nil {
 				return err
 			}
 		}
@@ -225,16 +203,18 @@ func (w *writer) advance(ctx context.Context, list sheet.List, cur *current, sna
 	if err := w.lifecycleRule(b); err != nil {
 		return nil, nil, err
 	}
-	stored, err := w.absencesOf(b, list)
+	set, err := w.absentsOf(list)
 	if err != nil {
 		return nil, nil, err
 	}
-	last := make(map[string]absence, len(stored))
+	given, err := w.stepAbsences(list, set, res)
+	if err != nil {
+		return nil, nil, err
+	}
 	step := diff.Step{List: list, Snapshot: snap.ID, Published: snap.Published,
-		Old: cur.Agreements, Result: res, Rule: w.rule}
-	for _, a := range stored {
-		step.Absent = append(step.Absent, a.Absent)
-		last[a.ID] = a
+		Old: cur.Agreements, Result: res, Rule: w.rule, Absent: make([]diff.Absent, len(given))}
+	for i, a := range given {
+		step.Absent[i] = a.Absent
 	}
 	out, err := diff.AdvanceContext(ctx, step)
 	if err != nil {
@@ -247,11 +227,29 @@ func (w *writer) advance(ctx context.Context, list sheet.List, cur *current, sna
 		c.Confirmed = new(bool)
 		rec.Removed[i] = c
 	}
+	// Where an agreement was last listed: its latest absence's, else
+	// this step's previous list (it is missing from this very list). Read
+	// before the absences change below.
+	type listed struct {
+		snapshot  uint64
+		published string
+	}
+	lasts := map[string]listed{}
 	lastOf := func(id string) (uint64, string) {
-		if a, ok := last[id]; ok {
-			return a.LastSnapshot, a.LastPublished
+		l := lasts[id]
+		return l.snapshot, l.published
+	}
+	for _, id := range lifecycleIDs(out) {
+		if _, ok := lasts[id]; ok {
+			continue
 		}
-		return cur.SnapshotID, cur.Published // missing from this very list
+		l := listed{cur.SnapshotID, cur.Published}
+		if snap, pub, ok, err := w.lastListed(list, set, id); err != nil {
+			return nil, nil, err
+		} else if ok {
+			l = listed{snap, pub}
+		}
+		lasts[id] = l
 	}
 	var extra []diff.Change
 	for _, r := range out.Restored {
@@ -272,15 +270,57 @@ func (w *writer) advance(ctx context.Context, list sheet.List, cur *current, sna
 		extra = append(extra, ch)
 	}
 
-	// The list's absences from now on.
-	next := make([]absence, len(out.Absent))
-	for i, a := range out.Absent {
-		next[i].Absent = a
-		next[i].LastSnapshot, next[i].LastPublished = lastOf(a.ID)
+	// The list's absences from now on: out.Absent is the given ones less
+	// the restored, in order, then the newly missing. An ended absence
+	// that stays is as it was.
+	restored := make(map[int]bool, len(out.Restored))
+	for _, r := range out.Restored {
+		restored[r.Index] = true
 	}
-	w.setAbsences(list, next)
+	k := 0
+	for i, was := range given {
+		if restored[i] {
+			if err := w.dropAbsence(list, set, was); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		a := out.Absent[k]
+		k++
+		if was.Status == diff.StatusEnded {
+			continue
+		}
+		next := absence{Absent: a, Seq: was.Seq}
+		next.LastSnapshot, next.LastPublished = lastOf(a.ID)
+		if err := w.keepAbsence(list, set, next); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, a := range out.Absent[k:] {
+		next := absence{Absent: a}
+		next.LastSnapshot, next.LastPublished = lastOf(a.ID)
+		if err := w.keepAbsence(list, set, next); err != nil {
+			return nil, nil, err
+		}
+	}
 	w.lc = &lifecycleStep{step: step, out: out}
 	return &rec, extra, nil
+}
+
+// lifecycleIDs are the agreements whose last listing advance needs: the
+// restored, the ended and the absent from now on.
+func lifecycleIDs(out *diff.Outcome) []string {
+	ids := make([]string, 0, len(out.Restored)+len(out.Ended)+len(out.Absent))
+	for _, r := range out.Restored {
+		ids = append(ids, r.Change.AgreementID)
+	}
+	for _, e := range out.Ended {
+		ids = append(ids, e.Change.AgreementID)
+	}
+	for _, a := range out.Absent {
+		ids = append(ids, a.ID)
+	}
+	return ids
 }
 
 // stamp dates a change by the lists it compares: before, the list's
@@ -507,25 +547,21 @@ func (w *writer) dropPromoted() error {
 	if len(ids) == 0 {
 		return nil
 	}
-	b, err := w.absencesBucket()
+	set, err := w.absentsOf(sheet.Pending)
 	if err != nil {
 		return err
 	}
-	abs, err := w.absencesOf(b, sheet.Pending)
-	if err != nil {
-		return err
-	}
-	drop := make(map[string]bool, len(ids))
 	for _, id := range ids {
-		drop[id] = true
-	}
-	kept := abs[:0]
-	for _, a := range abs {
-		if !drop[a.ID] {
-			kept = append(kept, a)
+		for _, seq := range slices.Clone(set.byID[id]) {
+			a, err := w.absence(sheet.Pending, set, seq)
+			if err != nil {
+				return err
+			}
+			if err := w.dropAbsence(sheet.Pending, set, a); err != nil {
+				return err
+			}
 		}
 	}
-	w.setAbsences(sheet.Pending, kept)
 	return nil
 }
 

@@ -26,10 +26,10 @@ type writer struct {
 	// pending agreements promote linked, for dropPromoted.
 	lc       *lifecycleStep
 	promoted []string
-	// absences and open are the lifecycle's values as this transaction
-	// has them (lifecycle.go): read once, written by finish when
+	// abs and open are the lifecycle's values as this transaction has
+	// them (absent.go, lifecycle.go): read once, written by finish when
 	// dirtyAbs or openDirty says they changed.
-	absences  map[sheet.List][]absence
+	abs       map[sheet.List]*absentSet
 	dirtyAbs  map[sheet.List]bool
 	open      *promotions
 	openDirty bool
@@ -169,7 +169,22 @@ func (w *writer) finish() error {
 		}
 		w.endVersion = dataVersion(w.meta)
 	}
+	w.keepAbsents()
 	return nil
+}
+
+// keepAbsents leaves the absences this transaction read on the lists'
+// current agreements, for the next commit to reuse if the data version it
+// starts at is the one this transaction ends at (it is not when the
+// transaction did not commit, or another wrote since).
+func (w *writer) keepAbsents() {
+	for list, set := range w.abs {
+		if c := w.currents[list]; c != nil {
+			set.version = w.endVersion
+			c.absent = set
+		}
+	}
+	w.abs = nil
 }
 
 // putSnapshot writes a snapshot's record.
