@@ -495,6 +495,11 @@ func unwrapOnce(s string) (string, bool) {
 // so a link with a % in its host is always parsed.
 var wrapperMarks = []string{"safelinks.protection.outlook.com", "urldefense.", "-extension://"}
 
+// wrapperAnchors is, for each of wrapperMarks, the index of a byte of the
+// mark that is not a letter: an occurrence of the mark has that byte
+// there, so only the few dots and colons of a link are candidates.
+var wrapperAnchors = []int{9, 10, 10}
+
 // mayBeWrapped reports whether unwrapParsed could unwrap s; false only
 // when it certainly cannot.
 func mayBeWrapped(s string) bool {
@@ -523,8 +528,25 @@ func mayBeWrapped(s string) bool {
 			return false
 		}
 	}
-	for _, m := range wrapperMarks {
-		if containsFoldASCII(s, m) {
+	for i, m := range wrapperMarks {
+		if containsFoldAt(s, m, wrapperAnchors[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFoldAt is containsFoldASCII(s, m) for a mark whose byte k is not
+// a letter: it tries only the places where that byte is.
+func containsFoldAt(s, m string, k int) bool {
+	c := m[k]
+	for p := k; p < len(s); p++ {
+		i := strings.IndexByte(s[p:], c)
+		if i < 0 {
+			return false
+		}
+		p += i
+		if start := p - k; start+len(m) <= len(s) && containsFoldASCII(s[start:start+len(m)], m) {
 			return true
 		}
 	}

@@ -126,7 +126,21 @@ func (sc *scanner) next() (token, bool) {
 // found the next '>' and the next quote of each kind, so that every byte
 // is searched at most once per kind, however many attributes a tag has.
 func tagEnd(rest string) (int, bool) {
+	// Most tags (<c r="B2" s="1" t="s">) are short: a plain loop over
+	// their first bytes is quicker than a search per attribute.
 	j := 1
+	for n := min(len(rest), 64); j < n; j++ {
+		switch rest[j] {
+		case '>':
+			return j, true
+		case '"', '\'':
+			e := strings.IndexByte(rest[j+1:], rest[j])
+			if e < 0 {
+				return 0, false
+			}
+			j += 1 + e
+		}
+	}
 	gt, dq, sq := -1, -1, -1 // next positions at or after j; dq, sq == gt: none before gt
 	for {
 		if gt < j {

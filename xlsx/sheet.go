@@ -235,7 +235,7 @@ func (wb *Workbook) SheetContext(ctx context.Context, i int) (*Sheet, error) {
 				cell = Cell{Col: c, Type: typ}
 				hasVal, pieces, simple, inIS, skipT, valStart, inT = false, 0, "", 0, 0, false, false
 				inCell = !t.selfClose // a self-closed cell has no value: not kept
-				if inCell && typ != TypeInlineString {
+				if inCell && typ != TypeInlineString && !tokensOnly {
 					// Most cells are <c …><v>text</v></c>: read them
 					// here, in one step rather than four tokens, with
 					// the result the tokens would have.
@@ -269,6 +269,11 @@ func (wb *Workbook) SheetContext(ctx context.Context, i int) (*Sheet, error) {
 			case "hyperlink":
 				if int64(len(links)) >= lim.MaxHyperlinks {
 					return nil, &LimitError{Where: where, What: "hyperlinks", Limit: lim.MaxHyperlinks}
+				}
+				if links == nil {
+					// The hyperlinks are the rest of the part, about 35
+					// bytes each: room for them all, within the caps.
+					links = make([]Hyperlink, 0, min(int64(len(s)-sc.i)/32+1, lim.MaxHyperlinks, 1<<16))
 				}
 				ref, id, loc := linkAttrs(t.attrs)
 				links = append(links, Hyperlink{Ref: ref, Target: id, Location: loc})
@@ -334,6 +339,10 @@ func (wb *Workbook) SheetContext(ctx context.Context, i int) (*Sheet, error) {
 	}
 	return sh, nil
 }
+
+// tokensOnly turns off the one-step reading of simple cells and shared
+// strings, for the tests that check it reads what the tokens do.
+var tokensOnly = false
 
 // simpleValue matches rest, the XML after a cell's start tag, against
 // <v>text</v></c>, and returns the text (undecoded) and the bytes matched.
@@ -446,10 +455,21 @@ func (sh *Sheet) attachLinks(where string, maxVisits int64) error {
 	}
 	if len(ranges) == 0 {
 		// Single-cell links only (ICE's case): each cell has at most one
-		// candidate, so set it directly.
+		// candidate, so set it directly, looking up only the cells of
+		// the columns links are in (one of ICE's eight).
+		var linked []bool
+		for k := range single {
+			if k[1] >= len(linked) {
+				linked = append(linked, make([]bool, k[1]+1-len(linked))...)
+			}
+			linked[k[1]] = true
+		}
 		for ri := range sh.Rows {
 			row := &sh.Rows[ri]
 			for ci := range row.Cells {
+				if col := row.Cells[ci].Col; col >= len(linked) || !linked[col] {
+					continue
+				}
 				if i, ok := single[[2]int{row.Num, row.Cells[ci].Col}]; ok {
 					row.Cells[ci].Link = sh.Links[i].cellLink()
 				}

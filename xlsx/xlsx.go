@@ -472,7 +472,7 @@ func (wb *Workbook) readSharedStrings(ctx context.Context, part string) error {
 					spans = append(spans, [2]int{buf.Len(), buf.Len()})
 					continue
 				}
-				if skipT == 0 {
+				if skipT == 0 && !tokensOnly {
 					// Most items are <si><t>text</t></si>: read them here,
 					// in one step rather than four tokens.
 					if text, n, ok := simpleItem(sc.s[sc.i:]); ok {
