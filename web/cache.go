@@ -97,6 +97,29 @@ type cache struct {
 	// version scans only the lists since.
 	ever        map[string]bool
 	everThrough uint64
+
+	// agencyList is every agency of data version agencyVersion
+	// (agencyIndex).
+	agencyMu      sync.Mutex
+	agencyVersion string
+	agencyList    []*agency
+}
+
+// agencies returns the agency list of version, calling build once per
+// version however many searches ask at once ("" keeps nothing: a store
+// without a version).
+func (c *cache) agencies(version string, build func() ([]*agency, error)) ([]*agency, error) {
+	c.agencyMu.Lock()
+	defer c.agencyMu.Unlock()
+	if version != "" && version == c.agencyVersion {
+		return c.agencyList, nil
+	}
+	list, err := build()
+	if err != nil {
+		return nil, err
+	}
+	c.agencyVersion, c.agencyList = version, list
+	return list, nil
 }
 
 // everStates returns the states with a participating agreement in any of

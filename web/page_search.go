@@ -21,7 +21,7 @@ type stateLink struct{ Code, Name string }
 // prefix, then word starts, then substrings; ties by state and name) and
 // returns the first limit and how many more matched.
 func (s *Server) searchAgencies(ctx context.Context, q string, limit int) ([]*agency, int, error) {
-	all, err := s.agencies(ctx)
+	all, err := s.agencyIndex(ctx)
 	if err != nil {
 		return nil, 0, err
 	}

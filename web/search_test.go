@@ -1,11 +1,17 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/watch287g/watch287g/sheet"
+	"github.com/watch287g/watch287g/store"
 )
 
 func TestSearchCaps(t *testing.T) {
@@ -84,5 +90,54 @@ func TestSearchPaging(t *testing.T) {
 	}
 	if len(seen) != all.Total {
 		t.Errorf("got %d agreements over the pages, want %d", len(seen), all.Total)
+	}
+}
+
+// everyAgreementReads is the real store, counting the reads of every
+// agreement (FindAgreements with an empty query).
+type everyAgreementReads struct {
+	*store.Store
+	n atomic.Int64
+}
+
+func (c *everyAgreementReads) FindAgreements(ctx context.Context, query string) ([]store.AgreementInfo, error) {
+	if query == "" {
+		c.n.Add(1)
+	}
+	return c.Store.FindAgreements(ctx, query)
+}
+
+// TestSearchAgenciesOncePerVersion: searches for different queries match
+// them against one agency list per data version, read once; a new list
+// reads it again, and the new agency is found.
+func TestSearchAgenciesOncePerVersion(t *testing.T) {
+	fx := newFixture(t)
+	cs := &everyAgreementReads{Store: fx.st}
+	srv := New(Options{Store: cs, PublicURL: testPublicURL, Now: func() time.Time { return fx.at }})
+	search := func(q string) string {
+		t.Helper()
+		rec := recorder(t, srv, "/search?q="+url.QueryEscape(q))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("search %q: got %d, want 200", q, rec.Code)
+		}
+		return rec.Body.String()
+	}
+	for _, q := range []string{"county", "harris", "sheriff", "travis"} {
+		search(q)
+	}
+	if got := cs.n.Load(); got != 1 {
+		t.Errorf("four searches of one version: got %d reads of every agreement, want 1", got)
+	}
+	newcomer := sheet.Record{Row: 6, State: "TX", StateName: "TEXAS", Agency: "Zavala County Sheriff's Office",
+		AgencyRaw: "Zavala County Sheriff's Office", Type: "County", Model: sheet.TaskForce, ModelRaw: "Task Force Model",
+		Signed: "2025-02-25", SignedRaw: "45713"}
+	fx.commitFile(t, sheet.Participating, "participatingAgencies03012025am.xlsx", "2025-03-01", fx.at.Add(time.Hour),
+		[]sheet.Record{harris, travis, cobb, tulsa, newcomer})
+	page := search("zavala")
+	if got := cs.n.Load(); got != 2 {
+		t.Errorf("a search after a new list: got %d reads of every agreement, want 2", got)
+	}
+	if !strings.Contains(page, "/agencies/tx-zavala-county-sheriffs-office") {
+		t.Errorf("search after a new list: the new agency is not listed")
 	}
 }
