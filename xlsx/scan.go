@@ -48,7 +48,7 @@ func (sc *scanner) next() (token, bool) {
 			return token{kind: tokEOF}, true
 		}
 		if sc.s[sc.i] != '<' {
-			j := strings.IndexByte(sc.s[sc.i:], '<')
+			j := indexByte(sc.s[sc.i:], '<')
 			if j < 0 {
 				j = len(sc.s) - sc.i
 			}
@@ -134,7 +134,7 @@ func tagEnd(rest string) (int, bool) {
 		case '>':
 			return j, true
 		case '"', '\'':
-			e := strings.IndexByte(rest[j+1:], rest[j])
+			e := indexByte(rest[j+1:], rest[j])
 			if e < 0 {
 				return 0, false
 			}
@@ -263,7 +263,7 @@ func (it *attrIter) next() (key, val string, ok bool) {
 		if q != '"' && q != '\'' {
 			break
 		}
-		end := strings.IndexByte(attrs[i+1:], q)
+		end := indexByte(attrs[i+1:], q)
 		if end < 0 {
 			break
 		}
@@ -280,13 +280,42 @@ func (it *attrIter) next() (key, val string, ok bool) {
 // unknown or malformed reference is kept literally. Text that needs no
 // change is returned as is, without allocating.
 func decodeText(s string) string {
-	if strings.IndexByte(s, '&') < 0 && strings.IndexByte(s, '\r') < 0 {
+	if !needsDecoding(s) {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s))
 	decodeInto(&b, s)
 	return b.String()
+}
+
+// needsDecoding reports whether s holds an '&' or a CR. Most values are a
+// few bytes ("A2", "13", "rId7"): a loop beats two calls to IndexByte.
+func needsDecoding(s string) bool {
+	if len(s) > 32 {
+		return strings.IndexByte(s, '&') >= 0 || strings.IndexByte(s, '\r') >= 0
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '&' || s[i] == '\r' {
+			return true
+		}
+	}
+	return false
+}
+
+// indexByte is strings.IndexByte, with a plain loop over the first bytes:
+// the texts and values it searches are mostly a few bytes long.
+func indexByte(s string, c byte) int {
+	n := min(len(s), 16)
+	for i := 0; i < n; i++ {
+		if s[i] == c {
+			return i
+		}
+	}
+	if k := strings.IndexByte(s[n:], c); k >= 0 {
+		return n + k
+	}
+	return -1
 }
 
 // decodeInto writes decodeText(s) to b: runs without a reference or a CR

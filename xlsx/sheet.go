@@ -352,7 +352,7 @@ func simpleValue(rest string) (text string, n int, ok bool) {
 	if !strings.HasPrefix(rest, "<v>") {
 		return "", 0, false
 	}
-	k := strings.IndexByte(rest[3:], '<')
+	k := indexByte(rest[3:], '<')
 	if k < 0 || !strings.HasPrefix(rest[3+k:], "</v></c>") {
 		return "", 0, false
 	}

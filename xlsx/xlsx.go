@@ -556,7 +556,7 @@ func simpleItem(rest string) (text string, n int, ok bool) {
 	default:
 		return "", 0, false
 	}
-	k := strings.IndexByte(rest[open:], '<')
+	k := indexByte(rest[open:], '<')
 	if k < 0 || !strings.HasPrefix(rest[open+k:], "</t></si>") {
 		return "", 0, false
 	}
