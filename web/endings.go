@@ -14,7 +14,9 @@ import (
 // ending is one participating agreement no longer listed: the agreement
 // as last listed and the published date of the first list without it.
 type ending struct {
-	A     store.AgreementInfo
+	// A points into the records read, which stay unmodified: ten years
+	// hold thousands of endings, and each record is a kilobyte to copy.
+	A     *store.AgreementInfo
 	Ended string
 	// ListID is the snapshot that dropped it (0 when unknown or not asked
 	// for).
@@ -81,7 +83,8 @@ func (s *Server) endingsIn(ctx context.Context, all []store.AgreementInfo, state
 	}
 	var ended []ending
 	undated := map[string]store.AgreementInfo{}
-	for _, a := range all {
+	for i := range all {
+		a := &all[i]
 		if a.List != sheet.Participating {
 			continue
 		}
@@ -91,7 +94,7 @@ func (s *Server) endingsIn(ctx context.Context, all []store.AgreementInfo, state
 			continue
 		}
 		if a.AbsentSince == "" {
-			undated[a.ID] = a
+			undated[a.ID] = *a
 			continue
 		}
 		if yearPrefix != "" && (len(a.AbsentSince) < len(yearPrefix) || a.AbsentSince[:len(yearPrefix)] != yearPrefix) {
@@ -147,7 +150,7 @@ func (s *Server) endingRemovals(ctx context.Context, states []string, year int, 
 		if i, ok := at[c.AgreementID]; ok {
 			ended[i].ListID = c.AfterSnapshot
 		} else if a, ok := undated[c.AgreementID]; ok {
-			ended = append(ended, ending{A: a, Ended: c.AfterPublished, ListID: c.AfterSnapshot,
+			ended = append(ended, ending{A: &a, Ended: c.AfterPublished, ListID: c.AfterSnapshot,
 				Confirmed: a.Status == diff.StatusEnded})
 		}
 	}
