@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/watch287g/watch287g/diff"
 	"github.com/watch287g/watch287g/sheet"
 )
 
@@ -113,6 +112,51 @@ func BenchmarkReadSeries(b *testing.B) {
 	}
 }
 
+func BenchmarkReadSeriesByModel(b *testing.B) {
+	s := benchStore(b)
+	for b.Loop() {
+		s.forgetMemo() // a process's first read of the data version
+		if _, err := s.SeriesByModel(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchSince is a year before the newest participating list: the
+// overview's endings of this year and its weekly chart's weeks.
+func benchSince(b *testing.B, s *Store) string {
+	b.Helper()
+	latest, err := s.Latest(context.Background(), sheet.Participating)
+	if err != nil {
+		b.Fatal(err)
+	}
+	day, err := time.Parse(time.DateOnly, latest.Published)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return day.AddDate(-1, 0, 0).Format(time.DateOnly)
+}
+
+func BenchmarkReadFormerSummaries(b *testing.B) {
+	s := benchStore(b)
+	since := benchSince(b, s)
+	for b.Loop() {
+		if _, err := s.FormerSummaries(context.Background(), sheet.Participating, since); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkReadFormerAgreements(b *testing.B) {
+	s := benchStore(b)
+	since := benchSince(b, s)
+	for b.Loop() {
+		if _, err := s.FormerAgreements(context.Background(), sheet.Participating, since); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkReadSnapshots(b *testing.B) {
 	s := benchStore(b)
 	for b.Loop() {
@@ -123,12 +167,13 @@ func BenchmarkReadSnapshots(b *testing.B) {
 }
 
 // BenchmarkReadOverviewAfterCommit is the store's share of the first
-// render of / after a new list: the process has served pages (its memo is
-// loaded), commits a list that changes one agreement, then reads what the
-// overview reads. The commit is not timed.
+// render of / after a new list: the process has served pages (its series
+// is in memory), commits a list that changes one agreement, then reads
+// what the overview reads. The commit is not timed.
 func BenchmarkReadOverviewAfterCommit(b *testing.B) {
 	s := benchStore(b)
 	ctx := context.Background()
+	since := benchSince(b, s)
 	overview := func() {
 		if _, _, err := s.Agreements(ctx, sheet.Participating, 0); err != nil {
 			b.Fatal(err)
@@ -136,13 +181,13 @@ func BenchmarkReadOverviewAfterCommit(b *testing.B) {
 		if _, err := s.Latest(ctx, sheet.Pending); err != nil && !errors.Is(err, ErrNotFound) {
 			b.Fatal(err)
 		}
-		if _, err := s.Series(ctx); err != nil {
+		if _, err := s.SeriesByModel(ctx); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := s.FindAgreements(ctx, ""); err != nil {
+		if _, err := s.StatesEver(ctx, sheet.Participating); err != nil {
 			b.Fatal(err)
 		}
-		if _, _, err := s.Changes(ctx, ChangeQuery{Filter: diff.Filter{Kinds: []diff.Kind{diff.Removed}, Lists: []string{string(sheet.Participating)}}}); err != nil {
+		if _, err := s.FormerSummaries(ctx, sheet.Participating, since); err != nil {
 			b.Fatal(err)
 		}
 		if _, _, err := s.Changes(ctx, ChangeQuery{Limit: 15}); err != nil {
