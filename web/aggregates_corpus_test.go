@@ -18,7 +18,7 @@ import (
 // corpusOverviewFiles is how many of the corpus's lists (oldest first)
 // TestOverviewAggregatesCorpus commits: months of real lists, agreements
 // leaving and coming back, in seconds even under -race.
-const corpusOverviewFiles = 80
+const corpusOverviewFiles = 50
 
 // TestOverviewAggregatesCorpus: on the real lists, the overview computed
 // from the store's aggregates says what it says computed from every
