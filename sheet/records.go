@@ -44,10 +44,11 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 	for i, c := range cols {
 		byCol[c.col] = i + 1
 	}
-	// The states, models and types of a list repeat on every few rows:
-	// each distinct cell text is read once.
+	// The states, models, types and signing dates of a list repeat from
+	// row to row: each distinct cell text is read once.
 	states := stateMemo{}
 	models := modelMemo{}
+	dates := dateMemo{}
 	types := map[string]string{}
 	errCells := map[string]int{} // extra column → cells holding an Excel error
 	f.Records = make([]Record, 0, len(sh.Rows)-hdrIdx)
@@ -171,7 +172,7 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 				warn(row.Num, fieldSigned, "signed date is blank")
 			} else {
 				rec.SignedRaw = signed.Value
-				d, note, err := signedDate(signed.Value, date1904)
+				d, note, err := dates.read(signed.Value, date1904)
 				if err != nil {
 					warn(row.Num, fieldSigned, "%v", err)
 				} else {
@@ -256,6 +257,25 @@ func (m modelMemo) read(raw string) (string, bool, bool) {
 		}
 	}
 	return r.model, r.fuzzy, r.ok
+}
+
+// dateRead is signedDate's result for one cell text.
+type dateRead struct {
+	date, note string
+	err        error
+}
+
+type dateMemo map[string]dateRead
+
+func (m dateMemo) read(v string, date1904 bool) (string, string, error) {
+	r, seen := m[v]
+	if !seen {
+		r.date, r.note, r.err = signedDate(v, date1904)
+		if len(m) < maxMemo {
+			m[v] = r
+		}
+	}
+	return r.date, r.note, r.err
 }
 
 func setExtra(rec *Record, key, v string) {
