@@ -156,6 +156,20 @@ func (x sigIndex) insert(h uint64, i int32) {
 	}
 }
 
+// remove takes entry i out of h's posting, if there, and h out of the
+// index with its last entry.
+func (x sigIndex) remove(h uint64, i int32) {
+	p := x[h]
+	at, found := slices.BinarySearch(p, i)
+	switch {
+	case !found:
+	case len(p) == 1:
+		delete(x, h)
+	default:
+		x[h] = slices.Delete(p, at, at+1)
+	}
+}
+
 // addWords indexes entry i under the signatures of words.
 func (x sigIndex) addWords(base uint64, words []string, i int) {
 	for _, w := range words {
@@ -167,7 +181,11 @@ func (x sigIndex) addWords(base uint64, words []string, i int) {
 // the evidence found for it. Its slices are indexed by entry and reused
 // from query to query.
 type collector struct {
-	idx    sigIndex
+	idx sigIndex
+	tab *sigTable // read instead of idx when set
+	// pos maps the entries idx files (slots) to the positions result
+	// returns, when they differ (IndexCache.update); nil when they do not.
+	pos    []int32
 	query  []int32 // per entry: the query that last saw it, plus one
 	unit   []int32 // per entry: the unit of evidence that last counted it
 	weight []int32
@@ -206,19 +224,40 @@ func (c *collector) words(base uint64, words []string, w int32) {
 }
 
 func (c *collector) read(h uint64, w int32) {
+	if c.tab != nil {
+		c.readTable(h, w)
+		return
+	}
 	p := c.idx[h]
 	if len(p) == 0 || len(p) > maxPosting || c.visits+len(p) > maxVisits {
 		return
 	}
 	c.visits += len(p)
 	for _, j := range p {
-		if c.query[j] != c.q {
-			c.query[j], c.unit[j], c.weight[j] = c.q, c.u, w
-			c.cands = append(c.cands, j)
-		} else if c.unit[j] != c.u {
-			c.unit[j] = c.u
-			c.weight[j] += w
-		}
+		c.count(j, w)
+	}
+}
+
+// readTable is read from c.tab.
+func (c *collector) readTable(h uint64, w int32) {
+	node, n := c.tab.posting(h)
+	if n == 0 || n > maxPosting || c.visits+n > maxVisits {
+		return
+	}
+	c.visits += n
+	for ; node >= 0; node = c.tab.next[node] {
+		c.count(c.tab.node[node], w)
+	}
+}
+
+// count adds the evidence of weight w for entry j.
+func (c *collector) count(j int32, w int32) {
+	if c.query[j] != c.q {
+		c.query[j], c.unit[j], c.weight[j] = c.q, c.u, w
+		c.cands = append(c.cands, j)
+	} else if c.unit[j] != c.u {
+		c.unit[j] = c.u
+		c.weight[j] += w
 	}
 }
 
@@ -230,12 +269,25 @@ func (c *collector) result() []int32 {
 			if d := cmp.Compare(c.weight[b], c.weight[a]); d != 0 {
 				return d
 			}
-			return cmp.Compare(a, b)
+			return cmp.Compare(c.position(a), c.position(b))
 		})
 		c.cands = c.cands[:maxCandidates]
 	}
+	if c.pos != nil {
+		for k, s := range c.cands {
+			c.cands[k] = c.pos[s]
+		}
+	}
 	slices.Sort(c.cands)
 	return c.cands
+}
+
+// position returns the position of the entry filed as s.
+func (c *collector) position(s int32) int32 {
+	if c.pos != nil {
+		return c.pos[s]
+	}
+	return s
 }
 
 // moaKey is the MOA document compared by pairScore's moaSame, or "" when
@@ -256,28 +308,48 @@ func moaKey(url string) string {
 func pairIndex(news []entry, ln []int) sigIndex {
 	x := sigIndex{}
 	for _, j := range ln {
-		e := &news[j]
-		r := e.rec
-		x.add(keyHash(sigName, r.State, e.name.key), j)
-		x.add(keyHash(sigCross, r.Model, e.name.key), j)
-		if m := moaKey(r.MOAURL); m != "" {
-			x.add(keyHash(sigMOA, r.State, m), j)
-		}
-		if e.name.core != "" {
-			x.add(keyHash(sigCore, r.State, r.Model, e.name.core), j)
-		}
-		if r.Signed != "" {
-			x.add(keyHash(sigSigned, r.State, r.Model, r.Signed), j)
-		}
-		switch {
-		case e.name.long: // compared by keys only
-		case len(e.name.distinct) > 0:
-			x.addWords(keyHash(sigWord, r.State, r.Model), e.name.distinct, j)
-		default:
-			x.addWords(keyHash(sigGeneric, r.State, r.Model), e.name.toks, j)
-		}
+		pairSigs(&news[j], func(h uint64) { x.add(h, j) })
 	}
 	return x
+}
+
+// pairTable is pairIndex over every entry of news, as a sigTable.
+func pairTable(news []entry) *sigTable {
+	t := newSigTable(16 * len(news)) // grows as it must
+	for j := range news {
+		pairSigs(&news[j], func(h uint64) { t.add(h, j) })
+	}
+	return t
+}
+
+// pairSigs calls emit with every signature pairIndex files e under, in
+// the order it adds them.
+func pairSigs(e *entry, emit func(uint64)) {
+	r := e.rec
+	emit(keyHash(sigName, r.State, e.name.key))
+	emit(keyHash(sigCross, r.Model, e.name.key))
+	if m := moaKey(r.MOAURL); m != "" {
+		emit(keyHash(sigMOA, r.State, m))
+	}
+	if e.name.core != "" {
+		emit(keyHash(sigCore, r.State, r.Model, e.name.core))
+	}
+	if r.Signed != "" {
+		emit(keyHash(sigSigned, r.State, r.Model, r.Signed))
+	}
+	var base uint64
+	var words []string
+	switch {
+	case e.name.long: // compared by keys only
+		return
+	case len(e.name.distinct) > 0:
+		base, words = keyHash(sigWord, r.State, r.Model), e.name.distinct
+	default:
+		base, words = keyHash(sigGeneric, r.State, r.Model), e.name.toks
+	}
+	for _, w := range words {
+		wordSigs(base, w, emit)
+	}
 }
 
 // pairCandidates returns the new entries pairScore may accept for old
@@ -315,18 +387,25 @@ func pairCandidates(c *collector, o *entry) []int32 {
 // agencyIndex finds the agreements of a list that sameAgency may accept
 // for an agency: same state, and the same canonical name, or distinctive
 // words one typo apart, or for names without any, a word in common.
+// Its entries are by position in the list; its signatures file each entry
+// under a slot, which is its position unless IndexCache.update has moved
+// entries (then col.pos and slotOf map one to the other).
 type agencyIndex struct {
 	entries []entry
 	col     *collector
+	slotOf  []int32 // position → slot; nil when slot = position
+	free    []int32 // slots no entry holds
 }
 
 func newAgencyIndex(list []Agreement) *agencyIndex {
+	m := getKeyMemo()
+	defer putKeyMemo(m)
 	ai := &agencyIndex{entries: make([]entry, len(list))}
 	x := sigIndex{}
 	for i := range list {
 		e := &ai.entries[i]
 		*e = entry{rec: &list[i].Record}
-		e.full()
+		e.fullFrom(m)
 		entrySigs(e, func(h uint64) { x.add(h, i) })
 	}
 	ai.col = newCollector(x, len(list))

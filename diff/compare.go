@@ -33,7 +33,11 @@ func fold(recs []sheet.Record, m *keyMemo) ([]Agreement, []keyed, []uint64, []sh
 	keys := make([]keyed, 0, len(recs))
 	hashes := make([]uint64, 0, len(recs))
 	var warns []sheet.Warning
-	seen := newKeyTable(len(recs)) // rows: indexes in out
+	// rows: indexes in out
+	seen := newKeyTable(len(recs), len(recs), func(i int) exactKey {
+		r := &out[i].Record
+		return exactKey{r.State, keys[i].key, r.Model, r.Signed}
+	})
 	for _, r := range recs {
 		ak := m.key(r.Agency)
 		k := exactKey{r.State, ak.key, r.Model, r.Signed}
@@ -48,10 +52,10 @@ func fold(recs []sheet.Record, m *keyMemo) ([]Agreement, []keyed, []uint64, []sh
 			warns = append(warns, sheet.Warning{Row: r.Row, Column: "LAW ENFORCEMENT AGENCY", Message: msg})
 			continue
 		}
-		seen.add(h, &k, len(out))
 		out = append(out, Agreement{Record: r})
 		keys = append(keys, ak)
 		hashes = append(hashes, h)
+		seen.add(h, &k, len(out)-1)
 	}
 	return out, keys, hashes, warns
 }
@@ -75,16 +79,23 @@ const (
 
 // entry is one agreement prepared for identity resolution (Compare's
 // exact rounds read canonical names only, keyed); key is the canonical
-// name where a caller needs it.
+// name where a caller needs it. name is nil until full or fullFrom: a
+// name is shared between the entries of one agency and never changed.
 type entry struct {
 	rec  *sheet.Record
 	key  string
-	name name
+	name *name
 }
 
 // full fills e.name.
 func (e *entry) full() {
-	e.name = prepare(e.rec.Agency, e.rec.State, e.rec.StateName)
+	n := prepare(e.rec.Agency, e.rec.State, e.rec.StateName)
+	e.name = &n
+}
+
+// fullFrom fills e.name from the memo m.
+func (e *entry) fullFrom(m *keyMemo) {
+	e.name = m.name(e.rec.Agency, e.rec.State, e.rec.StateName)
 }
 
 // Compare is CompareContext without cancellation, for callers that diff
@@ -126,7 +137,7 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 		return nil, err
 	}
 
-	if err := resolve(ctx, old, aggs, oldUsed, matchOf, how); err != nil {
+	if err := resolve(ctx, old, aggs, m, oldUsed, matchOf, how); err != nil {
 		return nil, err
 	}
 
@@ -167,7 +178,7 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 					pending = opt.PendingIndex.index(opt.Pending)
 				}
 				e := entry{rec: &a.Record}
-				e.full()
+				e.fullFrom(m)
 				c.WasPendingSince = pendingSince(&e, pending, opt.Pending)
 			}
 			res.Added = append(res.Added, c)
@@ -194,7 +205,7 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 				participating = opt.ParticipatingIndex.index(opt.Participating)
 			}
 			e := entry{rec: &old[i].Record}
-			e.full()
+			e.fullFrom(m)
 			c.PromotedTo = promotedTo(&e, participating, opt.Participating)
 		}
 		res.Removed = append(res.Removed, c)
@@ -212,7 +223,15 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 // fold's for aggs.
 func exactRounds(old, aggs []Agreement, keys []keyed, hashes []uint64, m *keyMemo, oldUsed []bool, matchOf []int, how []string) {
 	okeys := make([]keyed, len(old))
-	t := newKeyTable(len(old))
+	signed := true // the round: with the signing date, then without
+	t := newKeyTable(len(old), len(old), func(i int) exactKey {
+		r := &old[i].Record
+		k := exactKey{r.State, okeys[i].key, r.Model, r.Signed}
+		if !signed {
+			k.signed = ""
+		}
+		return k
+	})
 	for i := range old {
 		r := &old[i].Record
 		okeys[i] = m.key(r.Agency)
@@ -229,19 +248,17 @@ func exactRounds(old, aggs []Agreement, keys []keyed, hashes []uint64, m *keyMem
 			left++
 		}
 	}
-	if left == 0 {
-		return
+	if left == 0 || left == len(aggs)-len(old) {
+		return // nothing left on one side
 	}
-	t = newKeyTable(len(old))
+	signed = false
+	t = newKeyTable(len(old)+left-len(aggs), len(old), t.keyOf)
 	for i := range old {
 		if !oldUsed[i] {
 			r := &old[i].Record
 			k := exactKey{r.State, okeys[i].key, r.Model, ""}
 			t.add(exactHash(r.State, &okeys[i], r.Model, ""), &k, i)
 		}
-	}
-	if len(t.groups) == 0 {
-		return
 	}
 	for j := range aggs {
 		if matchOf[j] >= 0 {
@@ -258,10 +275,15 @@ func exactRounds(old, aggs []Agreement, keys []keyed, hashes []uint64, m *keyMem
 // countOn counts the agreements of aggs (whose canonical names are keys)
 // that list also holds: the same state, canonical agency name and model.
 func countOn(aggs []Agreement, keys []keyed, list []Agreement, m *keyMemo) int {
-	on := newKeyTable(len(list))
+	lkeys := make([]keyed, len(list))
+	on := newKeyTable(len(list), len(list), func(i int) exactKey {
+		r := &list[i].Record
+		return exactKey{r.State, lkeys[i].key, r.Model, ""}
+	})
 	for i := range list {
 		r := &list[i].Record
 		ak := m.key(r.Agency)
+		lkeys[i] = ak
 		k := exactKey{r.State, ak.key, r.Model, ""}
 		h := exactHash(r.State, &ak, r.Model, "")
 		if on.group(h, &k) < 0 {
@@ -292,7 +314,7 @@ type pair struct {
 // resolve matches what the exact rounds left, best pairs first. Each old
 // agreement is scored against its candidates only (pairCandidates), which
 // include every pair pairScore can accept.
-func resolve(ctx context.Context, old, aggs []Agreement, oldUsed []bool, matchOf []int, how []string) error {
+func resolve(ctx context.Context, old, aggs []Agreement, m *keyMemo, oldUsed []bool, matchOf []int, how []string) error {
 	var lo, ln []int
 	for i := range old {
 		if !oldUsed[i] {
@@ -312,16 +334,15 @@ func resolve(ctx context.Context, old, aggs []Agreement, oldUsed []bool, matchOf
 	olds := make([]entry, len(lo))
 	for k, i := range lo {
 		olds[k] = entry{rec: &old[i].Record}
-		olds[k].full()
+		olds[k].fullFrom(m)
 	}
 	news := make([]entry, len(ln))
-	all := make([]int, len(ln))
 	for k, j := range ln {
 		news[k] = entry{rec: &aggs[j].Record}
-		news[k].full()
-		all[k] = k
+		news[k].fullFrom(m)
 	}
-	col := newCollector(pairIndex(news, all), len(news))
+	col := newCollector(nil, len(news))
+	col.tab = pairTable(news)
 	var pairs []pair
 	for k := range olds {
 		if k%checkEvery == 0 {
@@ -629,20 +650,41 @@ func promotedTo(e *entry, ai *agencyIndex, participating []Agreement) string {
 	return ""
 }
 
-// sortChanges orders changes by state, agency, model and id, so output is
-// the same from run to run.
+// sortChanges orders changes by state, agency (case folded), model and
+// id, so output is the same from run to run; changes equal in all four
+// keep their order.
 func sortChanges(cs []Change) {
-	slices.SortStableFunc(cs, func(a, b Change) int {
-		ra, rb := a.Record(), b.Record()
-		if c := cmp.Compare(ra.State, rb.State); c != 0 {
+	if len(cs) < 2 {
+		return
+	}
+	// Each change's agency is folded once, not in every comparison.
+	type sortKey struct {
+		state, agency, model, id string
+		at                       int
+	}
+	keys := make([]sortKey, len(cs))
+	for i := range cs {
+		r := cs[i].Record()
+		keys[i] = sortKey{r.State, strings.ToLower(r.Agency), r.Model, cs[i].AgreementID, i}
+	}
+	slices.SortFunc(keys, func(a, b sortKey) int {
+		if c := cmp.Compare(a.state, b.state); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(strings.ToLower(ra.Agency), strings.ToLower(rb.Agency)); c != 0 {
+		if c := cmp.Compare(a.agency, b.agency); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(ra.Model, rb.Model); c != 0 {
+		if c := cmp.Compare(a.model, b.model); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.AgreementID, b.AgreementID)
+		if c := cmp.Compare(a.id, b.id); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.at, b.at)
 	})
+	sorted := make([]Change, len(cs))
+	for i, k := range keys {
+		sorted[i] = cs[k.at]
+	}
+	copy(cs, sorted)
 }

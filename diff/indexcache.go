@@ -1,7 +1,5 @@
 package diff
 
-import "slices"
-
 // IndexCache keeps the agency index Compare builds over Options.Pending or
 // Options.Participating, so the next comparison over the same agencies
 // reuses it. An import compares each list against the other list's
@@ -69,75 +67,158 @@ func (c *IndexCache) index(list []Agreement) *agencyIndex {
 
 // update turns c.ai, built from c.from, into the index over list (whose
 // agencies are from) in place, and reports whether it did: an entry whose
-// agency the old list also named keeps its prepared name and its
-// signatures (their postings renumbered to its new position), and only
-// the others are prepared and hashed. The index that results holds exactly
-// what newAgencyIndex(list) would (TestIndexCache), for a fraction of the
-// cost when a list changes by a few rows. It declines when most of the
-// list is new, where a fresh build is as cheap.
+// agency the old list also named keeps its prepared name, its slot and
+// the postings that file it, whatever its new position; only the entries
+// of agencies gone are taken out of the postings and only those of
+// agencies new are prepared and filed. The cost is that of the rows that
+// came and went, plus one look at each row (a list changes by a few rows
+// from one file to the next), where renumbering every posting cost the
+// whole index. The index that results holds exactly what
+// newAgencyIndex(list) would, up to the slots its postings use
+// (TestIndexCache). It declines when most of the list is new, where a
+// fresh build is as cheap.
 func (c *IndexCache) update(list []Agreement, from []indexSource) bool {
-	// Pair each new position with an old one of the same agency, the
-	// earliest not yet taken; an agency named twice pairs in order.
-	olds := make(map[indexSource][]int32, len(c.from))
-	for i, f := range c.from {
-		olds[f] = append(olds[f], int32(i))
-	}
-	newOf := make([]int32, len(c.from)) // old position → new, -1 when gone
-	for i := range newOf {
-		newOf[i] = -1
-	}
-	oldOf := make([]int32, len(list)) // new position → old, -1 when new
-	kept := 0
-	for j, f := range from {
-		oldOf[j] = -1
-		if q := olds[f]; len(q) > 0 {
-			oldOf[j], newOf[q[0]] = q[0], int32(j)
-			olds[f] = q[1:]
-			kept++
-		}
-	}
+	oldOf, kept := pairSources(c.from, from)
 	if kept < len(list)/2 {
 		return false
 	}
 	old := c.ai
+	oldSlot := func(i int) int32 {
+		if old.slotOf == nil {
+			return int32(i)
+		}
+		return old.slotOf[i]
+	}
+	col := old.col
+	x := col.idx
+	pos := col.pos
+	if pos == nil {
+		pos = make([]int32, len(old.entries))
+		for i := range pos {
+			pos[i] = int32(i)
+		}
+	}
+	free := old.free
+	// Take out the entries of agencies gone.
+	taken := make([]bool, len(old.entries))
+	for _, i := range oldOf {
+		if i >= 0 {
+			taken[i] = true
+		}
+	}
+	for i := range old.entries {
+		if taken[i] {
+			continue
+		}
+		s := oldSlot(i)
+		entrySigs(&old.entries[i], func(h uint64) { x.remove(h, s) })
+		pos[s] = -1
+		free = append(free, s)
+	}
+	// Keep the others, and file the new ones in free slots.
+	m := getKeyMemo()
+	defer putKeyMemo(m)
 	entries := make([]entry, len(list))
+	slotOf := make([]int32, len(list))
 	for j := range list {
-		entries[j].rec = &list[j].Record
 		if i := oldOf[j]; i >= 0 {
-			entries[j].name = old.entries[i].name
+			entries[j] = entry{rec: &list[j].Record, name: old.entries[i].name}
+			slotOf[j] = oldSlot(int(i))
+			pos[slotOf[j]] = int32(j)
+		}
+	}
+	for j := range list {
+		if oldOf[j] >= 0 {
+			continue
+		}
+		entries[j] = entry{rec: &list[j].Record}
+		entries[j].fullFrom(m)
+		var s int32
+		if n := len(free); n > 0 {
+			s, free = free[n-1], free[:n-1]
 		} else {
-			entries[j].full()
+			s = int32(len(pos))
+			pos = append(pos, -1)
 		}
+		slotOf[j], pos[s] = s, int32(j)
+		entrySigs(&entries[j], func(h uint64) { x.insert(h, s) })
 	}
-	// Renumber the postings; an entry's signatures are a function of its
-	// agency, so a kept entry carries the same ones at its new position.
-	x := old.col.idx
-	for h, p := range x {
-		q := p[:0]
-		sorted := true
-		for _, i := range p {
-			if j := newOf[i]; j >= 0 {
-				if len(q) > 0 && j < q[len(q)-1] {
-					sorted = false
-				}
-				q = append(q, j)
-			}
-		}
-		switch {
-		case len(q) == 0:
-			delete(x, h)
-		default:
-			if !sorted {
-				slices.Sort(q)
-			}
-			x[h] = q
-		}
-	}
-	for j := range entries {
-		if oldOf[j] < 0 {
-			entrySigs(&entries[j], func(h uint64) { x.insert(h, int32(j)) })
-		}
-	}
-	c.ai = &agencyIndex{entries: entries, col: newCollector(x, len(list))}
+	ncol := newCollector(x, len(pos))
+	ncol.pos = pos
+	c.ai = &agencyIndex{entries: entries, col: ncol, slotOf: slotOf, free: free}
 	return true
 }
+
+// pairSources pairs each position of to with a position of from naming
+// the same agency, each used once, and returns the pairs (to's position →
+// from's, -1 when none) and how many there are. Lists change by a few
+// rows inserted, removed or moved, so it walks both in step, skipping up
+// to sourceLookahead rows on either side to find the next pair; only the
+// rows the walk cannot pair so are looked up by agency. Which of two
+// equal rows pairs with which does not matter: they carry the same name
+// and signatures.
+func pairSources(from, to []indexSource) ([]int32, int) {
+	oldOf := make([]int32, len(to))
+	var lostFrom, lostTo []int32
+	kept := 0
+	i, j := 0, 0
+	for i < len(from) && j < len(to) {
+		if from[i] == to[j] {
+			oldOf[j] = int32(i)
+			kept++
+			i++
+			j++
+			continue
+		}
+		skipped := false
+		for d := 1; d <= sourceLookahead && !skipped; d++ {
+			switch {
+			case i+d < len(from) && from[i+d] == to[j]: // rows removed
+				for ; d > 0; d-- {
+					lostFrom = append(lostFrom, int32(i))
+					i++
+				}
+				skipped = true
+			case j+d < len(to) && from[i] == to[j+d]: // rows added
+				for ; d > 0; d-- {
+					oldOf[j] = -1
+					lostTo = append(lostTo, int32(j))
+					j++
+				}
+				skipped = true
+			}
+		}
+		if !skipped {
+			lostFrom = append(lostFrom, int32(i))
+			oldOf[j] = -1
+			lostTo = append(lostTo, int32(j))
+			i++
+			j++
+		}
+	}
+	for ; i < len(from); i++ {
+		lostFrom = append(lostFrom, int32(i))
+	}
+	for ; j < len(to); j++ {
+		oldOf[j] = -1
+		lostTo = append(lostTo, int32(j))
+	}
+	if len(lostFrom) == 0 || len(lostTo) == 0 {
+		return oldOf, kept
+	}
+	olds := make(map[indexSource][]int32, len(lostFrom))
+	for _, i := range lostFrom {
+		olds[from[i]] = append(olds[from[i]], i)
+	}
+	for _, j := range lostTo {
+		if q := olds[to[j]]; len(q) > 0 {
+			oldOf[j] = q[0]
+			olds[to[j]] = q[1:]
+			kept++
+		}
+	}
+	return oldOf, kept
+}
+
+// sourceLookahead is how far pairSources looks for the next pair.
+const sourceLookahead = 8

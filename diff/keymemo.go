@@ -18,8 +18,12 @@ import (
 // emptied when full.
 type keyMemo struct {
 	keys  map[string]keyed
+	names map[nameSource]*name
 	bytes int
 }
+
+// nameSource is what prepare reads.
+type nameSource struct{ agency, state, stateName string }
 
 // maxMemoBytes bounds a memo's names and keys: ten years of lists name
 // about 10,000 agencies, under 2 MB with a map's overhead; a file of
@@ -33,7 +37,9 @@ const memoEntryBytes = 64
 // time: a comparison takes one (getKeyMemo), uses it without locks and
 // puts it back. The pool may drop a memo at any garbage collection,
 // which costs the next comparison its lookups, nothing else.
-var keyMemos = sync.Pool{New: func() any { return &keyMemo{keys: map[string]keyed{}} }}
+var keyMemos = sync.Pool{New: func() any {
+	return &keyMemo{keys: map[string]keyed{}, names: map[nameSource]*name{}}
+}}
 
 func getKeyMemo() *keyMemo { return keyMemos.Get().(*keyMemo) }
 
@@ -45,16 +51,40 @@ func (m *keyMemo) key(agency string) keyed {
 		return k
 	}
 	k := newKeyed(agency)
-	size := len(agency) + len(k.key) + memoEntryBytes
+	if m.room(len(agency) + len(k.key)) {
+		// A clone: agency may share the memory of a whole worksheet.
+		m.keys[strings.Clone(agency)] = k
+	}
+	return k
+}
+
+// name returns the prepared form of agency in the state given (prepare's
+// arguments). The name is shared: it must not be changed.
+func (m *keyMemo) name(agency, state, stateName string) *name {
+	src := nameSource{agency, state, stateName}
+	if n, ok := m.names[src]; ok {
+		return n
+	}
+	n := prepare(agency, state, stateName)
+	// The key, core and words take about three times the name.
+	if m.room(len(agency)*4 + len(state) + len(stateName) + 16*(len(n.toks)+len(n.distinct))) {
+		m.names[nameSource{strings.Clone(agency), strings.Clone(state), strings.Clone(stateName)}] = &n
+	}
+	return &n
+}
+
+// room reports whether an entry of about size bytes is to be kept,
+// emptying the memo first when it would overflow.
+func (m *keyMemo) room(size int) bool {
+	size += memoEntryBytes
 	if size > maxMemoBytes/64 {
-		return k // a name no agency has: not worth keeping
+		return false // a name no agency has: not worth keeping
 	}
 	if m.bytes+size > maxMemoBytes {
 		clear(m.keys)
+		clear(m.names)
 		m.bytes = 0
 	}
-	// A clone: agency may share the memory of a whole worksheet.
-	m.keys[strings.Clone(agency)] = k
 	m.bytes += size
-	return k
+	return true
 }
