@@ -8,23 +8,25 @@ import "hash/maphash"
 // slice per key, and hashes a key from the hash of its canonical name,
 // which a row's key already carries (keyed), so each row's strings are
 // hashed once per comparison rather than once per map it enters. Keys
-// with equal hashes are told apart by comparing them.
+// with equal hashes are told apart by comparing them (keyOf).
 type keyTable struct {
 	heads  map[uint64]int32 // hash → its first group
 	groups []keyGroup
 	next   []int32 // row → the next row of its group, -1 at the end
+	keyOf  func(row int) exactKey
 }
 
 type keyGroup struct {
-	key        exactKey
+	rep        int32 // the group's first row, whose key is the group's
 	head, tail int32 // rows; head is -1 once the queue is empty
 	more       int32 // the next group of the same hash, -1 when none
 }
 
-// newKeyTable returns a table for rows 0..rows-1.
-func newKeyTable(rows int) *keyTable {
-	return &keyTable{heads: make(map[uint64]int32, rows), groups: make([]keyGroup, 0, rows),
-		next: make([]int32, rows)}
+// newKeyTable returns a table for about n of the rows 0..rows-1, whose
+// keys keyOf gives.
+func newKeyTable(n, rows int, keyOf func(row int) exactKey) *keyTable {
+	return &keyTable{heads: make(map[uint64]int32, n), groups: make([]keyGroup, 0, n),
+		next: make([]int32, rows), keyOf: keyOf}
 }
 
 // group returns the group of k (with hash h), or -1.
@@ -34,15 +36,15 @@ func (t *keyTable) group(h uint64, k *exactKey) int32 {
 		return -1
 	}
 	for ; g >= 0; g = t.groups[g].more {
-		if t.groups[g].key == *k {
+		if t.keyOf(int(t.groups[g].rep)) == *k {
 			return g
 		}
 	}
 	return -1
 }
 
-// add appends row to the queue of k (with hash h) and returns whether k
-// was new to the table.
+// add appends row, whose key is k (with hash h), to the queue of k and
+// returns whether k was new to the table.
 func (t *keyTable) add(h uint64, k *exactKey, row int) bool {
 	t.next[row] = -1
 	if g := t.group(h, k); g >= 0 {
@@ -60,14 +62,14 @@ func (t *keyTable) add(h uint64, k *exactKey, row int) bool {
 		more = g
 	}
 	t.heads[h] = int32(len(t.groups))
-	t.groups = append(t.groups, keyGroup{key: *k, head: int32(row), tail: int32(row), more: more})
+	t.groups = append(t.groups, keyGroup{rep: int32(row), head: int32(row), tail: int32(row), more: more})
 	return true
 }
 
 // first returns the first row added under k (with hash h), or -1.
 func (t *keyTable) first(h uint64, k *exactKey) int {
 	if g := t.group(h, k); g >= 0 {
-		return int(t.groups[g].head)
+		return int(t.groups[g].rep)
 	}
 	return -1
 }
