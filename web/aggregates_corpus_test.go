@@ -7,9 +7,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/watch287g/watch287g/diff"
 	"github.com/watch287g/watch287g/internal/corpustest"
 	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
@@ -64,6 +66,7 @@ func TestOverviewAggregatesCorpus(t *testing.T) {
 			t.Errorf("%s: ended this year: got 0, want the corpus's endings", now.Format(time.DateOnly))
 		}
 		samePages(t, st, clock, "/states/TX", "/states/FL", "/states/GA")
+		sameEndingLists(t, New(Options{Store: st, PublicURL: testPublicURL, Now: clock}), "TX", "FL", "GA")
 		for _, c := range []struct {
 			name      string
 			got, want any
@@ -94,6 +97,45 @@ func samePages(t *testing.T, st *store.Store, now func() time.Time, paths ...str
 		got, want := getPage(t, fast, path, nil), getPage(t, plain, path, nil)
 		if got.Code != http.StatusOK || got.Body.String() != want.Body.String() {
 			t.Errorf("%s at %s: from the aggregates (%d) differs from every record's (%d)", path, now().Format(time.DateOnly), got.Code, want.Code)
+		}
+	}
+}
+
+// sameEndingLists asserts that each state's endings get the same lists
+// (ListID) from each agreement's own changes as from the scan of every
+// removal in the state.
+func sameEndingLists(t *testing.T, srv *Server, states ...string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, code := range states {
+		ended, err := srv.endings(ctx, []string{code}, 0, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ended) == 0 {
+			continue
+		}
+		q := store.ChangeQuery{Filter: diff.Filter{States: []string{code}, Kinds: []diff.Kind{diff.Removed},
+			Lists: []string{string(sheet.Participating)}}}
+		got, err := srv.endingLists(ctx, q, slices.Clone(ended))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := srv.scanRemovals(ctx, q, slices.Clone(ended), map[string]store.AgreementInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed := 0
+		for i := range want {
+			if got[i].A.ID != want[i].A.ID || got[i].ListID != want[i].ListID {
+				t.Errorf("%s: ending of %s: got list %d, want %d (the scan's)", code, want[i].A.ID, got[i].ListID, want[i].ListID)
+			}
+			if want[i].ListID != 0 {
+				listed++
+			}
+		}
+		if listed == 0 {
+			t.Errorf("%s: no ending has its list: the comparison proves nothing", code)
 		}
 	}
 }

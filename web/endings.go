@@ -131,6 +131,14 @@ func (s *Server) endingRemovals(ctx context.Context, states []string, year int, 
 			q.Since = t
 		}
 	}
+	if len(undated) == 0 {
+		return s.endingLists(ctx, q, ended)
+	}
+	return s.scanRemovals(ctx, q, ended, undated)
+}
+
+// scanRemovals is endingRemovals from every removal q selects.
+func (s *Server) scanRemovals(ctx context.Context, q store.ChangeQuery, ended []ending, undated map[string]store.AgreementInfo) ([]ending, error) {
 	removals, _, err := s.store.Changes(ctx, q)
 	if err != nil {
 		return nil, err
@@ -152,6 +160,27 @@ func (s *Server) endingRemovals(ctx context.Context, states []string, year int, 
 		} else if a, ok := undated[c.AgreementID]; ok {
 			ended = append(ended, ending{A: &a, Ended: c.AfterPublished, ListID: c.AfterSnapshot,
 				Confirmed: a.Status == diff.StatusEnded})
+		}
+	}
+	return ended, nil
+}
+
+// endingLists fills ListID of ended (every one dated) from each
+// agreement's own newest removal that q selects: the removal the scan of
+// every removal q selects would find first for it, read through the
+// agreement's changes, so a state's page decodes the changes of the
+// agreements it lists rather than every removal in the state since its
+// oldest ending (ten years of them).
+func (s *Server) endingLists(ctx context.Context, q store.ChangeQuery, ended []ending) ([]ending, error) {
+	for i := range ended {
+		one := q
+		one.AgreementID, one.Limit = ended[i].A.ID, 1
+		removal, _, err := s.store.Changes(ctx, one)
+		if err != nil {
+			return nil, err
+		}
+		if len(removal) > 0 {
+			ended[i].ListID = removal[0].AfterSnapshot
 		}
 	}
 	return ended, nil

@@ -180,4 +180,5 @@ func TestOverviewFormerMatchesEveryAgreement(t *testing.T) {
 		}
 	}
 	samePages(t, fx.st, now, "/states/FL", "/states/TX", "/states/GA", "/states.csv")
+	sameEndingLists(t, New(Options{Store: fx.st, PublicURL: testPublicURL, Now: now}), "FL", "GA")
 }
