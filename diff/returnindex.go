@@ -52,15 +52,13 @@ func (x *ReturnIndex) Len() int { return x.n }
 
 // returnSigs calls emit with every signature of r that a return of it, or
 // to it, needs in common with the other side: the exact rounds' key and
-// the signatures pairIndex files r under. A signature may be emitted more
-// than once.
+// the signatures pairIndex files r under (pairSigs). A signature may be
+// emitted more than once.
 func returnSigs(r *sheet.Record, emit func(uint64)) {
 	e := entry{rec: r, key: agencyKey(r.Agency)}
 	emit(keyHash(sigReturnExact, r.State, e.key, r.Model))
 	e.full()
-	for h := range pairIndex([]entry{e}, []int{0}) {
-		emit(h)
-	}
+	pairSigs(&e, emit)
 }
 
 // Add files the absent agreement a under key. Adding a key twice with the
