@@ -77,6 +77,17 @@ func plainText(s string) bool {
 	return true
 }
 
+// stripControl is escape.StripControl, which printable ASCII passes
+// unchanged: checked here byte by byte rather than rune by rune.
+func stripControl(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return escape.StripControl(s)
+		}
+	}
+	return s
+}
+
 // spaceControl turns the white-space control characters into spaces.
 func spaceControl(r rune) rune {
 	switch r {

@@ -25,6 +25,9 @@ func checkQuickPaths(t *testing.T, s string) {
 	if got, want := normalizeAgency(s), quoteReplacer.Replace(fullCleanText(s)); got != want {
 		t.Errorf("normalizeAgency(%q): got %q, want %q", s, got, want)
 	}
+	if got, want := stripControl(s), escape.StripControl(s); got != want {
+		t.Errorf("stripControl(%q): got %q, want %q", s, got, want)
+	}
 	if got, want := linkURL(s), escape.LinkURL(s); got != want {
 		t.Errorf("linkURL(%q): got %q, want %q", s, got, want)
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/watch287g/watch287g/internal/escape"
 	"github.com/watch287g/watch287g/xlsx"
 )
 
@@ -92,7 +91,7 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 			col := &cols[byCol[c.Col]-1]
 			switch col.field {
 			case fieldState:
-				rec.StateName = escape.StripControl(c.Value)
+				rec.StateName = stripControl(c.Value)
 				hasState = strings.TrimSpace(c.Value) != ""
 			case fieldAgency:
 				rec.AgencyRaw = c.Value
