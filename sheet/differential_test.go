@@ -249,7 +249,9 @@ func wellFormed(b []byte) bool {
 		return false
 	}
 	for _, f := range zr.File {
-		if !strings.HasPrefix(f.Name, "xl/") || !(strings.HasSuffix(f.Name, ".xml") || strings.HasSuffix(f.Name, ".rels")) {
+		// [Content_Types].xml too: excelize finds the worksheets through
+		// it, so with it unreadable it reads no cells at all.
+		if f.Name != "[Content_Types].xml" && (!strings.HasPrefix(f.Name, "xl/") || !(strings.HasSuffix(f.Name, ".xml") || strings.HasSuffix(f.Name, ".rels"))) {
 			continue
 		}
 		rc, err := f.Open()
