@@ -134,6 +134,18 @@ func wordSigs(base uint64, w string, emit func(uint64)) {
 	}
 }
 
+// wordSigCount is the number of signatures wordSigs emits for w.
+func wordSigCount(w string) int {
+	n := min(len(w), sigPrefix)
+	switch {
+	case len(w) >= 6:
+		return 1 + n + n*(n-1)/2
+	case len(w) >= 4:
+		return 1 + n
+	}
+	return 1
+}
+
 // sigIndex maps a signature to the entries (indexes) that carry it, each
 // once, in increasing order.
 type sigIndex map[uint64][]int32
@@ -315,7 +327,20 @@ func pairIndex(news []entry, ln []int) sigIndex {
 
 // pairTable is pairIndex over every entry of news, as a sigTable.
 func pairTable(news []entry) *sigTable {
-	t := newSigTable(16 * len(news)) // grows as it must
+	sigs := 0
+	for j := range news {
+		sigs += 5
+		if n := news[j].name; !n.long {
+			words := n.distinct
+			if len(words) == 0 {
+				words = n.toks
+			}
+			for _, w := range words {
+				sigs += wordSigCount(w)
+			}
+		}
+	}
+	t := newSigTable(sigs)
 	for j := range news {
 		pairSigs(&news[j], func(h uint64) { t.add(h, j) })
 	}

@@ -22,42 +22,44 @@ import (
 func Fold(recs []sheet.Record) ([]Agreement, []sheet.Warning) {
 	m := getKeyMemo()
 	defer putKeyMemo(m)
-	out, _, _, warns := fold(recs, m)
-	return out, warns
+	f := fold(recs, m, newKeyTable(len(recs), len(recs), 0))
+	return f.aggs, f.warns
 }
 
-// fold is Fold that also returns each agreement's canonical agency name
-// and the hash of its exactKey (keyTable).
-func fold(recs []sheet.Record, m *keyMemo) ([]Agreement, []keyed, []uint64, []sheet.Warning) {
-	out := make([]Agreement, 0, len(recs))
-	keys := make([]keyed, 0, len(recs))
-	hashes := make([]uint64, 0, len(recs))
-	var warns []sheet.Warning
-	// rows: indexes in out
-	seen := newKeyTable(len(recs), len(recs), func(i int) exactKey {
-		r := &out[i].Record
-		return exactKey{r.State, keys[i].key, r.Model, r.Signed}
-	})
+// folded is what fold returns: the agreements, and for each its
+// canonical agency name and its group in the table fold was given.
+type folded struct {
+	aggs   []Agreement
+	keys   []keyed
+	groups []int32
+	warns  []sheet.Warning
+}
+
+// fold is Fold over the table t, where each agreement notes its exactKey
+// (t may hold the old agreements' queues already: see CompareContext).
+func fold(recs []sheet.Record, m *keyMemo, t *keyTable) folded {
+	f := folded{aggs: make([]Agreement, 0, len(recs)), keys: make([]keyed, 0, len(recs)),
+		groups: make([]int32, 0, len(recs))}
 	for _, r := range recs {
 		ak := m.key(r.Agency)
 		k := exactKey{r.State, ak.key, r.Model, r.Signed}
 		h := exactHash(r.State, &ak, r.Model, r.Signed)
-		if i := seen.first(h, &k); i >= 0 {
-			first := out[i].Record
+		g, i := t.note(h, &k, len(f.aggs))
+		if i < len(f.aggs) {
+			first := f.aggs[i].Record
 			fields := changedFields(&first, &r)
 			msg := fmt.Sprintf("row %d duplicates row %d; folded into one agreement", r.Row, first.Row)
 			if len(fields) > 0 {
 				msg = fmt.Sprintf("row %d repeats the agreement of row %d with different %s; kept row %d", r.Row, first.Row, strings.Join(fields, ", "), first.Row)
 			}
-			warns = append(warns, sheet.Warning{Row: r.Row, Column: "LAW ENFORCEMENT AGENCY", Message: msg})
+			f.warns = append(f.warns, sheet.Warning{Row: r.Row, Column: "LAW ENFORCEMENT AGENCY", Message: msg})
 			continue
 		}
-		out = append(out, Agreement{Record: r})
-		keys = append(keys, ak)
-		hashes = append(hashes, h)
-		seen.add(h, &k, len(out)-1)
+		f.aggs = append(f.aggs, Agreement{Record: r})
+		f.keys = append(f.keys, ak)
+		f.groups = append(f.groups, g)
 	}
-	return out, keys, hashes, warns
+	return f
 }
 
 // Match values: how Compare resolved a changed agreement's identity.
@@ -121,17 +123,36 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 	res := &Result{List: list}
 	m := getKeyMemo()
 	defer putKeyMemo(m)
-	aggs, keys, hashes, warns := fold(cur, m)
-	res.Warnings = warns
+	// The old agreements queue under their exactKeys in the table the new
+	// records fold in, so that the first exact round is one look-up per
+	// agreement.
+	// Consecutive lists share most keys.
+	t := newKeyTable(len(old)+len(cur), max(len(old), len(cur))+16, len(old))
+	okeys := make([]keyed, len(old))
+	for i := range old {
+		r := &old[i].Record
+		okeys[i] = m.key(r.Agency)
+		k := exactKey{r.State, okeys[i].key, r.Model, r.Signed}
+		t.queue(exactHash(r.State, &okeys[i], r.Model, r.Signed), &k, i)
+	}
+	f := fold(cur, m, t)
+	aggs, keys := f.aggs, f.keys
+	res.Warnings = f.warns
 
 	matchOf := make([]int, len(aggs)) // new index → old index, -1 when none
-	for i := range matchOf {
-		matchOf[i] = -1
-	}
 	how := make([]string, len(aggs))
 	oldUsed := make([]bool, len(old))
-	if len(old) > 0 && len(aggs) > 0 {
-		exactRounds(old, aggs, keys, hashes, m, oldUsed, matchOf, how)
+	left := 0
+	for j := range aggs {
+		matchOf[j] = t.popGroup(f.groups[j])
+		if i := matchOf[j]; i >= 0 {
+			oldUsed[i], how[j] = true, MatchExact
+		} else {
+			left++
+		}
+	}
+	if unused := len(old) - (len(aggs) - left); left > 0 && unused > 0 {
+		undatedRound(old, okeys, aggs, keys, unused, oldUsed, matchOf, how)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -216,48 +237,18 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 	return res, nil
 }
 
-// exactRounds matches old agreements to new ones in the two exact rounds:
-// the same state, canonical agency name, model and signing date; then the
-// same without the date (a corrected date). Each new agreement, in order,
-// takes the first old one of its key not yet taken. keys and hashes are
-// fold's for aggs.
-func exactRounds(old, aggs []Agreement, keys []keyed, hashes []uint64, m *keyMemo, oldUsed []bool, matchOf []int, how []string) {
-	okeys := make([]keyed, len(old))
-	signed := true // the round: with the signing date, then without
-	t := newKeyTable(len(old), len(old), func(i int) exactKey {
-		r := &old[i].Record
-		k := exactKey{r.State, okeys[i].key, r.Model, r.Signed}
-		if !signed {
-			k.signed = ""
-		}
-		return k
-	})
-	for i := range old {
-		r := &old[i].Record
-		okeys[i] = m.key(r.Agency)
-		k := exactKey{r.State, okeys[i].key, r.Model, r.Signed}
-		t.add(exactHash(r.State, &okeys[i], r.Model, r.Signed), &k, i)
-	}
-	left := 0
-	for j := range aggs {
-		r := &aggs[j].Record
-		k := exactKey{r.State, keys[j].key, r.Model, r.Signed}
-		if i := t.pop(hashes[j], &k); i >= 0 {
-			oldUsed[i], matchOf[j], how[j] = true, i, MatchExact
-		} else {
-			left++
-		}
-	}
-	if left == 0 || left == len(aggs)-len(old) {
-		return // nothing left on one side
-	}
-	signed = false
-	t = newKeyTable(len(old)+left-len(aggs), len(old), t.keyOf)
+// undatedRound is the second exact round: the same state, canonical
+// agency name and model, the signing date aside (a corrected date). Each
+// new agreement left, in order, takes the first old one left of its key.
+// okeys and keys are the canonical names of old and aggs; unused counts
+// the old agreements left.
+func undatedRound(old []Agreement, okeys []keyed, aggs []Agreement, keys []keyed, unused int, oldUsed []bool, matchOf []int, how []string) {
+	t := newKeyTable(unused, unused, len(old))
 	for i := range old {
 		if !oldUsed[i] {
 			r := &old[i].Record
 			k := exactKey{r.State, okeys[i].key, r.Model, ""}
-			t.add(exactHash(r.State, &okeys[i], r.Model, ""), &k, i)
+			t.queue(exactHash(r.State, &okeys[i], r.Model, ""), &k, i)
 		}
 	}
 	for j := range aggs {
@@ -275,26 +266,18 @@ func exactRounds(old, aggs []Agreement, keys []keyed, hashes []uint64, m *keyMem
 // countOn counts the agreements of aggs (whose canonical names are keys)
 // that list also holds: the same state, canonical agency name and model.
 func countOn(aggs []Agreement, keys []keyed, list []Agreement, m *keyMemo) int {
-	lkeys := make([]keyed, len(list))
-	on := newKeyTable(len(list), len(list), func(i int) exactKey {
-		r := &list[i].Record
-		return exactKey{r.State, lkeys[i].key, r.Model, ""}
-	})
+	on := newKeyTable(len(list), len(list), 0)
 	for i := range list {
 		r := &list[i].Record
 		ak := m.key(r.Agency)
-		lkeys[i] = ak
 		k := exactKey{r.State, ak.key, r.Model, ""}
-		h := exactHash(r.State, &ak, r.Model, "")
-		if on.group(h, &k) < 0 {
-			on.add(h, &k, i)
-		}
+		on.note(exactHash(r.State, &ak, r.Model, ""), &k, i)
 	}
 	n := 0
 	for j := range aggs {
 		r := &aggs[j].Record
 		k := exactKey{r.State, keys[j].key, r.Model, ""}
-		if on.group(exactHash(r.State, &keys[j], r.Model, ""), &k) >= 0 {
+		if on.has(exactHash(r.State, &keys[j], r.Model, ""), &k) {
 			n++
 		}
 	}
