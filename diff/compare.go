@@ -125,8 +125,7 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 	defer putKeyMemo(m)
 	// The old agreements queue under their exactKeys in the table the new
 	// records fold in, so that the first exact round is one look-up per
-	// agreement.
-	// Consecutive lists share most keys.
+	// agreement. Consecutive lists share most keys.
 	t := newKeyTable(len(old)+len(cur), max(len(old), len(cur))+16, len(old))
 	okeys := make([]keyed, len(old))
 	for i := range old {
