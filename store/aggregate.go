@@ -108,7 +108,7 @@ func (w *writer) putAggregates() error {
 			return fmt.Errorf("former agreement %s: %w", id, err)
 		}
 	}
-	return nil
+	return w.putCurrentSums()
 }
 
 // putSeriesPoint keeps a point (value nil: the snapshot is not accepted,
@@ -389,6 +389,9 @@ func buildAggregates(tx *bolt.Tx) error {
 	}
 	if err := countStates(tx); err != nil {
 		return fmt.Errorf("series states: %w", err)
+	}
+	if err := buildCurrentSums(tx); err != nil {
+		return fmt.Errorf("current sums: %w", err)
 	}
 	return tx.Bucket(bucketAgreements).ForEach(func(k, v []byte) error {
 		var info AgreementInfo

@@ -74,7 +74,7 @@ func (f fullScan) formerOf(list sheet.List, since string) []AgreementInfo {
 }
 
 // aggregateBuckets are the buckets the aggregates keep.
-var aggregateBuckets = [][]byte{bucketSeries, bucketSeriesStates, bucketFormer}
+var aggregateBuckets = [][]byte{bucketSeries, bucketSeriesStates, bucketFormer, bucketCurrentSums}
 
 func bucketContents(tx *bolt.Tx) map[string]map[string]string {
 	out := map[string]map[string]string{}
@@ -153,6 +153,7 @@ func checkAggregates(t *testing.T, s *Store, step string) {
 				t.Errorf("%s: former agreements of %s in %v: got %v (%v), want %v", step, list, in, agreementIDs(got), err, agreementIDs(wantIn))
 			}
 		}
+		checkCurrentSum(t, s, list, step)
 		states, err := s.StatesEver(ctx, list)
 		if want := want.states[list]; err != nil || !reflect.DeepEqual(states, append([]string{}, want...)) {
 			t.Errorf("%s: states ever of %s: got %v (%v), want %v", step, list, states, err, want)
@@ -172,6 +173,42 @@ func checkAggregates(t *testing.T, s *Store, step string) {
 				t.Errorf("%s: former summaries of %s since %q: got %+v (%v), want %+v", step, list, since, sums, err, wantSums)
 			}
 		}
+	}
+}
+
+// checkCurrentSum asserts that CurrentSummary counts what the list's
+// current agreements (bucketCurrent's record, decoded) hold.
+func checkCurrentSum(t *testing.T, s *Store, list sheet.List, step string) {
+	t.Helper()
+	var cur *current
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		cur, err = readCurrent(tx, list)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := s.CurrentSummary(context.Background(), list)
+	if !ok {
+		t.Fatalf("%s: current summary of %s not kept (%v)", step, list, err)
+	}
+	if cur == nil {
+		if !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s: current summary of %s without a current list: %+v, %v; want ErrNotFound", step, list, got, err)
+		}
+		return
+	}
+	want := CurrentSummary{SnapshotID: cur.SnapshotID, Published: cur.Published, Agreements: len(cur.Agreements),
+		ByStateModel: map[string]map[string]int{}, Signed: map[string]map[string]int{}}
+	for _, a := range cur.Agreements {
+		if want.ByStateModel[a.State] == nil {
+			want.ByStateModel[a.State], want.Signed[a.State] = map[string]int{}, map[string]int{}
+		}
+		want.ByStateModel[a.State][a.Model]++
+		want.Signed[a.State][a.Signed]++
+	}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("%s: current summary of %s: got %+v (%v), want %+v", step, list, got, err, want)
 	}
 }
 
@@ -357,4 +394,22 @@ func TestSeriesValueRoundTrip(t *testing.T) {
 	if p, err := newSeriesDecoder().decode(9, empty); err != nil || p.ByModel != nil || p.ByState != nil {
 		t.Errorf("a point without counts: got %+v (%v), want nil maps as the record decodes", p, err)
 	}
+}
+
+// TestCurrentSumsKeptAfterMissing: a store whose current sums are missing
+// (migrated to schema 4 before they were kept) answers ok=false, so pages
+// count the lists themselves, and its next commit makes them whole.
+func TestCurrentSumsKeptAfterMissing(t *testing.T) {
+	s := openTemp(t)
+	rule := diff.ConfirmRule{MinDays: 1, MinLists: 1}
+	commit(t, s, Cycle{Lifecycle: rule, At: t0, Inputs: []Input{lifecycleInput(t, 0),
+		input(t, sheet.Pending, lifecycleLists[0].published, []sheet.Record{pendingRec(100)})}})
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketCurrentSums) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := s.CurrentSummary(context.Background(), sheet.Participating); ok || err != nil {
+		t.Fatalf("current summary without its bucket: ok %v, %v; want not kept", ok, err)
+	}
+	commit(t, s, Cycle{Lifecycle: rule, At: t0.Add(time.Hour), Inputs: []Input{lifecycleInput(t, 1)}})
+	checkAggregates(t, s, "after the bucket was missing")
 }

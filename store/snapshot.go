@@ -69,6 +69,14 @@ func (s *Store) File(ctx context.Context, sha string) ([]byte, error) {
 func (s *Store) Latest(ctx context.Context, list sheet.List) (Snapshot, error) {
 	var snap Snapshot
 	err := s.view("latest "+string(list), func(tx *bolt.Tx) error {
+		// The summary names the snapshot without decoding the list.
+		if sum, ok, err := readCurrentSum(tx, list); ok {
+			if err != nil {
+				return err
+			}
+			snap, err = loadSnapshot(tx, sum.SnapshotID)
+			return err
+		}
 		cur, _, err := s.current(tx, list)
 		if err != nil {
 			return err

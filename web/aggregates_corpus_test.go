@@ -72,6 +72,7 @@ func TestOverviewAggregatesCorpus(t *testing.T) {
 			got, want any
 		}{
 			{"participating", fast.Participating, plain.Participating},
+			{"published", fast.Published, plain.Published},
 			{"pending", fast.Pending, plain.Pending},
 			{"ended this year", fast.EndedThisYear, plain.EndedThisYear},
 			{"unconfirmed", fast.Unconfirmed, plain.Unconfirmed},

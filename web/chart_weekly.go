@@ -48,18 +48,18 @@ func weeklyEnd(series []store.Series, now time.Time) time.Time {
 // publishes) and those that ended in each (by the published date of the
 // list that dropped them, not listed again since).
 func weeklyCounts(now time.Time, all []store.AgreementInfo, ended []ending) (weeks []time.Time, signed, endedN []int) {
-	var dates []string
+	dates := map[string]int{}
 	for i := range all {
 		if all[i].List == sheet.Participating {
-			dates = append(dates, all[i].Signed)
+			dates[all[i].Signed]++
 		}
 	}
 	return weeklyCountsDates(now, dates, ended)
 }
 
-// weeklyCountsDates is weeklyCounts over the participating agreements'
-// signed dates.
-func weeklyCountsDates(now time.Time, signedDates []string, ended []ending) (weeks []time.Time, signed, endedN []int) {
+// weeklyCountsDates is weeklyCounts over how many participating
+// agreements were signed on each date.
+func weeklyCountsDates(now time.Time, signedDates map[string]int, ended []ending) (weeks []time.Time, signed, endedN []int) {
 	last := weekStart(now)
 	first := last.AddDate(0, 0, -7*(weeksShown-1))
 	for i := range weeksShown {
@@ -79,9 +79,9 @@ func weeklyCountsDates(now time.Time, signedDates []string, ended []ending) (wee
 		}
 		return int(t.Sub(first).Hours() / (24 * 7))
 	}
-	for _, date := range signedDates {
+	for date, n := range signedDates {
 		if i := index(date); i >= 0 {
-			signed[i]++
+			signed[i] += n
 		}
 	}
 	for _, e := range ended {

@@ -168,6 +168,8 @@ func TestOverviewFormerMatchesEveryAgreement(t *testing.T) {
 		name      string
 		got, want any
 	}{
+		{"participating", fast.Participating, plain.Participating},
+		{"published", fast.Published, plain.Published},
 		{"ended this year", fast.EndedThisYear, plain.EndedThisYear},
 		{"unconfirmed", fast.Unconfirmed, plain.Unconfirmed},
 		{"states", fmt.Sprint(fast.States), fmt.Sprint(plain.States)},

@@ -118,24 +118,26 @@ func (s *Server) overviewStoreData(r *http.Request) (overviewPage, error) {
 		}
 		return rows[code]
 	}
-	snap, agreements, err := s.store.Agreements(ctx, sheet.Participating, 0)
+	cur, err := s.currentSummary(ctx, sheet.Participating)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
 		return d, err
 	default:
-		d.Participating = len(agreements)
-		d.Published = snap.Published
-		for _, a := range agreements {
-			sr := row(a.State)
-			sr.Participating++
-			switch a.Model {
-			case sheet.JailEnforcement:
-				sr.Jail++
-			case sheet.WarrantServiceOfficer:
-				sr.WSO++
-			case sheet.TaskForce:
-				sr.TaskForce++
+		d.Participating = cur.Agreements
+		d.Published = cur.Published
+		for code, models := range cur.ByStateModel {
+			sr := row(code)
+			for model, n := range models {
+				sr.Participating += n
+				switch model {
+				case sheet.JailEnforcement:
+					sr.Jail += n
+				case sheet.WarrantServiceOfficer:
+					sr.WSO += n
+				case sheet.TaskForce:
+					sr.TaskForce += n
+				}
 			}
 		}
 	}
@@ -226,13 +228,15 @@ func (s *Server) overviewStoreData(r *http.Request) (overviewPage, error) {
 
 	d.Map = stateMap(d.States)
 	d.Chart = modelChart(series)
-	signedDates := make([]string, 0, len(agreements)+len(former))
-	for i := range agreements {
-		signedDates = append(signedDates, agreements[i].Signed)
+	signedDates := map[string]int{}
+	for _, dates := range cur.Signed {
+		for date, n := range dates {
+			signedDates[date] += n
+		}
 	}
 	for i := range former {
 		if former[i].List == sheet.Participating {
-			signedDates = append(signedDates, former[i].Signed)
+			signedDates[former[i].Signed]++
 		}
 	}
 	weeks, signed, endedN := weeklyCountsDates(weekEnd, signedDates, allEnded)
@@ -241,6 +245,29 @@ func (s *Server) overviewStoreData(r *http.Request) (overviewPage, error) {
 		return d, err
 	}
 	return d, nil
+}
+
+// currentSummarizer is the store's counts of a list's current agreements
+// kept as lists are committed (*store.Store has them): the overview counts
+// those instead of decoding the list.
+type currentSummarizer interface {
+	CurrentSummary(ctx context.Context, list sheet.List) (store.CurrentSummary, bool, error)
+}
+
+// currentSummary returns the counts of list's current agreements: the
+// store's, or counted from Agreements' answer when it keeps none.
+func (s *Server) currentSummary(ctx context.Context, list sheet.List) (store.CurrentSummary, error) {
+	if cs, ok := s.store.(currentSummarizer); ok {
+		sum, kept, err := cs.CurrentSummary(ctx, list)
+		if kept || (err != nil && !errors.Is(err, store.ErrNotFound)) {
+			return sum, err
+		}
+	}
+	snap, agreements, err := s.store.Agreements(ctx, list, 0)
+	if err != nil {
+		return store.CurrentSummary{}, err
+	}
+	return store.SummarizeCurrent(snap, agreements), nil
 }
 
 // aggregateReader is the store's aggregates kept as lists are committed
