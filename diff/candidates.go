@@ -425,6 +425,11 @@ type agencyIndex struct {
 func newAgencyIndex(list []Agreement) *agencyIndex {
 	m := getKeyMemo()
 	defer putKeyMemo(m)
+	return newAgencyIndexFrom(list, m)
+}
+
+// newAgencyIndexFrom is newAgencyIndex with the names from m.
+func newAgencyIndexFrom(list []Agreement, m *keyMemo) *agencyIndex {
 	ai := &agencyIndex{entries: make([]entry, len(list))}
 	x := sigIndex{}
 	for i := range list {

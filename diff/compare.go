@@ -22,12 +22,13 @@ import (
 func Fold(recs []sheet.Record) ([]Agreement, []sheet.Warning) {
 	m := getKeyMemo()
 	defer putKeyMemo(m)
-	f := fold(recs, m, newKeyTable(len(recs), len(recs), 0))
+	f := fold(recs, m, m.table(len(recs), len(recs), 0))
 	return f.aggs, f.warns
 }
 
 // folded is what fold returns: the agreements, and for each its
-// canonical agency name and its group in the table fold was given.
+// canonical agency name and its group in the table fold was given (keys
+// and groups are the memo's buffers, valid until its next fold).
 type folded struct {
 	aggs   []Agreement
 	keys   []keyed
@@ -38,8 +39,8 @@ type folded struct {
 // fold is Fold over the table t, where each agreement notes its exactKey
 // (t may hold the old agreements' queues already: see CompareContext).
 func fold(recs []sheet.Record, m *keyMemo, t *keyTable) folded {
-	f := folded{aggs: make([]Agreement, 0, len(recs)), keys: make([]keyed, 0, len(recs)),
-		groups: make([]int32, 0, len(recs))}
+	f := folded{aggs: make([]Agreement, 0, len(recs)), keys: reuse(m.nkeys, len(recs))[:0],
+		groups: reuse(m.groups, len(recs))[:0]}
 	for _, r := range recs {
 		ak := m.key(r.Agency)
 		k := exactKey{r.State, ak.key, r.Model, r.Signed}
@@ -59,6 +60,7 @@ func fold(recs []sheet.Record, m *keyMemo, t *keyTable) folded {
 		f.keys = append(f.keys, ak)
 		f.groups = append(f.groups, g)
 	}
+	m.nkeys, m.groups = f.keys, f.groups
 	return f
 }
 
@@ -126,8 +128,9 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 	// The old agreements queue under their exactKeys in the table the new
 	// records fold in, so that the first exact round is one look-up per
 	// agreement. Consecutive lists share most keys.
-	t := newKeyTable(len(old)+len(cur), max(len(old), len(cur))+16, len(old))
-	okeys := make([]keyed, len(old))
+	t := m.table(len(old)+len(cur), max(len(old), len(cur))+16, len(old))
+	m.okeys = reuse(m.okeys, len(old))
+	okeys := m.okeys
 	for i := range old {
 		r := &old[i].Record
 		okeys[i] = m.key(r.Agency)
@@ -138,9 +141,11 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 	aggs, keys := f.aggs, f.keys
 	res.Warnings = f.warns
 
-	matchOf := make([]int, len(aggs)) // new index → old index, -1 when none
-	how := make([]string, len(aggs))
-	oldUsed := make([]bool, len(old))
+	m.matchOf = reuse(m.matchOf, len(aggs))
+	m.how = reuse(m.how, len(aggs))
+	m.oldUsed = reuse(m.oldUsed, len(old))
+	matchOf := m.matchOf // new index → old index, -1 when none
+	how, oldUsed := m.how, m.oldUsed
 	left := 0
 	for j := range aggs {
 		matchOf[j] = t.popGroup(f.groups[j])
@@ -151,7 +156,7 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 		}
 	}
 	if unused := len(old) - (len(aggs) - left); left > 0 && unused > 0 {
-		undatedRound(old, okeys, aggs, keys, unused, oldUsed, matchOf, how)
+		undatedRound(m.table(unused, unused, len(old)), old, okeys, aggs, keys, oldUsed, matchOf, how)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -195,7 +200,7 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 			c := Change{Kind: Added, List: list, AgreementID: a.ID, After: &after}
 			if list == sheet.Participating && len(opt.Pending) > 0 {
 				if pending == nil {
-					pending = opt.PendingIndex.index(opt.Pending)
+					pending = opt.PendingIndex.indexFrom(opt.Pending, m)
 				}
 				e := entry{rec: &a.Record}
 				e.fullFrom(m)
@@ -222,7 +227,7 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 		c := Change{Kind: Removed, List: list, AgreementID: old[i].ID, Before: &before}
 		if list == sheet.Pending && len(opt.Participating) > 0 {
 			if participating == nil {
-				participating = opt.ParticipatingIndex.index(opt.Participating)
+				participating = opt.ParticipatingIndex.indexFrom(opt.Participating, m)
 			}
 			e := entry{rec: &old[i].Record}
 			e.fullFrom(m)
@@ -239,10 +244,9 @@ func CompareContext(ctx context.Context, list sheet.List, old []Agreement, cur [
 // undatedRound is the second exact round: the same state, canonical
 // agency name and model, the signing date aside (a corrected date). Each
 // new agreement left, in order, takes the first old one left of its key.
-// okeys and keys are the canonical names of old and aggs; unused counts
-// the old agreements left.
-func undatedRound(old []Agreement, okeys []keyed, aggs []Agreement, keys []keyed, unused int, oldUsed []bool, matchOf []int, how []string) {
-	t := newKeyTable(unused, unused, len(old))
+// okeys and keys are the canonical names of old and aggs; t is an empty
+// table.
+func undatedRound(t *keyTable, old []Agreement, okeys []keyed, aggs []Agreement, keys []keyed, oldUsed []bool, matchOf []int, how []string) {
 	for i := range old {
 		if !oldUsed[i] {
 			r := &old[i].Record
@@ -265,7 +269,7 @@ func undatedRound(old []Agreement, okeys []keyed, aggs []Agreement, keys []keyed
 // countOn counts the agreements of aggs (whose canonical names are keys)
 // that list also holds: the same state, canonical agency name and model.
 func countOn(aggs []Agreement, keys []keyed, list []Agreement, m *keyMemo) int {
-	on := newKeyTable(len(list), len(list), 0)
+	on := m.table(len(list), len(list), 0)
 	for i := range list {
 		r := &list[i].Record
 		ak := m.key(r.Agency)

@@ -31,8 +31,15 @@ type indexSource struct {
 // index returns the agency index over list, from c when c was built from
 // the same agencies.
 func (c *IndexCache) index(list []Agreement) *agencyIndex {
+	m := getKeyMemo()
+	defer putKeyMemo(m)
+	return c.indexFrom(list, m)
+}
+
+// indexFrom is index with the names from m.
+func (c *IndexCache) indexFrom(list []Agreement, m *keyMemo) *agencyIndex {
 	if c == nil {
-		return newAgencyIndex(list)
+		return newAgencyIndexFrom(list, m)
 	}
 	if c.ai != nil && len(c.from) == len(list) {
 		same := true
@@ -58,8 +65,8 @@ func (c *IndexCache) index(list []Agreement) *agencyIndex {
 		r := &list[i].Record
 		from[i] = indexSource{r.Agency, r.State, r.StateName}
 	}
-	if c.ai == nil || !c.update(list, from) {
-		c.ai = newAgencyIndex(list)
+	if c.ai == nil || !c.update(list, from, m) {
+		c.ai = newAgencyIndexFrom(list, m)
 	}
 	c.from = from
 	return c.ai
@@ -77,7 +84,7 @@ func (c *IndexCache) index(list []Agreement) *agencyIndex {
 // newAgencyIndex(list) would, up to the slots its postings use
 // (TestIndexCache). It declines when most of the list is new, where a
 // fresh build is as cheap.
-func (c *IndexCache) update(list []Agreement, from []indexSource) bool {
+func (c *IndexCache) update(list []Agreement, from []indexSource, m *keyMemo) bool {
 	oldOf, kept := pairSources(c.from, from)
 	if kept < len(list)/2 {
 		return false
@@ -116,8 +123,6 @@ func (c *IndexCache) update(list []Agreement, from []indexSource) bool {
 		free = append(free, s)
 	}
 	// Keep the others, and file the new ones in free slots.
-	m := getKeyMemo()
-	defer putKeyMemo(m)
 	entries := make([]entry, len(list))
 	slotOf := make([]int32, len(list))
 	for j := range list {

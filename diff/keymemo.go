@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"slices"
 	"strings"
 	"sync"
 )
@@ -20,6 +21,15 @@ type keyMemo struct {
 	keys  map[string]keyed
 	names map[nameSource]*name
 	bytes int
+	// The buffers of one comparison, for the next to reuse: a memo
+	// serves one comparison at a time (keyMemos).
+	tab     keyTable
+	okeys   []keyed
+	nkeys   []keyed
+	groups  []int32
+	matchOf []int
+	how     []string
+	oldUsed []bool
 }
 
 // nameSource is what prepare reads.
@@ -43,7 +53,13 @@ var keyMemos = sync.Pool{New: func() any {
 
 func getKeyMemo() *keyMemo { return keyMemos.Get().(*keyMemo) }
 
-func putKeyMemo(m *keyMemo) { keyMemos.Put(m) }
+func putKeyMemo(m *keyMemo) {
+	// The table's keys hold strings of the records compared, which may
+	// share the memory of a whole worksheet: not kept past the comparison.
+	clear(m.tab.groups)
+	m.tab.groups = m.tab.groups[:0]
+	keyMemos.Put(m)
+}
 
 // key returns the canonical name of agency.
 func (m *keyMemo) key(agency string) keyed {
@@ -87,4 +103,30 @@ func (m *keyMemo) room(size int) bool {
 	}
 	m.bytes += size
 	return true
+}
+
+// table returns the memo's keyTable, emptied and sized as newKeyTable
+// sizes one. It is the same table each time: one comparison uses one
+// table at a time.
+func (m *keyMemo) table(n, keys, rows int) *keyTable {
+	t := &m.tab
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	t.slots = reuse(t.slots, size)
+	clear(t.groups) // drop the strings the last comparison's keys held
+	t.groups = slices.Grow(t.groups[:0], keys)
+	t.next = reuse(t.next, rows)
+	return t
+}
+
+// reuse returns s as n zero values, reallocated only when too small.
+func reuse[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
 }
