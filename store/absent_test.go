@@ -44,11 +44,11 @@ func storedAbsences(t *testing.T, s *Store, list sheet.List) (missing, ended []a
 			return nil
 		}
 		return eb.ForEach(func(k, v []byte) error {
-			var a absence
-			if err := decodeJSON(v, &a); err != nil {
+			var abs []absence
+			if err := decodeJSON(v, &abs); err != nil {
 				return err
 			}
-			ended = append(ended, a)
+			ended = append(ended, abs...)
 			return nil
 		})
 	})

@@ -44,8 +44,8 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 	if err != nil {
 		return admission{}, err
 	}
-	folded, foldWarns := diff.Fold(f.Records)
 	if cur == nil {
+		folded, foldWarns := diff.Fold(f.Records)
 		snap.Baseline = true
 		snap.Status = Accepted
 		snap.Warnings = append(snap.Warnings, foldWarns...)
@@ -95,6 +95,10 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 	if err != nil {
 		return admission{}, err
 	}
+	// Compare's agreements are the file's records folded (Fold), in its
+	// order: what the snapshot's ids are aligned with (putSnapshotIDs),
+	// without folding the file a second time. The lifecycle copies them.
+	folded := res.Agreements
 	adm := admission{res: res, dropped: res.Dropped(), prevSnapshot: cur.SnapshotID}
 	snap.Warnings = append(snap.Warnings, res.Warnings...)
 	countAgreements(snap, res.Agreements)

@@ -82,8 +82,11 @@ func newWriter(tx *bolt.Tx, cache ...map[sheet.List]*current) *writer {
 			w.currents[l] = cur
 		}
 	}
-	for _, b := range []*bolt.Bucket{w.snapshots, w.agreements, w.snapshotIDs, w.changes, w.checks, w.outbox} {
-		b.FillPercent = appendFill
+	// agreement_names is keyed as agreements are: by ids drawn in order.
+	for _, b := range []*bolt.Bucket{w.snapshots, w.agreements, w.names, w.snapshotIDs, w.changes, w.checks, w.outbox} {
+		if b != nil {
+			b.FillPercent = appendFill
+		}
 	}
 	return w
 }
