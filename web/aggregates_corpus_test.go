@@ -49,6 +49,7 @@ func TestOverviewAggregatesCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sameNeighbours(t, st)
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	// A day after the last list, and in the next year: this year's
 	// endings, then none.

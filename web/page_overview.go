@@ -378,20 +378,19 @@ func modelChart(series []store.Series) template.HTML {
 	other := chartLine{Name: "Other or unknown model", Color: "#6b21a8"}
 	total := chartLine{Name: "All models", Color: "#333333", Dashed: true}
 	for _, m := range modelLines {
-		l := chartLine{Name: m.name, Color: m.color}
-		for _, p := range part {
-			l.Values = append(l.Values, p.ByModel[m.key])
-		}
-		lines = append(lines, l)
+		lines = append(lines, chartLine{Name: m.name, Color: m.color, Values: make([]int, len(part))})
 	}
+	other.Values, total.Values = make([]int, len(part)), make([]int, len(part))
 	hasOther := false
-	for _, p := range part {
+	for i, p := range part {
 		known := 0
-		for _, m := range modelLines {
-			known += p.ByModel[m.key]
+		for j, m := range modelLines {
+			n := p.ByModel[m.key]
+			lines[j].Values[i] = n
+			known += n
 		}
-		other.Values = append(other.Values, max(0, p.Agreements-known))
-		total.Values = append(total.Values, p.Agreements)
+		other.Values[i] = max(0, p.Agreements-known)
+		total.Values[i] = p.Agreements
 		hasOther = hasOther || p.Agreements > known
 	}
 	if hasOther {

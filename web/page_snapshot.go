@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"html/template"
 	"net/http"
 	"slices"
@@ -96,12 +98,10 @@ func (s *Server) snapshotPage(r *http.Request) *response {
 	if err != nil {
 		return s.pageError(r, err)
 	}
-	snaps, err := s.store.Snapshots(ctx)
-	if err != nil {
+	d := snapshotPage{S: snap, SourceURL: escape.LinkURL(snap.SourceURL)}
+	if d.Prev, d.Next, err = s.neighbours(ctx, snap, changes); err != nil {
 		return s.pageError(r, err)
 	}
-	d := snapshotPage{S: snap, SourceURL: escape.LinkURL(snap.SourceURL)}
-	d.Prev, d.Next = neighbours(snaps, snap, changes)
 	groups := map[diff.Kind]*kindGroup{}
 	d.CosmeticGroup = kindGroup{Kind: diff.Changed, Title: "Corrections of spelling and links filled in"}
 	for i := range changes {
@@ -172,10 +172,47 @@ func sortStates(g *kindGroup) {
 	}
 }
 
-// neighbours finds the lists of the same kind before and after snap: the
+// aroundReader is the store's read of a list's accepted snapshots next
+// to one (*store.Store has it): a list page links its neighbours without
+// reading every snapshot.
+type aroundReader interface {
+	AcceptedAround(ctx context.Context, list sheet.List, id uint64) (prev, next *store.Snapshot, err error)
+}
+
+// neighbours is neighboursIn read from the store: the snapshot the
+// changes name and the accepted ones around snap, or every snapshot from
+// a store that cannot say.
+func (s *Server) neighbours(ctx context.Context, snap store.Snapshot, changes []diff.Change) (prev, next *store.Snapshot, err error) {
+	ar, ok := s.store.(aroundReader)
+	if !ok {
+		snaps, err := s.store.Snapshots(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		prev, next = neighboursIn(snaps, snap, changes)
+		return prev, next, nil
+	}
+	if prev, next, err = ar.AcceptedAround(ctx, snap.List, snap.ID); err != nil {
+		return nil, nil, err
+	}
+	if len(changes) > 0 && changes[0].BeforeSnapshot != 0 {
+		prev = nil
+		before, err := s.store.Snapshot(ctx, changes[0].BeforeSnapshot)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return nil, nil, err
+		default:
+			prev = &before
+		}
+	}
+	return prev, next, nil
+}
+
+// neighboursIn finds the lists of the same kind before and after snap: the
 // one its changes were computed against (the changes name it), else the
 // previous accepted one in the archive's order, and the next accepted one.
-func neighbours(snaps []store.Snapshot, snap store.Snapshot, changes []diff.Change) (prev, next *store.Snapshot) {
+func neighboursIn(snaps []store.Snapshot, snap store.Snapshot, changes []diff.Change) (prev, next *store.Snapshot) {
 	var before uint64
 	if len(changes) > 0 {
 		before = changes[0].BeforeSnapshot

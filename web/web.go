@@ -184,7 +184,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/agreements/{id}", page(s.apiAgreement))
 	m.HandleFunc("GET /api/v1/search", s.cached(s.limited(search, s.apiSearch), searchParams...))
 	m.HandleFunc("GET /api/v1/changes", page(s.apiChanges, changeParams...))
-	m.HandleFunc("GET /api/v1/snapshots", page(s.apiSnapshots))
+	m.HandleFunc("GET /api/v1/snapshots", page(s.apiSnapshots, apiSnapshotParams...))
 	m.HandleFunc("GET /api/v1/snapshots/{id}", page(s.apiSnapshot))
 	m.HandleFunc("GET /api/v1/snapshots/{id}/changes", page(s.apiSnapshotChanges))
 	m.HandleFunc("GET /api/v1/snapshots/{id}/file", s.apiSnapshotFile)

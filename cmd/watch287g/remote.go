@@ -108,10 +108,33 @@ func (r *remote) SnapshotFile(ctx context.Context, snap store.Snapshot) ([]byte,
 	return body, nil
 }
 
+// snapshotsPage is how many snapshots Snapshots asks the server for at a
+// time (tests ask for fewer, to follow cursors).
+var snapshotsPage = web.MaxLimit
+
+// Snapshots reads every snapshot a page at a time, following the
+// server's cursors: one answer need not hold ten years of lists.
 func (r *remote) Snapshots(ctx context.Context) ([]store.Snapshot, error) {
-	var body web.SnapshotsResponse
-	err := r.get(ctx, "/api/v1/snapshots", nil, &body)
-	return body.Snapshots, err
+	out := []store.Snapshot{}
+	var cursor uint64
+	for {
+		q := url.Values{"limit": {strconv.Itoa(snapshotsPage)}}
+		if cursor > 0 {
+			q.Set("cursor", strconv.FormatUint(cursor, 10))
+		}
+		var body web.SnapshotsPageResponse
+		if err := r.get(ctx, "/api/v1/snapshots", q, &body); err != nil {
+			return nil, err
+		}
+		out = append(out, body.Snapshots...)
+		if body.NextCursor == nil {
+			return out, nil
+		}
+		if *body.NextCursor <= cursor {
+			return nil, fmt.Errorf("server: /api/v1/snapshots: next_cursor %d does not move past %d", *body.NextCursor, cursor)
+		}
+		cursor = *body.NextCursor
+	}
 }
 
 func (r *remote) Changes(ctx context.Context, cq store.ChangeQuery) ([]diff.Change, uint64, error) {
