@@ -154,6 +154,7 @@ func checkAggregates(t *testing.T, s *Store, step string) {
 			}
 		}
 		checkCurrentSum(t, s, list, step)
+		checkAgreementsAt(t, s, list, want.series, step)
 		states, err := s.StatesEver(ctx, list)
 		if want := want.states[list]; err != nil || !reflect.DeepEqual(states, append([]string{}, want...)) {
 			t.Errorf("%s: states ever of %s: got %v (%v), want %v", step, list, states, err, want)
@@ -172,6 +173,49 @@ func checkAggregates(t *testing.T, s *Store, step string) {
 			if err != nil || !reflect.DeepEqual(append([]FormerSummary{}, sums...), wantSums) {
 				t.Errorf("%s: former summaries of %s since %q: got %+v (%v), want %+v", step, list, since, sums, err, wantSums)
 			}
+		}
+	}
+}
+
+// checkAgreementsAt asserts that AgreementsAt finds, for a few dates, the
+// snapshot a scan of every snapshot record finds: the last accepted one
+// in the timeline published by then.
+func checkAgreementsAt(t *testing.T, s *Store, list sheet.List, series []Series, step string) {
+	t.Helper()
+	dates := []string{"2000-01-01", "2030-01-01"}
+	if len(series) > 0 {
+		dates = append(dates, series[0].Published, series[len(series)/2].Published)
+	}
+	var snaps []Snapshot
+	var inTimeline map[uint64]bool
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		snaps, inTimeline = s.allSnapshots(tx), map[uint64]bool{}
+		for _, snap := range snaps {
+			inTimeline[snap.ID] = tx.Bucket(bucketSnapshotIDs).Get(be64(snap.ID)) != nil
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, date := range dates {
+		var want Snapshot
+		for _, snap := range snaps {
+			if snap.List != list || snap.Status != Accepted || snap.Published == "" || snap.Published > date || !inTimeline[snap.ID] {
+				continue
+			}
+			if want.ID == 0 || snap.Published > want.Published || (snap.Published == want.Published && snap.ID > want.ID) {
+				want = snap
+			}
+		}
+		got, _, err := s.AgreementsAt(context.Background(), list, date)
+		if want.ID == 0 {
+			if !errors.Is(err, ErrNotFound) {
+				t.Errorf("%s: agreements of %s at %s: got snapshot %d (%v), want ErrNotFound", step, list, date, got.ID, err)
+			}
+			continue
+		}
+		if err != nil || got.ID != want.ID {
+			t.Errorf("%s: agreements of %s at %s: got snapshot %d (%v), want %d", step, list, date, got.ID, err, want.ID)
 		}
 	}
 }

@@ -187,32 +187,6 @@ func (s *Store) Agreements(ctx context.Context, list sheet.List, at uint64) (Sna
 	return snap, aggs, nil
 }
 
-// AgreementsAt returns a list's agreements as of date (YYYY-MM-DD): those
-// of the last accepted snapshot in the agreements' timeline published on
-// or before it. ErrNotFound when there is none.
-func (s *Store) AgreementsAt(ctx context.Context, list sheet.List, date string) (Snapshot, []diff.Agreement, error) {
-	var best Snapshot
-	err := s.view(fmt.Sprintf("agreements %s at %s", list, date), func(tx *bolt.Tx) error {
-		timeline := tx.Bucket(bucketSnapshotIDs)
-		for _, snap := range s.allSnapshots(tx) {
-			if snap.List != list || snap.Status != Accepted || snap.Published == "" || snap.Published > date || timeline.Get(be64(snap.ID)) == nil {
-				continue
-			}
-			if best.ID == 0 || snap.Published > best.Published || (snap.Published == best.Published && snap.ID > best.ID) {
-				best = snap
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return Snapshot{}, nil, err
-	}
-	if best.ID == 0 {
-		return Snapshot{}, nil, fmt.Errorf("store: agreements %s at %s: no accepted snapshot published by then: %w", list, date, ErrNotFound)
-	}
-	return s.Agreements(ctx, list, best.ID)
-}
-
 // overlay fills an active agreement's latest record and snapshot from its
 // list's current agreements, which the store keeps instead of rewriting
 // every unchanged agreement each cycle.

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/watch287g/watch287g/diff"
 	"github.com/watch287g/watch287g/sheet"
 )
@@ -48,4 +50,46 @@ func (s *Store) AgreementsAsOf(ctx context.Context, list sheet.List, at string) 
 		return s.AgreementsAt(ctx, list, date)
 	}
 	return s.Agreements(ctx, list, id)
+}
+
+// AgreementsAt returns a list's agreements as of date (YYYY-MM-DD): those
+// of the last accepted snapshot in the agreements' timeline published on
+// or before it. ErrNotFound when there is none. The snapshot is found in
+// the series (aggregate.go), whose points are the accepted snapshots,
+// reading each point's list and date alone.
+func (s *Store) AgreementsAt(ctx context.Context, list sheet.List, date string) (Snapshot, []diff.Agreement, error) {
+	if err := ctx.Err(); err != nil {
+		return Snapshot{}, nil, fmt.Errorf("store: agreements %s at %s: %w", list, date, err)
+	}
+	var best uint64
+	err := s.view(fmt.Sprintf("agreements %s at %s", list, date), func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSeries)
+		if b == nil {
+			return errors.New("series: bucket missing (store not migrated)")
+		}
+		timeline := tx.Bucket(bucketSnapshotIDs)
+		bestPublished := ""
+		return b.ForEach(func(k, v []byte) error {
+			l, v, err := rawString(v)
+			if err != nil || len(k) != 8 || string(l) != string(list) {
+				return nil
+			}
+			published, _, err := rawString(v)
+			if err != nil || len(published) == 0 || string(published) > date || timeline.Get(k) == nil {
+				return nil
+			}
+			// Ids ascend: a later point published the same day wins.
+			if best == 0 || string(published) >= bestPublished {
+				best, bestPublished = beUint(k), string(published)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return Snapshot{}, nil, err
+	}
+	if best == 0 {
+		return Snapshot{}, nil, fmt.Errorf("store: agreements %s at %s: no accepted snapshot published by then: %w", list, date, ErrNotFound)
+	}
+	return s.Agreements(ctx, list, best)
 }
