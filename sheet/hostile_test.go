@@ -269,7 +269,7 @@ func TestParseContextMidway(t *testing.T) {
 		t.Fatal("got no header, want row 1")
 	}
 	ctx := &countingCtx{Context: context.Background(), n: 2}
-	if f, err := readRecords(ctx, sh, hdrIdx, cols, false); !errors.Is(err, context.Canceled) || f != nil {
+	if f, err := readRecords(ctx, sh, hdrIdx, cols, false, new(memos)); !errors.Is(err, context.Canceled) || f != nil {
 		t.Errorf("got %v, want context.Canceled and no file", err)
 	}
 	if ctx.calls != 2 {

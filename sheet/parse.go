@@ -133,7 +133,9 @@ func (r Reader) ParseContext(ctx context.Context, b []byte) (*File, error) {
 		if !ok {
 			continue
 		}
-		f, err := readRecords(ctx, sh, hdrIdx, cols, wb.Date1904)
+		m := takeMemos()
+		f, err := readRecords(ctx, sh, hdrIdx, cols, wb.Date1904, m)
+		keepMemos(m)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", info.Name, err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/watch287g/watch287g/xlsx"
@@ -20,7 +21,7 @@ const ctxRows = 1024
 
 // readRecords turns the rows below the header into records. It returns
 // only ctx's error.
-func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column, date1904 bool) (*File, error) {
+func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column, date1904 bool, m *memos) (*File, error) {
 	f := &File{List: Pending, Records: []Record{}, Warnings: []Warning{}}
 	names := map[field]string{}
 	for _, c := range cols {
@@ -43,12 +44,13 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 	for i, c := range cols {
 		byCol[c.col] = i + 1
 	}
-	// The states, models, types and signing dates of a list repeat from
-	// row to row: each distinct cell text is read once.
-	states := stateMemo{}
-	models := modelMemo{}
-	dates := dateMemo{}
-	types := map[string]string{}
+	// The states, models, types, signing dates and links of a list repeat
+	// from row to row and from list to list: m reads each distinct cell
+	// text once.
+	dates := &m.dates[0]
+	if date1904 {
+		dates = &m.dates[1]
+	}
 	errCells := map[string]int{} // extra column → cells holding an Excel error
 	f.Records = make([]Record, 0, len(sh.Rows)-hdrIdx)
 	dropped := 0
@@ -98,14 +100,7 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 				rec.Agency = normalizeAgency(c.Value)
 				agency = rec.Agency != ""
 			case fieldType:
-				t, ok := types[c.Value]
-				if !ok {
-					t = cleanText(c.Value)
-					if len(types) < maxMemo {
-						types[c.Value] = t
-					}
-				}
-				rec.Type = t
+				rec.Type = m.types.read(c.Value)
 			case fieldModel:
 				rec.ModelRaw = c.Value
 				hasModel = strings.TrimSpace(c.Value) != ""
@@ -127,7 +122,7 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 				if c.Link != "" {
 					// As for the MOA: only an http(s) address is kept
 					// as a link; the warning quotes anything else.
-					if u := linkURL(unwrapURL(c.Link)); u != "" {
+					if u := m.links.read(c.Link); u != "" {
 						setExtra(&rec, col.name+" URL", u)
 					} else {
 						warnAt(row.Num, col.name, "link %q is not a web address; not linked", short(c.Link))
@@ -144,7 +139,7 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 		// State.
 		if !hasState {
 			warn(row.Num, fieldState, "state is blank")
-		} else if code, fuzzy, ok := states.read(rec.StateName); !ok {
+		} else if code, fuzzy, ok := m.states.read(rec.StateName); !ok {
 			warn(row.Num, fieldState, "unknown state %q", short(rec.StateName))
 		} else {
 			rec.State = code
@@ -156,13 +151,13 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 		if !hasModel {
 			warn(row.Num, fieldModel, "support type is blank")
 		} else {
-			m, fuzzy, ok := models.read(rec.ModelRaw)
-			rec.Model = m
+			model, fuzzy, ok := m.models.read(rec.ModelRaw)
+			rec.Model = model
 			switch {
 			case !ok:
 				warn(row.Num, fieldModel, "unknown support type %q", short(rec.ModelRaw))
 			case fuzzy:
-				warn(row.Num, fieldModel, "support type %q read as %s (closest label)", short(rec.ModelRaw), m)
+				warn(row.Num, fieldModel, "support type %q read as %s (closest label)", short(rec.ModelRaw), model)
 			}
 		}
 		// Signed.
@@ -195,7 +190,7 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 				// relative path), wrapped or not, stays in MOARaw as
 				// published.
 				rec.MOARaw = raw
-				rec.MOAURL = linkURL(unwrapURL(raw))
+				rec.MOAURL = m.links.read(raw)
 				if rec.MOAURL == "" {
 					warn(row.Num, fieldMOA, "MOA link %q is not a web address; not linked", short(raw))
 				}
@@ -215,10 +210,63 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 	return f, nil
 }
 
-// maxMemo bounds each memo of readRecords: a list has 56 states and a
-// handful of models and types; a hostile one of 500,000 distinct labels
-// must not hold a map of them all.
-const maxMemo = 1024
+// memos hold what readRecords has read from distinct cell texts, kept
+// from one list to the next: ICE's lists repeat their states, models,
+// types, signing dates and MOA links from row to row and from day to day,
+// so reading each text once saves a tenth of a parse (issue 12). Every
+// entry is a pure function of its key, so a memo changes no result. Keys
+// and values are copies: a cell's text may point into the inflated sheet,
+// which a memo must not keep alive. Each memo is bounded in entries and
+// key length (a hostile list of 500,000 distinct labels empties it when
+// full rather than growing it).
+type memos struct {
+	states stateMemo
+	models modelMemo
+	types  typeMemo
+	dates  [2]dateMemo // by date system: 1900, 1904
+	links  linkMemo
+}
+
+// kept holds the memos between parses: the import parses its lists one
+// after another on one goroutine, and so finds the same memos each time.
+// A parse takes them (a concurrent one starts its own) and puts them back
+// when done. (A sync.Pool lost them at most collections: one list's garbage
+// is several collections' worth in a small heap.)
+var kept atomic.Pointer[memos]
+
+// takeMemos returns the kept memos, or new ones when another parse has
+// them.
+func takeMemos() *memos {
+	if m := kept.Swap(nil); m != nil {
+		return m
+	}
+	return new(memos)
+}
+
+// keepMemos puts m back for the next parse.
+func keepMemos(m *memos) { kept.Store(m) }
+
+// maxMemo bounds each memo's entries; maxMemoKey the length of a key it
+// keeps (labels and dates are a few dozen bytes); maxLinkKey a link's.
+const (
+	maxMemo    = 4096
+	maxMemoKey = 128
+	maxLinkKey = 2048
+)
+
+// memoPut stores v under a copy of k in *m, emptying a full memo first; a
+// long key is not stored.
+func memoPut[M ~map[string]V, V any](m *M, k string, v V, maxKey int) {
+	if len(k) > maxKey {
+		return
+	}
+	if *m == nil {
+		*m = make(M, 64)
+	} else if len(*m) >= maxMemo {
+		clear(*m)
+	}
+	(*m)[strings.Clone(k)] = v
+}
 
 // stateRead is stateCode's result for one state name.
 type stateRead struct {
@@ -228,13 +276,12 @@ type stateRead struct {
 
 type stateMemo map[string]stateRead
 
-func (m stateMemo) read(name string) (string, bool, bool) {
-	r, seen := m[name]
+func (m *stateMemo) read(name string) (string, bool, bool) {
+	r, seen := (*m)[name]
 	if !seen {
 		r.code, r.fuzzy, r.ok = stateCode(name)
-		if len(m) < maxMemo {
-			m[name] = r
-		}
+		r.code = strings.Clone(r.code)
+		memoPut(m, name, r, maxMemoKey)
 	}
 	return r.code, r.fuzzy, r.ok
 }
@@ -247,15 +294,26 @@ type modelRead struct {
 
 type modelMemo map[string]modelRead
 
-func (m modelMemo) read(raw string) (string, bool, bool) {
-	r, seen := m[raw]
+func (m *modelMemo) read(raw string) (string, bool, bool) {
+	r, seen := (*m)[raw]
 	if !seen {
 		r.model, r.fuzzy, r.ok = modelOf(raw)
-		if len(m) < maxMemo {
-			m[raw] = r
-		}
+		r.model = strings.Clone(r.model)
+		memoPut(m, raw, r, maxMemoKey)
 	}
 	return r.model, r.fuzzy, r.ok
+}
+
+// typeMemo holds cleanText of agency type labels.
+type typeMemo map[string]string
+
+func (m *typeMemo) read(v string) string {
+	t, seen := (*m)[v]
+	if !seen {
+		t = strings.Clone(cleanText(v))
+		memoPut(m, v, t, maxMemoKey)
+	}
+	return t
 }
 
 // dateRead is signedDate's result for one cell text.
@@ -266,15 +324,41 @@ type dateRead struct {
 
 type dateMemo map[string]dateRead
 
-func (m dateMemo) read(v string, date1904 bool) (string, string, error) {
-	r, seen := m[v]
+// read is signedDate(v, date1904), for the date system the memo is kept
+// for.
+func (m *dateMemo) read(v string, date1904 bool) (string, string, error) {
+	r, seen := (*m)[v]
 	if !seen {
 		r.date, r.note, r.err = signedDate(v, date1904)
-		if len(m) < maxMemo {
-			m[v] = r
-		}
+		memoPut(m, v, r, maxMemoKey)
 	}
 	return r.date, r.note, r.err
+}
+
+// linkMemo holds linkURL(unwrapURL(raw)) of links: a SafeLinks-wrapped
+// address costs a URL parse and a query parse to unwrap. Links are long,
+// so it is bounded in bytes too.
+type linkMemo struct {
+	m     map[string]string
+	bytes int
+}
+
+// maxLinkBytes bounds the keys and values a linkMemo holds.
+const maxLinkBytes = 4 << 20
+
+func (m *linkMemo) read(raw string) string {
+	u, seen := m.m[raw]
+	if !seen {
+		u = strings.Clone(linkURL(unwrapURL(raw)))
+		if len(raw) <= maxLinkKey {
+			if m.bytes += len(raw) + len(u); m.bytes > maxLinkBytes {
+				clear(m.m)
+				m.bytes = len(raw) + len(u)
+			}
+			memoPut(&m.m, raw, u, maxLinkKey)
+		}
+	}
+	return u
 }
 
 func setExtra(rec *Record, key, v string) {
