@@ -14,12 +14,10 @@ import (
 // years leave thousands of ended agreements and a few dozen missing ones.
 // The missing ones change with every list (each counts for them) and stay
 // one value per list in bucketAbsences, as before. An ended absence
-// changes only when it returns (or is found promoted), so the ended ones
-// live in a bucket of their list nested in bucketAbsences (endedBucket), a
-// value per absenceChunk sequence numbers (deflated together, they take a
-// fraction of the room they would one by one); a commit reads and rewrites
-// only the values holding absences that end or return, and reads those
-// that could return to its added rows (diff.ReturnIndex), not all.
+// changes only when it returns (or is found promoted), so each lives under
+// its own key, written once, in a bucket of its list nested in
+// bucketAbsences (endedBucket); a commit reads only the few that could
+// return to its added rows (diff.ReturnIndex), not all of them.
 //
 // Every absence carries a sequence number, drawn from its list's ended
 // bucket when it leaves: the order of the whole set, which the lifecycle's
@@ -29,47 +27,8 @@ import (
 // at the first commit that reads it.
 
 // endedBucket names the bucket, nested in bucketAbsences, of a list's
-// ended absences: be64 chunk (sequence number / absenceChunk) → JSON
-// []absence, by sequence number.
+// ended absences: be64 sequence number → JSON absence.
 func endedBucket(list sheet.List) []byte { return []byte("\x00ended " + string(list)) }
-
-// absenceChunk is how many sequence numbers one value of endedBucket
-// covers.
-const absenceChunk = 64
-
-func chunkOf(seq uint64) []byte { return be64(seq / absenceChunk) }
-
-// readChunk returns the ended absences of seq's chunk.
-func readChunk(eb *bolt.Bucket, seq uint64) ([]absence, error) {
-	var out []absence
-	if _, err := getJSON(eb, chunkOf(seq), &out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// writeChunk stores the ended absences of seq's chunk.
-func writeChunk(eb *bolt.Bucket, seq uint64, abs []absence) error {
-	if len(abs) == 0 {
-		return eb.Delete(chunkOf(seq))
-	}
-	return putJSON(eb, chunkOf(seq), abs)
-}
-
-// putEnded stores the ended absence a in its chunk.
-func putEnded(eb *bolt.Bucket, a absence) error {
-	abs, err := readChunk(eb, a.Seq)
-	if err != nil {
-		return err
-	}
-	i, found := slices.BinarySearchFunc(abs, a.Seq, func(m absence, s uint64) int { return cmpSeq(m.Seq, s) })
-	if found {
-		abs[i] = a
-	} else {
-		abs = slices.Insert(abs, i, a)
-	}
-	return writeChunk(eb, a.Seq, abs)
-}
 
 // absentSet is one list's absences as a writer uses them: the missing ones
 // whole, in order; the ended ones indexed for returns and by id, read from
@@ -131,7 +90,7 @@ func (w *writer) loadAbsents(b, eb *bolt.Bucket, list sheet.List) (*absentSet, e
 			split = true
 		}
 		if a.Status == diff.StatusEnded {
-			if err := putEnded(eb, a); err != nil {
+			if err := putJSON(eb, be64(a.Seq), a); err != nil {
 				return nil, err
 			}
 			split = true
@@ -146,14 +105,12 @@ func (w *writer) loadAbsents(b, eb *bolt.Bucket, list sheet.List) (*absentSet, e
 		if len(k) != 8 || v == nil {
 			return nil
 		}
-		var abs []absence
-		if err := decodeJSON(v, &abs); err != nil {
-			return fmt.Errorf("ended absences %d of %s: %w", beUint(k), list, err)
+		var a absence
+		if err := decodeJSON(v, &a); err != nil {
+			return fmt.Errorf("ended absence %d of %s: %w", beUint(k), list, err)
 		}
-		for i := range abs {
-			set.ended.Add(abs[i].Seq, &abs[i].Agreement)
-			set.byID[abs[i].ID] = append(set.byID[abs[i].ID], abs[i].Seq)
-		}
+		set.ended.Add(beUint(k), &a.Agreement)
+		set.byID[a.ID] = append(set.byID[a.ID], beUint(k))
 		return nil
 	})
 	if err != nil {
@@ -195,14 +152,17 @@ func (w *writer) absence(list sheet.List, set *absentSet, seq uint64) (absence, 
 	if i, ok := slices.BinarySearchFunc(set.missing, seq, func(a absence, s uint64) int { return cmpSeq(a.Seq, s) }); ok {
 		return set.missing[i], nil
 	}
-	abs, err := readChunk(w.tx.Bucket(bucketAbsences).Bucket(endedBucket(list)), seq)
+	var a absence
+	eb := w.tx.Bucket(bucketAbsences).Bucket(endedBucket(list))
+	ok, err := getJSON(eb, be64(seq), &a)
 	if err != nil {
-		return absence{}, err
+		return a, err
 	}
-	if i, ok := slices.BinarySearchFunc(abs, seq, func(a absence, s uint64) int { return cmpSeq(a.Seq, s) }); ok {
-		return abs[i], nil
+	if !ok {
+		return a, fmt.Errorf("ended absence %d of %s: %w", seq, list, ErrNotFound)
 	}
-	return absence{}, fmt.Errorf("ended absence %d of %s: %w", seq, list, ErrNotFound)
+	a.Seq = seq
+	return a, nil
 }
 
 // stepAbsences returns the absences a list's step is given: every missing
@@ -279,18 +239,12 @@ func (w *writer) dropAbsence(list sheet.List, set *absentSet, a absence) error {
 		return nil
 	}
 	set.ended.Remove(a.Seq, &a.Agreement)
-	eb := w.tx.Bucket(bucketAbsences).Bucket(endedBucket(list))
-	abs, err := readChunk(eb, a.Seq)
-	if err != nil {
-		return err
-	}
-	abs = slices.DeleteFunc(abs, func(m absence) bool { return m.Seq == a.Seq })
-	return writeChunk(eb, a.Seq, abs)
+	return w.tx.Bucket(bucketAbsences).Bucket(endedBucket(list)).Delete(be64(a.Seq))
 }
 
 // keepAbsence records a for the list: missing ones with the set's missing
 // (in order: a's sequence number is the largest, or a replaces itself),
-// ended ones in their chunk. A new absence (no sequence number) draws
+// ended ones under their own key. A new absence (no sequence number) draws
 // one.
 func (w *writer) keepAbsence(list sheet.List, set *absentSet, a absence) error {
 	eb := w.tx.Bucket(bucketAbsences).Bucket(endedBucket(list))
@@ -317,5 +271,5 @@ func (w *writer) keepAbsence(list sheet.List, set *absentSet, a absence) error {
 		w.dirtyAbsent(list)
 	}
 	set.ended.Add(a.Seq, &a.Agreement)
-	return putEnded(eb, a)
+	return putJSON(eb, be64(a.Seq), a)
 }

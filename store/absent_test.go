@@ -44,11 +44,11 @@ func storedAbsences(t *testing.T, s *Store, list sheet.List) (missing, ended []a
 			return nil
 		}
 		return eb.ForEach(func(k, v []byte) error {
-			var abs []absence
-			if err := decodeJSON(v, &abs); err != nil {
+			var a absence
+			if err := decodeJSON(v, &a); err != nil {
 				return err
 			}
-			ended = append(ended, abs...)
+			ended = append(ended, a)
 			return nil
 		})
 	})
