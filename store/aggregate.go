@@ -41,7 +41,30 @@ var (
 const (
 	formerByList byte = 'L'
 	formerByID   byte = 'I'
+	// formerMerged: list 0x00 id → the value formerKey's have, for each
+	// duplicate row merged into another agreement (no longer listed under
+	// its own id, yet an agreement a state's signings count).
+	formerMerged byte = 'M'
 )
+
+// formerComplete is bucketFormer's key present once the merged rows are
+// indexed too (buildAggregates writes it): a store whose index predates
+// them is rebuilt by its next commit, and until then readers of the
+// merged rows answer that they cannot say.
+var formerComplete = []byte("Vmerged")
+
+// indexKey is info's key in bucketFormer: formerKey, or for a merged
+// duplicate row its key under formerMerged; nil for an agreement listed.
+func indexKey(info *AgreementInfo) []byte {
+	if k := formerKey(info); k != nil || info.Active {
+		return k
+	}
+	k := make([]byte, 0, 2+len(info.List)+len(info.ID))
+	k = append(k, formerMerged)
+	k = append(k, info.List...)
+	k = append(k, 0)
+	return append(k, info.ID...)
+}
 
 // formerKey is info's key in bucketFormer: list 0x00 absence date 0x00 id
 // after the prefix, so one list's agreements absent since a date are one
@@ -74,6 +97,20 @@ func (w *writer) putAggregates() error {
 	series, states, former := w.tx.Bucket(bucketSeries), w.tx.Bucket(bucketSeriesStates), w.tx.Bucket(bucketFormer)
 	if series == nil || states == nil || former == nil {
 		return errors.New("aggregates: buckets missing (store not migrated)")
+	}
+	if former.Get(formerComplete) == nil {
+		// Indexed before merged rows were (or emptied by a rebuild):
+		// indexed again from every record, this transaction's included.
+		if err := w.tx.DeleteBucket(bucketFormer); err != nil {
+			return fmt.Errorf("former agreements: %w", err)
+		}
+		var err error
+		if former, err = w.tx.CreateBucket(bucketFormer); err != nil {
+			return fmt.Errorf("former agreements: %w", err)
+		}
+		if err := fillFormer(w.tx, former); err != nil {
+			return fmt.Errorf("former agreements: %w", err)
+		}
 	}
 	recount := false
 	for _, id := range slices.Sorted(maps.Keys(w.wroteSnaps)) {
@@ -250,7 +287,7 @@ func skipCounts(v []byte) ([]byte, error) {
 func putFormer(b *bolt.Bucket, info *AgreementInfo) error {
 	idKey := formerIDKey(info.ID)
 	old := bytes.Clone(b.Get(idKey)) // bbolt's slice does not outlive a write
-	key := formerKey(info)
+	key := indexKey(info)
 	var value []byte
 	if key != nil {
 		value = appendFormerValue(nil, info)
@@ -393,13 +430,23 @@ func buildAggregates(tx *bolt.Tx) error {
 	if err := buildCurrentSums(tx); err != nil {
 		return fmt.Errorf("current sums: %w", err)
 	}
-	return tx.Bucket(bucketAgreements).ForEach(func(k, v []byte) error {
+	return fillFormer(tx, former)
+}
+
+// fillFormer indexes every agreement record in former (empty) and marks
+// the index complete.
+func fillFormer(tx *bolt.Tx, former *bolt.Bucket) error {
+	err := tx.Bucket(bucketAgreements).ForEach(func(k, v []byte) error {
 		var info AgreementInfo
 		if decodeJSON(v, &info) != nil {
 			return nil
 		}
 		return putFormer(former, &info)
 	})
+	if err != nil {
+		return err
+	}
+	return former.Put(formerComplete, nil)
 }
 
 // appendSeriesValue encodes snap's point: the list, the published date,

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -210,4 +211,51 @@ func SummarizeCurrent(snap Snapshot, agreements []diff.Agreement) CurrentSummary
 	v := appendCurrentSum(nil, &current{SnapshotID: snap.ID, Published: snap.Published, Agreements: agreements})
 	sum, _ := decodeCurrentSum(v) // its own encoding
 	return sum
+}
+
+// SignedInState counts, by signed date, list's agreements in state: those
+// listed now, those no longer listed and the duplicate rows merged into
+// others (every agreement record of the list and state, as FindAgreements
+// returns them). It reads the current summary and the state's entries of
+// the former index; ok is false when the store does not keep them (then
+// the caller counts FindAgreements' answer).
+func (s *Store) SignedInState(ctx context.Context, list sheet.List, state string) (signed map[string]int, ok bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, fmt.Errorf("store: signed in %s: %w", state, err)
+	}
+	err = s.view("signed in "+state, func(tx *bolt.Tx) error {
+		sum, kept, err := readCurrentSum(tx, list)
+		former := tx.Bucket(bucketFormer)
+		if !kept || former == nil || former.Get(formerComplete) == nil {
+			return nil
+		}
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		signed, ok = maps.Clone(sum.Signed[state]), true
+		if signed == nil {
+			signed = map[string]int{}
+		}
+		count := func(v []byte) {
+			st, v, err := rawString(v)
+			if err != nil || string(st) != state {
+				return
+			}
+			if date, _, err := rawString(v); err == nil {
+				signed[string(date)]++
+			}
+		}
+		_ = formerRange(former, list, "", func(_, v []byte) { count(v) })
+		prefix := append([]byte{formerMerged}, list...)
+		prefix = append(prefix, 0)
+		c := former.Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			count(v)
+		}
+		return nil
+	})
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	return signed, true, nil
 }

@@ -154,6 +154,7 @@ func checkAggregates(t *testing.T, s *Store, step string) {
 			}
 		}
 		checkCurrentSum(t, s, list, step)
+		checkSignedInState(t, s, list, step)
 		checkAgreementsAt(t, s, list, want.series, step)
 		states, err := s.StatesEver(ctx, list)
 		if want := want.states[list]; err != nil || !reflect.DeepEqual(states, append([]string{}, want...)) {
@@ -216,6 +217,35 @@ func checkAgreementsAt(t *testing.T, s *Store, list sheet.List, series []Series,
 		}
 		if err != nil || got.ID != want.ID {
 			t.Errorf("%s: agreements of %s at %s: got snapshot %d (%v), want %d", step, list, date, got.ID, err, want.ID)
+		}
+	}
+}
+
+// checkSignedInState asserts that SignedInState counts what
+// FindAgreements' records of the list say.
+func checkSignedInState(t *testing.T, s *Store, list sheet.List, step string) {
+	t.Helper()
+	ctx := context.Background()
+	all, err := s.FindAgreements(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := []string{"TX", "FL", "GA", "ZZ"}
+	for _, a := range all {
+		if a.Status == diff.StatusMerged { // the states of merged rows too
+			codes = append(codes, a.State)
+		}
+	}
+	for _, code := range codes {
+		want := map[string]int{}
+		for _, a := range all {
+			if a.List == list && a.State == code {
+				want[a.Signed]++
+			}
+		}
+		got, ok, err := s.SignedInState(ctx, list, code)
+		if !ok || err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: signed in %s of %s: got %v (kept %v, %v), want %v", step, code, list, got, ok, err, want)
 		}
 	}
 }

@@ -81,17 +81,11 @@ func (s *Server) statePage(r *http.Request) *response {
 	if d.Chart, err = s.stateModelChart(ctx, series, code, d.Name); err != nil {
 		return s.pageError(r, err)
 	}
-	all, err := s.store.FindAgreements(ctx, "")
+	signedDates, err := s.signedInState(ctx, code)
 	if err != nil {
 		return s.pageError(r, err)
 	}
-	inState := all[:0:0]
-	for _, a := range all {
-		if a.State == code {
-			inState = append(inState, a)
-		}
-	}
-	weeks, signed, endedN := weeklyCounts(weeklyEnd(series, s.now()), inState, former)
+	weeks, signed, endedN := weeklyCountsDates(weeklyEnd(series, s.now()), signedDates, former)
 	d.Weekly = weeklyChart("weekly-"+strings.ToLower(code), weeks, signed, endedN)
 	if d.Changes, _, err = s.store.Changes(ctx, store.ChangeQuery{Filter: diff.Filter{States: []string{code}}, Limit: 25}); err != nil {
 		return s.pageError(r, err)
@@ -112,4 +106,32 @@ func (s *Server) stateSeries(ctx context.Context, code string) ([]store.Series, 
 		return sr.SeriesOfState(ctx, code)
 	}
 	return s.store.Series(ctx)
+}
+
+// signedReader is the store's count of a state's agreements by signed
+// date (*store.Store has it), kept as lists are committed.
+type signedReader interface {
+	SignedInState(ctx context.Context, list sheet.List, state string) (map[string]int, bool, error)
+}
+
+// signedInState counts the state's participating agreements ever listed
+// by signed date: the store's count, or FindAgreements' answer counted.
+func (s *Server) signedInState(ctx context.Context, code string) (map[string]int, error) {
+	if sr, ok := s.store.(signedReader); ok {
+		signed, kept, err := sr.SignedInState(ctx, sheet.Participating, code)
+		if err != nil || kept {
+			return signed, err
+		}
+	}
+	all, err := s.store.FindAgreements(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	signed := map[string]int{}
+	for _, a := range all {
+		if a.State == code && a.List == sheet.Participating {
+			signed[a.Signed]++
+		}
+	}
+	return signed, nil
 }
