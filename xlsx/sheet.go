@@ -83,7 +83,11 @@ func (wb *Workbook) SheetContext(ctx context.Context, i int) (*Sheet, error) {
 		return nil, fmt.Errorf("xlsx: no sheet %d", i)
 	}
 	info := wb.Sheets[i]
-	s, ok, err := wb.readPart(info.Part)
+	// The part and its relationships are inflated into scratch; what the
+	// sheet keeps of them is copied out before it is returned (detach).
+	mem := takeScratch()
+	defer keepScratch(mem)
+	s, ok, err := wb.readPartInto(info.Part, &mem.part)
 	if err != nil {
 		return nil, err
 	}
@@ -324,7 +328,7 @@ func (wb *Workbook) SheetContext(ctx context.Context, i int) (*Sheet, error) {
 	flushRow()
 	if len(links) > 0 {
 		targets := make(map[string]string, len(links))
-		if err := wb.eachRel(relsPath(info.Part), func(r rel) { targets[r.id] = r.target }); err != nil {
+		if err := wb.eachRel(relsPath(info.Part), &mem.rels, func(r rel) { targets[r.id] = r.target }); err != nil {
 			return nil, err
 		}
 		for i := range links {
@@ -332,12 +336,84 @@ func (wb *Workbook) SheetContext(ctx context.Context, i int) (*Sheet, error) {
 				links[i].Target = targets[id]
 			}
 		}
+		// Copied out before the cells get their links, so that a cell's
+		// link is the copy.
+		detachLinks(links, spanOf(mem.part), spanOf(mem.rels))
 		sh.Links = links
 		if err := sh.attachLinks(where, lim.MaxCells); err != nil {
 			return nil, err
 		}
 	}
+	detachCells(sh.Rows, spanOf(mem.part), spanOf(mem.rels))
 	return sh, nil
+}
+
+// detachLinks copies the strings of links that point into either span
+// (scratch about to be reused) into one allocation.
+func detachLinks(links []Hyperlink, a, b span) {
+	in := func(s string) bool { return a.holds(s) || b.holds(s) }
+	n := 0
+	for i := range links {
+		l := &links[i]
+		for _, s := range [...]string{l.Ref, l.Target, l.Location} {
+			if in(s) {
+				n += len(s)
+			}
+		}
+	}
+	if n == 0 {
+		return
+	}
+	ar := make(arena, 0, n)
+	for i := range links {
+		l := &links[i]
+		for _, p := range [...]*string{&l.Ref, &l.Target, &l.Location} {
+			if in(*p) {
+				*p = ar.copy(*p)
+			}
+		}
+	}
+}
+
+// detachCells does for the cells of rows what detachLinks does for links.
+// Types are constants (cellAttrs) and links copies (detachLinks) in all
+// but hostile sheets; values of numbers and inline strings point into the
+// part.
+func detachCells(rows []Row, a, b span) {
+	in := func(s string) bool { return a.holds(s) || b.holds(s) }
+	n := 0
+	for ri := range rows {
+		for ci := range rows[ri].Cells {
+			c := &rows[ri].Cells[ci]
+			if in(c.Value) {
+				n += len(c.Value)
+			}
+			if in(c.Type) {
+				n += len(c.Type)
+			}
+			if in(c.Link) {
+				n += len(c.Link)
+			}
+		}
+	}
+	if n == 0 {
+		return
+	}
+	ar := make(arena, 0, n)
+	for ri := range rows {
+		for ci := range rows[ri].Cells {
+			c := &rows[ri].Cells[ci]
+			if in(c.Value) {
+				c.Value = ar.copy(c.Value)
+			}
+			if in(c.Type) {
+				c.Type = ar.copy(c.Type)
+			}
+			if in(c.Link) {
+				c.Link = ar.copy(c.Link)
+			}
+		}
+	}
 }
 
 // tokensOnly turns off the one-step reading of simple cells and shared
@@ -375,11 +451,33 @@ func cellAttrs(attrs string) (r string, hasR bool, typ string) {
 			}
 		case "t":
 			if !hasT {
-				typ, hasT = decodeText(val), true
+				typ, hasT = cellType(decodeText(val)), true
 			}
 		}
 	}
 	return r, hasR, typ
+}
+
+// cellType returns the constant for a known cell type, so that a cell's
+// Type does not point into the part; any other is returned as it is.
+func cellType(t string) string {
+	switch t {
+	case TypeShared:
+		return TypeShared
+	case TypeNumber:
+		return TypeNumber
+	case TypeInlineString:
+		return TypeInlineString
+	case TypeFormulaStr:
+		return TypeFormulaStr
+	case TypeBool:
+		return TypeBool
+	case TypeError:
+		return TypeError
+	case TypeDate:
+		return TypeDate
+	}
+	return t
 }
 
 // linkAttrs reads a hyperlink's ref, id and location in one pass, as attr
