@@ -37,6 +37,11 @@ var (
 	bucketSeriesStates = []byte("series_states")
 )
 
+// seriesFill fills the series' pages: points are written in ascending
+// snapshot id and rewritten in place (same length or nearly), so full
+// pages split only where a rebuild or a late acceptance inserts.
+const seriesFill = 1.0
+
 // Key prefixes of bucketFormer.
 const (
 	formerByList byte = 'L'
@@ -98,6 +103,7 @@ func (w *writer) putAggregates() error {
 	if series == nil || states == nil || former == nil {
 		return errors.New("aggregates: buckets missing (store not migrated)")
 	}
+	series.FillPercent = seriesFill
 	if former.Get(formerComplete) == nil {
 		// Indexed before merged rows were (or emptied by a rebuild):
 		// indexed again from every record, this transaction's included.
@@ -409,7 +415,7 @@ func buildAggregates(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	series.FillPercent = appendFill
+	series.FillPercent = seriesFill
 	former, err := tx.CreateBucket(bucketFormer)
 	if err != nil {
 		return err

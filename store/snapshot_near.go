@@ -66,3 +66,49 @@ func (s *Store) AcceptedAround(ctx context.Context, list sheet.List, id uint64) 
 	}
 	return prev, next, nil
 }
+
+// NextAccepted returns, for each id in after, list's first accepted
+// snapshot with a greater id (SnapshotID and Published set; absent when
+// there is none): for an agreement last listed in snapshot id, the list
+// that dropped it. It seeks the series (aggregate.go) once per id and
+// reads each point's list and date alone.
+func (s *Store) NextAccepted(ctx context.Context, list sheet.List, after []uint64) (map[uint64]Series, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: next accepted %s: %w", list, err)
+	}
+	out := make(map[uint64]Series, len(after))
+	err := s.view("next accepted "+string(list), func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSeries)
+		if b == nil {
+			return errors.New("series: bucket missing (store not migrated)")
+		}
+		c := b.Cursor()
+		for i, id := range after {
+			if i%256 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if _, done := out[id]; done || id == ^uint64(0) {
+				continue
+			}
+			for k, v := c.Seek(be64(id + 1)); k != nil; k, v = c.Next() {
+				l, rest, err := rawString(v)
+				if err != nil || len(k) != 8 || string(l) != string(list) {
+					continue
+				}
+				published, _, err := rawString(rest)
+				if err != nil {
+					continue
+				}
+				out[id] = Series{SnapshotID: beUint(k), List: list, Published: string(published)}
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -171,8 +171,28 @@ func (s *Server) scanRemovals(ctx context.Context, q store.ChangeQuery, ended []
 // agreement's changes, so a state's page decodes the changes of the
 // agreements it lists rather than every removal in the state since its
 // oldest ending (ten years of them).
+//
+// With the store's series (nextReader) the list is the first accepted
+// list after the one the agreement was last listed in, taken when it was
+// published on the ending's date (the removal's list is); any other
+// ending reads its removal.
 func (s *Server) endingLists(ctx context.Context, q store.ChangeQuery, ended []ending) ([]ending, error) {
+	var next map[uint64]store.Series
+	if nr, ok := s.store.(nextReader); ok {
+		last := make([]uint64, len(ended))
+		for i := range ended {
+			last[i] = ended[i].A.LastSnapshot
+		}
+		var err error
+		if next, err = nr.NextAccepted(ctx, sheet.Participating, last); err != nil {
+			return nil, err
+		}
+	}
 	for i := range ended {
+		if p, ok := next[ended[i].A.LastSnapshot]; ok && ended[i].A.LastSnapshot != 0 && p.Published == ended[i].Ended {
+			ended[i].ListID = p.SnapshotID
+			continue
+		}
 		one := q
 		one.AgreementID, one.Limit = ended[i].A.ID, 1
 		removal, _, err := s.store.Changes(ctx, one)
@@ -184,6 +204,12 @@ func (s *Server) endingLists(ctx context.Context, q store.ChangeQuery, ended []e
 		}
 	}
 	return ended, nil
+}
+
+// nextReader is the store's read of the accepted list after another
+// (*store.Store has it).
+type nextReader interface {
+	NextAccepted(ctx context.Context, list sheet.List, after []uint64) (map[uint64]store.Series, error)
 }
 
 // newestEndingFirst orders ended by ending date, newest first, ties in
