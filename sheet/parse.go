@@ -131,11 +131,14 @@ func (r Reader) ParseContext(ctx context.Context, b []byte) (*File, error) {
 		}
 		hdrIdx, cols, ok := findHeader(sh)
 		if !ok {
+			sh.Release()
 			continue
 		}
 		m := takeMemos()
 		f, err := readRecords(ctx, sh, hdrIdx, cols, wb.Date1904, m)
 		keepMemos(m)
+		// The records keep strings of the cells, never the cells.
+		sh.Release()
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", info.Name, err)
 		}

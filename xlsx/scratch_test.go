@@ -141,3 +141,37 @@ func TestScratchConcurrentReads(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// TestReleasedCellsReused reads a run of workbooks, each twice, releasing
+// each sheet before the next read as sheet.Parse does: each must read as
+// it does alone, and the second read of a workbook must be in the memory
+// the first released.
+func TestReleasedCellsReused(t *testing.T) {
+	const n = 20
+	books := make([][]byte, n)
+	want := make([][]Row, n)
+	for i := range books {
+		books[i] = scratchBook(t, i)
+		want[i] = readSheet0(t, books[i]).Rows // never released
+	}
+	for i, b := range books {
+		var first [2]*Cell
+		for k := range first {
+			sh := readSheet0(t, b)
+			if !reflect.DeepEqual(sh.Rows, want[i]) {
+				t.Errorf("book %d: read after a released sheet\n%+v\nwant\n%+v", i, sh.Rows, want[i])
+			}
+			first[k] = &sh.Rows[0].Cells[0]
+			sh.Release()
+			if sh.Rows != nil {
+				t.Fatalf("book %d: rows left after Release", i)
+			}
+			if mem := spare.Load(); mem == nil || len(mem.cells) != 0 || cap(mem.cells) == 0 || mem.cells[:1][0] != (Cell{}) {
+				t.Fatalf("book %d: released cells not kept empty and cleared", i)
+			}
+		}
+		if first[0] != first[1] {
+			t.Errorf("book %d: read again into new memory, not the cells released", i)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // Cell types as written in a cell's t attribute. A cell without one is a
@@ -61,6 +62,29 @@ type Sheet struct {
 	Name  string
 	Rows  []Row
 	Links []Hyperlink
+
+	// first is the first chunk of cells, which Release hands back.
+	first []Cell
+}
+
+// Release hands the sheet's cell memory back for the next read (a list's
+// cells are a quarter of the bytes a parse allocates) and empties the
+// sheet. A caller that is done with the sheet's cells may call it; nothing
+// may use the sheet's Rows or Cells (strings taken from them may be kept)
+// afterwards.
+func (sh *Sheet) Release() {
+	first := sh.first
+	sh.Rows, sh.first = nil, nil
+	if first == nil || cap(first)*int(unsafe.Sizeof(Cell{})) > maxScratch {
+		return
+	}
+	mem := takeScratch()
+	if cap(first) > cap(mem.cells) {
+		// Cleared, so that the kept memory holds no strings of this list.
+		clear(first[:cap(first)])
+		mem.cells = first[:0]
+	}
+	keepScratch(mem)
 }
 
 // The bounds of Excel's own grid, 1,048,576 × 16,384: a reference past
@@ -102,11 +126,16 @@ func (wb *Workbook) SheetContext(ctx context.Context, i int) (*Sheet, error) {
 	// part. The hint is capped so that a part of empty cells reserves
 	// little; a bigger sheet grows the slice.
 	hint := min(int64(len(s)/64), 1<<16, lim.MaxCells)
+	cells := mem.cells[:0]
+	mem.cells = nil
+	if int64(cap(cells)) < hint+1 {
+		cells = make([]Cell, 0, hint+1)
+	}
+	sh.first = cells
 	var (
 		sc       = scanner{s: s}
 		rowNum   int
 		col      int
-		cells    = make([]Cell, 0, hint+1)
 		nRows    int64 // rows seen, empty ones included
 		nCells   int64 // cell elements seen, empty ones included
 		rowStart = -1

@@ -316,6 +316,8 @@ func (wb *Workbook) readPartInto(name string, into *[]byte) (string, bool, error
 // what they keep (detach).
 type scratch struct {
 	part, rels []byte
+	// cells is a sheet's first chunk of cells, handed back by Release.
+	cells []Cell
 }
 
 // maxScratch is the largest buffer kept between workbooks: ICE's largest
@@ -342,6 +344,9 @@ func keepScratch(s *scratch) {
 	}
 	if cap(s.rels) > maxScratch {
 		s.rels = nil
+	}
+	if cap(s.cells)*int(unsafe.Sizeof(Cell{})) > maxScratch {
+		s.cells = nil
 	}
 	spare.Store(s)
 }
