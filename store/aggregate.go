@@ -151,6 +151,9 @@ func (w *writer) putAggregates() error {
 			return fmt.Errorf("former agreement %s: %w", id, err)
 		}
 	}
+	if err := accountChanges(w.tx); err != nil {
+		return fmt.Errorf("state deltas: %w", err)
+	}
 	return w.putCurrentSums()
 }
 
@@ -435,6 +438,14 @@ func buildAggregates(tx *bolt.Tx) error {
 	}
 	if err := buildCurrentSums(tx); err != nil {
 		return fmt.Errorf("current sums: %w", err)
+	}
+	if tx.Bucket(bucketStateDeltas) != nil {
+		if err := tx.DeleteBucket(bucketStateDeltas); err != nil {
+			return err
+		}
+	}
+	if err := accountChanges(tx); err != nil {
+		return fmt.Errorf("state deltas: %w", err)
 	}
 	return fillFormer(tx, former)
 }

@@ -74,7 +74,7 @@ func (f fullScan) formerOf(list sheet.List, since string) []AgreementInfo {
 }
 
 // aggregateBuckets are the buckets the aggregates keep.
-var aggregateBuckets = [][]byte{bucketSeries, bucketSeriesStates, bucketFormer, bucketCurrentSums}
+var aggregateBuckets = [][]byte{bucketSeries, bucketSeriesStates, bucketFormer, bucketCurrentSums, bucketStateDeltas}
 
 func bucketContents(tx *bolt.Tx) map[string]map[string]string {
 	out := map[string]map[string]string{}
@@ -140,6 +140,7 @@ func checkAggregates(t *testing.T, s *Store, step string) {
 			t.Errorf("%s: series of %s: got %+v (%v), want %+v", step, code, got, err, wantOf)
 		}
 	}
+	checkStateDeltas(t, s, step)
 	for _, list := range []sheet.List{sheet.Participating, sheet.Pending} {
 		for _, in := range [][]string{{"TX"}, {"FL", "GA"}, {"ZZ"}} {
 			wantIn := []AgreementInfo{}
@@ -217,6 +218,51 @@ func checkAgreementsAt(t *testing.T, s *Store, list sheet.List, series []Series,
 		}
 		if err != nil || got.ID != want.ID {
 			t.Errorf("%s: agreements of %s at %s: got snapshot %d (%v), want %d", step, list, date, got.ID, err, want.ID)
+		}
+	}
+}
+
+// checkStateDeltas asserts that StateModelDeltas nets what the state's
+// participating changes did at each snapshot, read from every change.
+func checkStateDeltas(t *testing.T, s *Store, step string) {
+	t.Helper()
+	ctx := context.Background()
+	all, _, err := s.Changes(ctx, ChangeQuery{Filter: diff.Filter{Lists: []string{string(sheet.Participating)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := []string{"ZZ"}
+	for _, c := range all { // every state a participating change was in
+		for _, r := range []*sheet.Record{c.Before, c.After} {
+			if r != nil && !slices.Contains(codes, r.State) {
+				codes = append(codes, r.State)
+			}
+		}
+	}
+	for _, code := range codes {
+		changes, _, err := s.Changes(ctx, ChangeQuery{Filter: diff.Filter{States: []string{code}, Lists: []string{string(sheet.Participating)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[uint64]map[string]int{}
+		for _, c := range changes {
+			m := want[c.AfterSnapshot]
+			if m == nil {
+				m = map[string]int{}
+				want[c.AfterSnapshot] = m
+			}
+			if (c.Kind == diff.Removed || c.Kind == diff.Changed) && c.Before != nil && c.Before.State == code {
+				m[c.Before.Model]--
+			}
+			if (c.Kind == diff.Added || c.Kind == diff.Restored || c.Kind == diff.Changed) && c.After != nil && c.After.State == code {
+				m[c.After.Model]++
+			}
+			maps.DeleteFunc(m, func(_ string, n int) bool { return n == 0 })
+		}
+		maps.DeleteFunc(want, func(_ uint64, m map[string]int) bool { return len(m) == 0 })
+		got, ok, err := s.StateModelDeltas(ctx, code)
+		if !ok || err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: model deltas of %s: got %v (kept %v, %v), want %v", step, code, got, ok, err, want)
 		}
 	}
 }

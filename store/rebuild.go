@@ -298,7 +298,7 @@ func readBefore(ctx context.Context, tx *bolt.Tx) (*before, error) {
 var derivedBuckets = [][]byte{
 	bucketAgreements, bucketAgrChanges, bucketCurrent, bucketSnapshotIDs, bucketChanges,
 	bucketChangeDays, bucketAgrNames, bucketChangeFacets, bucketAbsences, bucketPromotions,
-	bucketFormer, bucketCurrentSums, // aggregates hook: refilled from the replay's records (aggregate.go)
+	bucketFormer, bucketCurrentSums, bucketStateDeltas, // aggregates hook: refilled from the replay's records (aggregate.go)
 }
 
 func resetDerived(tx *bolt.Tx, b *before, seqs bool) error {

@@ -17,7 +17,8 @@ import (
 // The store's series count each list by state and by model, not by both,
 // so the split is rebuilt here: the first accepted list's agreements of the
 // state (one re-read of that file), then every participating change
-// applied list by list (added +1, removed −1, changed −before +after, which
+// applied list by list (netted by snapshot as the store commits them:
+// stateModelDeltas) (added +1, removed −1, changed −before +after, which
 // also moves an agreement between states or models). The total line is
 // the store's own count; where the rebuilt split does not add up to it
 // (a list the changes do not describe, such as a quarantined file accepted
@@ -78,29 +79,15 @@ func (s *Server) stateModelCounts(ctx context.Context, part []store.Series, code
 			counts[a.Model]++
 		}
 	}
-	changes, _, err := s.store.Changes(ctx, store.ChangeQuery{Filter: diff.Filter{States: []string{code},
-		Lists: []string{string(sheet.Participating)}}})
+	bySnap, err := s.stateModelDeltas(ctx, code)
 	if err != nil {
 		return nil, err
-	}
-	bySnap := map[uint64][]diff.Change{}
-	for _, c := range changes {
-		bySnap[c.AfterSnapshot] = append(bySnap[c.AfterSnapshot], c)
 	}
 	out := make([]map[string]int, 0, len(part))
 	for i, p := range part {
 		if i > 0 {
-			for _, c := range bySnap[p.SnapshotID] {
-				// Ended confirms an earlier removal and changes no
-				// list; Restored brings an absent agreement back.
-				leaves := c.Kind == diff.Removed || c.Kind == diff.Changed
-				joins := c.Kind == diff.Added || c.Kind == diff.Restored || c.Kind == diff.Changed
-				if leaves && c.Before != nil && c.Before.State == code {
-					counts[c.Before.Model]--
-				}
-				if joins && c.After != nil && c.After.State == code {
-					counts[c.After.Model]++
-				}
+			for m, n := range bySnap[p.SnapshotID] {
+				counts[m] += n
 			}
 		}
 		sum := 0
@@ -120,4 +107,47 @@ func (s *Server) stateModelCounts(ctx context.Context, part []store.Series, code
 		return nil, nil
 	}
 	return out, nil
+}
+
+// deltaReader is the store's net changes of a state's agreements by
+// model at each participating snapshot, kept as lists are committed
+// (*store.Store has them).
+type deltaReader interface {
+	StateModelDeltas(ctx context.Context, state string) (map[uint64]map[string]int, bool, error)
+}
+
+// stateModelDeltas is, by snapshot id, what the state's participating
+// changes did to its agreements by model: the store's, or netted from
+// the state's changes (one query, every change in the state).
+func (s *Server) stateModelDeltas(ctx context.Context, code string) (map[uint64]map[string]int, error) {
+	if dr, ok := s.store.(deltaReader); ok {
+		deltas, kept, err := dr.StateModelDeltas(ctx, code)
+		if err != nil || kept {
+			return deltas, err
+		}
+	}
+	changes, _, err := s.store.Changes(ctx, store.ChangeQuery{Filter: diff.Filter{States: []string{code},
+		Lists: []string{string(sheet.Participating)}}})
+	if err != nil {
+		return nil, err
+	}
+	bySnap := map[uint64]map[string]int{}
+	for _, c := range changes {
+		// Ended confirms an earlier removal and changes no list;
+		// Restored brings an absent agreement back.
+		leaves := c.Kind == diff.Removed || c.Kind == diff.Changed
+		joins := c.Kind == diff.Added || c.Kind == diff.Restored || c.Kind == diff.Changed
+		m := bySnap[c.AfterSnapshot]
+		if m == nil {
+			m = map[string]int{}
+			bySnap[c.AfterSnapshot] = m
+		}
+		if leaves && c.Before != nil && c.Before.State == code {
+			m[c.Before.Model]--
+		}
+		if joins && c.After != nil && c.After.State == code {
+			m[c.After.Model]++
+		}
+	}
+	return bySnap, nil
 }
