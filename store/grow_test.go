@@ -1,0 +1,22 @@
+package store
+
+import "testing"
+
+func TestGrowStep(t *testing.T) {
+	for _, tc := range []struct {
+		size int64
+		want int
+	}{
+		{0, AllocSize},
+		{4 << 20, AllocSize},         // small files grow by the least step
+		{28 << 20, 448 << 10},        // a corpus-sized store: a 64th
+		{500 << 20, 8000 << 10},      // ten years
+		{10 << 30, 8 << 20},          // capped
+		{-1, AllocSize},              // never below the least step
+		{16<<20 + 64, AllocSize + 1}, // a 64th, to the byte
+	} {
+		if got := growStep(tc.size); got != tc.want {
+			t.Errorf("growStep(%d) = %d, want %d", tc.size, got, tc.want)
+		}
+	}
+}
