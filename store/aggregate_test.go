@@ -141,6 +141,7 @@ func checkAggregates(t *testing.T, s *Store, step string) {
 		}
 	}
 	checkStateDeltas(t, s, step)
+	checkSnapshotChanges(t, s, step)
 	for _, list := range []sheet.List{sheet.Participating, sheet.Pending} {
 		for _, in := range [][]string{{"TX"}, {"FL", "GA"}, {"ZZ"}} {
 			wantIn := []AgreementInfo{}
@@ -218,6 +219,38 @@ func checkAgreementsAt(t *testing.T, s *Store, list sheet.List, series []Series,
 		}
 		if err != nil || got.ID != want.ID {
 			t.Errorf("%s: agreements of %s at %s: got snapshot %d (%v), want %d", step, list, date, got.ID, err, want.ID)
+		}
+	}
+}
+
+// checkSnapshotChanges asserts that each snapshot's changes, read
+// through the index of changes by day, are those of a scan of every
+// change.
+func checkSnapshotChanges(t *testing.T, s *Store, step string) {
+	t.Helper()
+	var snaps []Snapshot
+	want := map[uint64][]uint64{}
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		snaps = s.allSnapshots(tx)
+		return tx.Bucket(bucketChanges).ForEach(func(k, v []byte) error {
+			var ch diff.Change
+			if err := decodeJSON(v, &ch); err != nil {
+				return err
+			}
+			want[ch.AfterSnapshot] = append(want[ch.AfterSnapshot], ch.ID)
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, snap := range snaps {
+		got, err := s.SnapshotChanges(context.Background(), snap.ID)
+		ids := []uint64{}
+		for _, ch := range got {
+			ids = append(ids, ch.ID)
+		}
+		if err != nil || !slices.Equal(ids, append([]uint64{}, want[snap.ID]...)) {
+			t.Errorf("%s: changes of snapshot %d: got %v (%v), want %v", step, snap.ID, ids, err, want[snap.ID])
 		}
 	}
 }

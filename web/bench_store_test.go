@@ -88,6 +88,16 @@ func BenchmarkStoreFirstSnapshots(b *testing.B) { benchStorePath(b, "/snapshots"
 func BenchmarkStoreFirstState(b *testing.B)     { benchStorePath(b, "/states/TX") }
 func BenchmarkStoreFirstStatesCSV(b *testing.B) { benchStorePath(b, "/states.csv") }
 
+// The API's snapshots: every one (the unpaged contract) and one page.
+func BenchmarkStoreFirstAPISnapshots(b *testing.B) { benchStorePath(b, "/api/v1/snapshots") }
+func BenchmarkStoreFirstAPISnapshotsPage(b *testing.B) {
+	benchStorePath(b, "/api/v1/snapshots?limit=500")
+}
+
+// BenchmarkStoreFirstSnapshotPage is one list's page (snapshot 2: its
+// neighbours are found walking the series).
+func BenchmarkStoreFirstSnapshotPage(b *testing.B) { benchStorePath(b, "/snapshots/2") }
+
 // BenchmarkStoreOverviewRender is the overview's data read and rendered
 // again on the same store (the response cache and the overview's data
 // memo bypassed): what a new store version costs in a serve whose store
