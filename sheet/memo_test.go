@@ -70,7 +70,7 @@ func TestMemosBounded(t *testing.T) {
 		m.states.read("STATE " + v)
 		m.models.read("MODEL " + v)
 		m.types.read("TYPE " + v)
-		m.links.read("https://example.com/" + strings.Repeat("x", 1000) + v)
+		m.links.read("https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fexample.com%2F" + strings.Repeat("x", 1000) + v)
 		if len(m.dates[0]) > maxMemo || len(m.states) > maxMemo || len(m.models) > maxMemo || len(m.types) > maxMemo || len(m.links.m) > maxMemo {
 			t.Fatalf("after %d keys: %d dates, %d states, %d models, %d types, %d links; cap %d", i+1, len(m.dates[0]), len(m.states), len(m.models), len(m.types), len(m.links.m), maxMemo)
 		}
@@ -85,7 +85,7 @@ func TestMemosBounded(t *testing.T) {
 	if _, ok := m.states[long]; ok {
 		t.Error("a key over maxMemoKey was kept")
 	}
-	longURL := "https://example.com/" + strings.Repeat("y", maxLinkKey)
+	longURL := "https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fexample.com%2F" + strings.Repeat("y", maxLinkKey)
 	if got := m.links.read(longURL); got != linkURL(unwrapURL(longURL)) {
 		t.Errorf("long link read as %q", got)
 	}

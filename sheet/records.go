@@ -335,7 +335,7 @@ func (m *dateMemo) read(v string, date1904 bool) (string, string, error) {
 	return r.date, r.note, r.err
 }
 
-// linkMemo holds linkURL(unwrapURL(raw)) of links: a SafeLinks-wrapped
+// linkMemo holds linkURL(unwrapURL(raw)) of wrapped links: a SafeLinks
 // address costs a URL parse and a query parse to unwrap. Links are long,
 // so it is bounded in bytes too.
 type linkMemo struct {
@@ -347,6 +347,11 @@ type linkMemo struct {
 const maxLinkBytes = 4 << 20
 
 func (m *linkMemo) read(raw string) string {
+	if !mayBeWrapped(raw) {
+		// Cheaper to read again than to hash and compare: only wrapped
+		// links are worth a memo.
+		return linkURL(unwrapURL(raw))
+	}
 	u, seen := m.m[raw]
 	if !seen {
 		u = strings.Clone(linkURL(unwrapURL(raw)))

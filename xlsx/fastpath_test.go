@@ -167,6 +167,10 @@ func FuzzSheetQuickPaths(f *testing.F) {
 		`<sst><si><t>A</t></si><si><t xml:space="preserve"> b&apos;c </t></si><si><r><t>r</t></r><r><t>s</t></r><rPh><t>p</t></rPh></si><si><t>_x0041_</t></si><si/><si><rPh><t>q</t></si><si><t>after</t></si></sst>`)
 	f.Add(`<sheetData><row r="1"><c r="A1" t="s"><v>1</v></c></row><row><c><v>3</v></c><row r="9"/></c><c r="A4"><v>5</v></c></sheetData>`,
 		`<sst><si><t>a<si><t>b</t></si>c</t></si></sst>`)
+	// Cell start tags quickCell reads, and ones it leaves to the tokens.
+	f.Add(`<sheetData><row r="1"><c r="A1" s="1" t="s"><v>0</v></c><c r="B1" s="1" t="s"/><c r="C1" t="n" t="s"><v>2</v></c><c r="D1" t=""><v>3</v></c>`+
+		`<c  r="E1"><v>4</v></c><c r="F1" x:t="s"><v>0</v></c><c r="G1"t="s"><v>0</v></c><c r="H1" />`+`<c r="I1" t='s'><v>0</v></c><c r="J1" t="s" ><v>0</v></c>`+
+		`<c r="$K$1"><v>5</v></c><c r="L2"><v>6</v></c><c r="ZZZZ1"><v>7</v></c><c r="A0"><v>8</v></c></row></sheetData>`, `<sst><si><t>A</t></si></sst>`)
 	f.Fuzz(func(t *testing.T, sheetXML, sstXML string) {
 		b := bookOf(t, sheetXML, sstXML)
 		read := func(slow bool) (*Sheet, []string, error) {

@@ -195,10 +195,78 @@ func (wb *Workbook) SheetContext(ctx context.Context, i int) (*Sheet, error) {
 		}
 		return nil
 	}
+	// startCell is what a cell's start tag does, from its r and t
+	// attributes (as cellAttrs reads them).
+	startCell := func(r string, hasR bool, typ string, selfClose bool) error {
+		if nCells++; nCells > lim.MaxCells {
+			return &LimitError{Where: where, What: "cells", Limit: lim.MaxCells}
+		}
+		c := col + 1
+		if hasR {
+			cc, rr, ok := ParseRef(r)
+			if !ok {
+				return fmt.Errorf("xlsx: sheet %q: bad cell reference %q: %w", info.Name, r, ErrNotXLSX)
+			}
+			c = cc
+			if rowStart < 0 || rr != rowNum {
+				// A cell outside a <row>, or one that names another
+				// row: follow the reference, as Excel does.
+				flushRow()
+				if err := newRow(); err != nil {
+					return err
+				}
+				rowNum, rowStart = rr, len(cells)
+			}
+		}
+		if c > maxCol {
+			return fmt.Errorf("xlsx: sheet %q: column %d out of range: %w", info.Name, c, ErrNotXLSX)
+		}
+		if int64(c) > lim.MaxColumns {
+			return &LimitError{Where: where, What: "columns", Limit: lim.MaxColumns}
+		}
+		if rowStart < 0 {
+			rowStart = len(cells)
+		}
+		col = c
+		if typ == "" {
+			typ = TypeNumber
+		}
+		cell = Cell{Col: c, Type: typ}
+		hasVal, pieces, simple, inIS, skipT, valStart, inT = false, 0, "", 0, 0, false, false
+		inCell = !selfClose // a self-closed cell has no value: not kept
+		if inCell && typ != TypeInlineString && !tokensOnly {
+			// Most cells are <c …><v>text</v></c>: read them
+			// here, in one step rather than four tokens, with
+			// the result the tokens would have.
+			if text, n, ok := simpleValue(sc.s[sc.i:]); ok {
+				sc.i += n
+				inCell = false
+				if text != "" {
+					cell.Value = wb.cellValue(typ, decodeText(text))
+				}
+				if cell.Value != "" {
+					addCell(cell)
+				}
+			}
+		}
+		return nil
+	}
 	for n := 0; ; n++ {
 		if n&ctxEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("xlsx: %s: %w", where, err)
+			}
+		}
+		if !tokensOnly {
+			// Most cells' start tags are plain (<c r="B2" s="1" t="s">):
+			// read here, in one step, with the result the token would
+			// have.
+			if r, hasR, typ, selfClose, k, ok := quickCell(sc.s[sc.i:]); ok {
+				sc.i += k
+				if err := startCell(r, hasR, typ, selfClose); err != nil {
+					return nil, err
+				}
+				continue
 			}
 		}
 		t, ok := sc.next()
@@ -231,57 +299,9 @@ func (wb *Workbook) SheetContext(ctx context.Context, i int) (*Sheet, error) {
 					rowStart = -1
 				}
 			case "c":
-				if nCells++; nCells > lim.MaxCells {
-					return nil, &LimitError{Where: where, What: "cells", Limit: lim.MaxCells}
-				}
-				c := col + 1
 				r, hasR, typ := cellAttrs(t.attrs)
-				if hasR {
-					cc, rr, ok := ParseRef(r)
-					if !ok {
-						return nil, fmt.Errorf("xlsx: sheet %q: bad cell reference %q: %w", info.Name, r, ErrNotXLSX)
-					}
-					c = cc
-					if rowStart < 0 || rr != rowNum {
-						// A cell outside a <row>, or one that names another
-						// row: follow the reference, as Excel does.
-						flushRow()
-						if err := newRow(); err != nil {
-							return nil, err
-						}
-						rowNum, rowStart = rr, len(cells)
-					}
-				}
-				if c > maxCol {
-					return nil, fmt.Errorf("xlsx: sheet %q: column %d out of range: %w", info.Name, c, ErrNotXLSX)
-				}
-				if int64(c) > lim.MaxColumns {
-					return nil, &LimitError{Where: where, What: "columns", Limit: lim.MaxColumns}
-				}
-				if rowStart < 0 {
-					rowStart = len(cells)
-				}
-				col = c
-				if typ == "" {
-					typ = TypeNumber
-				}
-				cell = Cell{Col: c, Type: typ}
-				hasVal, pieces, simple, inIS, skipT, valStart, inT = false, 0, "", 0, 0, false, false
-				inCell = !t.selfClose // a self-closed cell has no value: not kept
-				if inCell && typ != TypeInlineString && !tokensOnly {
-					// Most cells are <c …><v>text</v></c>: read them
-					// here, in one step rather than four tokens, with
-					// the result the tokens would have.
-					if text, n, ok := simpleValue(sc.s[sc.i:]); ok {
-						sc.i += n
-						inCell = false
-						if text != "" {
-							cell.Value = wb.cellValue(typ, decodeText(text))
-						}
-						if cell.Value != "" {
-							addCell(cell)
-						}
-					}
+				if err := startCell(r, hasR, typ, t.selfClose); err != nil {
+					return nil, err
 				}
 			case "v":
 				valStart = inCell && !t.selfClose
@@ -462,6 +482,63 @@ func simpleValue(rest string) (text string, n int, ok bool) {
 		return "", 0, false
 	}
 	return rest[3 : 3+k], 3 + k + len("</v></c>"), true
+}
+
+// quickCell reads a cell's start tag at the start of rest when it is
+// plain: <c, then attributes each a space, a name of lower-case letters, =
+// and a double-quoted value of letters and digits, then > or />. It returns
+// what cellAttrs would, whether the tag closes itself and its length; ok
+// false leaves the tag to the tokens.
+func quickCell(rest string) (r string, hasR bool, typ string, selfClose bool, n int, ok bool) {
+	if len(rest) < 3 || rest[0] != '<' || rest[1] != 'c' || rest[2] != ' ' {
+		return "", false, "", false, 0, false
+	}
+	var hasT bool
+	i := 2
+	for i < len(rest) {
+		switch rest[i] {
+		case '>':
+			return r, hasR, typ, false, i + 1, true
+		case '/':
+			if i+1 < len(rest) && rest[i+1] == '>' {
+				return r, hasR, typ, true, i + 2, true
+			}
+			return "", false, "", false, 0, false
+		case ' ':
+		default:
+			return "", false, "", false, 0, false
+		}
+		i++
+		k := i
+		for i < len(rest) && 'a' <= rest[i] && rest[i] <= 'z' {
+			i++
+		}
+		if i == k || i+1 >= len(rest) || rest[i] != '=' || rest[i+1] != '"' {
+			return "", false, "", false, 0, false
+		}
+		name := rest[k:i]
+		i += 2
+		v := i
+		for i < len(rest) && ('a' <= rest[i] && rest[i] <= 'z' || 'A' <= rest[i] && rest[i] <= 'Z' || '0' <= rest[i] && rest[i] <= '9') {
+			i++
+		}
+		if i >= len(rest) || rest[i] != '"' {
+			return "", false, "", false, 0, false
+		}
+		val := rest[v:i]
+		i++
+		switch name {
+		case "r":
+			if !hasR {
+				r, hasR = val, true
+			}
+		case "t":
+			if !hasT {
+				typ, hasT = cellType(val), true
+			}
+		}
+	}
+	return "", false, "", false, 0, false
 }
 
 // cellAttrs reads a cell's r and t attributes in one pass, as attr would.
