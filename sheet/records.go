@@ -335,8 +335,10 @@ func (m *dateMemo) read(v string, date1904 bool) (string, string, error) {
 	return r.date, r.note, r.err
 }
 
-// linkMemo holds linkURL(unwrapURL(raw)) of wrapped links: a SafeLinks
-// address costs a URL parse and a query parse to unwrap. Links are long,
+// linkMemo holds linkURL(unwrapURL(raw)) of links: a SafeLinks address
+// costs a URL parse and a query parse to unwrap, and even a plain one's
+// look for wrapper marks costs more than a look-up (lists repeat their
+// links from day to day). Links are long,
 // so it is bounded in bytes too.
 type linkMemo struct {
 	m     map[string]string
@@ -347,11 +349,6 @@ type linkMemo struct {
 const maxLinkBytes = 4 << 20
 
 func (m *linkMemo) read(raw string) string {
-	if !mayBeWrapped(raw) {
-		// Cheaper to read again than to hash and compare: only wrapped
-		// links are worth a memo.
-		return linkURL(unwrapURL(raw))
-	}
 	u, seen := m.m[raw]
 	if !seen {
 		u = strings.Clone(linkURL(unwrapURL(raw)))
