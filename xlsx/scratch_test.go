@@ -175,3 +175,24 @@ func TestReleasedCellsReused(t *testing.T) {
 		}
 	}
 }
+
+// TestRelTargets wants relTargets to answer as a map from id to target,
+// for ids Excel writes and ids it does not.
+func TestRelTargets(t *testing.T) {
+	ids := []string{"rId1", "rId2", "rId01", "rId0", "rId", "rId10", "rId9999999", "rId12345678", "RID3", "rId3x", "x", "", "rId2", "rId64", "rId65", "rId-1", "rId1"}
+	tg := relTargets{maxNum: 64}
+	want := map[string]string{}
+	for i, id := range ids {
+		target := fmt.Sprintf("https://example.org/%d", i)
+		tg.put(rel{id: id, target: target})
+		want[id] = target
+	}
+	for _, id := range append(ids, "rId4", "rId63", "rId66", "rId00", "nope") {
+		if got := tg.get(id); got != want[id] {
+			t.Errorf("target of %q: got %q, want %q", id, got, want[id])
+		}
+	}
+	if len(tg.byNum) > 65 {
+		t.Errorf("slice of %d for ids up to 64", len(tg.byNum))
+	}
+}

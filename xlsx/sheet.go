@@ -376,13 +376,13 @@ func (wb *Workbook) SheetContext(ctx context.Context, i int) (*Sheet, error) {
 	}
 	flushRow()
 	if len(links) > 0 {
-		targets := make(map[string]string, len(links))
-		if err := wb.eachRel(relsPath(info.Part), &mem.rels, func(r rel) { targets[r.id] = r.target }); err != nil {
+		targets := relTargets{maxNum: 4*len(links) + 64, byNum: make([]string, 0, len(links)+1)}
+		if err := wb.eachRel(relsPath(info.Part), &mem.rels, targets.put); err != nil {
 			return nil, err
 		}
 		for i := range links {
 			if id := links[i].Target; id != "" {
-				links[i].Target = targets[id]
+				links[i].Target = targets.get(id)
 			}
 		}
 		// Copied out before the cells get their links, so that a cell's
@@ -395,6 +395,58 @@ func (wb *Workbook) SheetContext(ctx context.Context, i int) (*Sheet, error) {
 	}
 	detachCells(sh.Rows, spanOf(mem.part), spanOf(mem.rels))
 	return sh, nil
+}
+
+// relTargets finds a relationship's target by its id, as a map from id
+// to target would (the last of an id wins, an unknown id has none). Excel
+// numbers ids rId1, rId2, …: those up to maxNum are found in a slice,
+// without hashing, and any other in a map.
+type relTargets struct {
+	maxNum int
+	byNum  []string
+	other  map[string]string
+}
+
+func (t *relTargets) put(r rel) {
+	if n, ok := relNum(r.id); ok && n <= t.maxNum {
+		if n >= len(t.byNum) {
+			t.byNum = append(t.byNum, make([]string, n+1-len(t.byNum))...)
+		}
+		t.byNum[n] = r.target
+		return
+	}
+	if t.other == nil {
+		t.other = make(map[string]string)
+	}
+	t.other[r.id] = r.target
+}
+
+func (t *relTargets) get(id string) string {
+	if n, ok := relNum(id); ok && n <= t.maxNum {
+		if n < len(t.byNum) {
+			return t.byNum[n]
+		}
+		return ""
+	}
+	return t.other[id]
+}
+
+// relNum reads the number of an id written rId<n>, n from 1 without a
+// leading zero and at most 7 digits, so that each such id has one number
+// and each number one id.
+func relNum(id string) (int, bool) {
+	if len(id) < 4 || len(id) > 10 || id[:3] != "rId" || id[3] == '0' {
+		return 0, false
+	}
+	n := 0
+	for i := 3; i < len(id); i++ {
+		c := id[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 // detachLinks copies the strings of links that point into either span

@@ -318,6 +318,8 @@ type scratch struct {
 	part, rels []byte
 	// cells is a sheet's first chunk of cells, handed back by Release.
 	cells []Cell
+	// spans are the shared strings' places in their decoded text.
+	spans [][2]int
 }
 
 // maxScratch is the largest buffer kept between workbooks: ICE's largest
@@ -347,6 +349,9 @@ func keepScratch(s *scratch) {
 	}
 	if cap(s.cells)*int(unsafe.Sizeof(Cell{})) > maxScratch {
 		s.cells = nil
+	}
+	if cap(s.spans)*int(unsafe.Sizeof([2]int{})) > maxScratch {
+		s.spans = nil
 	}
 	spare.Store(s)
 }
@@ -536,9 +541,10 @@ func (wb *Workbook) readSharedStrings(ctx context.Context, part string) error {
 		skipT int // inside <rPh>
 	)
 	buf.Grow(min(len(s)/4, 4<<20)) // a hostile part must not reserve its cap up front
-	// One allocation for the spans: the count of <si is an upper bound
-	// (prefixed elements aside), and the cap bounds it.
-	spans = make([][2]int, 0, min(strings.Count(s, "<si"), int(wb.limits.MaxSharedStrings)+1))
+	// The spans are scratch too: kept from one workbook to the next,
+	// they grow to the largest table read and are not allocated again.
+	spans = mem.spans[:0]
+	defer func() { mem.spans = spans[:0] }()
 	sc := scanner{s: s}
 	start := 0
 	maxItems, maxBytes := int(wb.limits.MaxSharedStrings), int(wb.limits.MaxSharedStringBytes)
