@@ -215,8 +215,8 @@ func readRecords(ctx context.Context, sh *xlsx.Sheet, hdrIdx int, cols []column,
 // types, signing dates and MOA links from row to row and from day to day,
 // so reading each text once saves a tenth of a parse (issue 12). Every
 // entry is a pure function of its key, so a memo changes no result. Keys
-// and values are copies: a cell's text may point into the inflated sheet,
-// which a memo must not keep alive. Each memo is bounded in entries and
+// and values are copies: a cell's text points into memory of its list (its
+// shared strings, its sheet's values), which a memo must not keep alive. Each memo is bounded in entries and
 // key length (a hostile list of 500,000 distinct labels empties it when
 // full rather than growing it).
 type memos struct {
