@@ -165,7 +165,7 @@ func buildCurrentSums(tx *bolt.Tx) error {
 	}
 	return cb.ForEach(func(k, v []byte) error {
 		var c current
-		if decodeJSON(v, &c) != nil {
+		if decodeCurrent(v, &c) != nil {
 			return nil
 		}
 		return b.Put(bytes.Clone(k), appendCurrentSum(nil, &c))

@@ -32,7 +32,7 @@ func loadSnapshot(tx *bolt.Tx, id uint64) (Snapshot, error) {
 
 func readCurrent(tx *bolt.Tx, list sheet.List) (*current, error) {
 	var c current
-	ok, err := getJSON(tx.Bucket(bucketCurrent), []byte(list), &c)
+	ok, err := getCurrent(tx.Bucket(bucketCurrent), list, &c)
 	if err != nil || !ok {
 		return nil, err
 	}

@@ -677,7 +677,7 @@ func (w *writer) outOfOrder(snap *Snapshot) (bool, error) {
 	older := false
 	for _, id := range refs {
 		var last Snapshot
-		ok, err := getJSON(w.snapshots, be64(id), &last)
+		ok, err := w.snapshot(id, &last)
 		if err != nil {
 			return false, err
 		}
@@ -705,7 +705,7 @@ func (w *writer) noteNewest(snap *Snapshot) error {
 	}
 	if v := w.meta.Get(newestKey(snap.List)); len(v) == 8 {
 		var last Snapshot
-		ok, err := getJSON(w.snapshots, v, &last)
+		ok, err := w.snapshot(beUint(v), &last)
 		if err != nil {
 			return err
 		}

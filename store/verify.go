@@ -86,7 +86,7 @@ func (s *Store) Verify(ctx context.Context) (*VerifyReport, error) {
 			{bucketChanges, seqKey, func(k, v []byte) error { var x changeRec; return decodeKeyed(k, v, &x) }},
 			{bucketCurrent, strKey, func(_, v []byte) error {
 				var x current
-				if err := decodeJSON(v, &x); err != nil {
+				if err := decodeCurrent(v, &x); err != nil {
 					return err
 				}
 				return exists(snapshots, be64(x.SnapshotID), "snapshot")

@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 	"errors"
-	"slices"
+	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -121,7 +121,7 @@ func (w *writer) current(list sheet.List) (*current, error) {
 		return c, nil
 	}
 	var c current
-	ok, err := getJSON(w.cur, []byte(list), &c)
+	ok, err := getCurrent(w.cur, list, &c)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -129,9 +129,12 @@ func (w *writer) current(list sheet.List) (*current, error) {
 	return &c, nil
 }
 
+// setCurrent makes c the list's current agreements. c.Agreements is kept,
+// not copied: admit hands over a list no one else writes (a baseline's
+// fold, or the lifecycle's own copy of Compare's list, which the Outcome's
+// Result shares read-only). A copy per file cost a tenth of a ten-year
+// import's commit path, most of it in the garbage collector.
 func (w *writer) setCurrent(list sheet.List, c *current) error {
-	// A copy, so a caller holding the Result cannot change the cache.
-	c.Agreements = slices.Clone(c.Agreements)
 	if was, ok := w.currents[list]; ok && was != nil && c.index == nil {
 		c.index = was.index // reused only while it fits (diff.IndexCache)
 	}
@@ -152,14 +155,14 @@ func (w *writer) finish() error {
 	}
 	for _, list := range []sheet.List{sheet.Participating, sheet.Pending} {
 		if w.dirtyCur[list] {
-			if err := putJSON(w.cur, []byte(list), w.currents[list]); err != nil {
+			if err := w.putCurrent(list); err != nil {
 				return err
 			}
 		}
 	}
 	for list := range w.dirtyCur {
 		if list != sheet.Participating && list != sheet.Pending {
-			if err := putJSON(w.cur, []byte(list), w.currents[list]); err != nil {
+			if err := w.putCurrent(list); err != nil {
 				return err
 			}
 		}
@@ -174,6 +177,15 @@ func (w *writer) finish() error {
 	}
 	w.keepAbsents()
 	return nil
+}
+
+// putCurrent writes a list's current agreements (encodeCurrent).
+func (w *writer) putCurrent(list sheet.List) error {
+	raw, err := encodeCurrent(w.currents[list])
+	if err != nil {
+		return fmt.Errorf("encode current %s: %w", list, err)
+	}
+	return w.cur.Put([]byte(list), raw)
 }
 
 // keepAbsents leaves the absences this transaction read on the lists'
@@ -194,6 +206,19 @@ func (w *writer) keepAbsents() {
 func (w *writer) putSnapshot(snap *Snapshot) error {
 	w.wroteSnaps[snap.ID] = *snap
 	return putJSON(w.snapshots, be64(snap.ID), snap)
+}
+
+// snapshot reads a snapshot's record for a look at it (its order,
+// outOfOrder and noteNewest), from what this transaction wrote when it
+// wrote it: a batch's files compare with the one before, and decoding it
+// back cost each file a record's inflate and JSON. The record's maps are
+// shared with wroteSnaps: read, never written.
+func (w *writer) snapshot(id uint64, snap *Snapshot) (bool, error) {
+	if s, ok := w.wroteSnaps[id]; ok {
+		*snap = s
+		return true, nil
+	}
+	return getJSON(w.snapshots, be64(id), snap)
 }
 
 // input commits one file of a cycle.
