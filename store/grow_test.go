@@ -8,15 +8,16 @@ func TestGrowStep(t *testing.T) {
 		want int
 	}{
 		{0, AllocSize},
-		{4 << 20, AllocSize},         // small files grow by the least step
-		{28 << 20, 448 << 10},        // a corpus-sized store: a 64th
-		{500 << 20, 8000 << 10},      // ten years
-		{10 << 30, 8 << 20},          // capped
-		{-1, AllocSize},              // never below the least step
-		{16<<20 + 64, AllocSize + 1}, // a 64th, to the byte
+		{4 << 20, AllocSize},                // small files grow by the least step
+		{28 << 20, 448 << 10},               // a corpus-sized store: a 64th
+		{500 << 20, 8000 << 10},             // ten years
+		{10 << 30, 8 << 20},                 // capped
+		{-1, AllocSize},                     // never below the least step
+		{16<<20 + 64<<12, AllocSize + 4096}, // a 64th, in whole pages
+		{16<<20 + 64, AllocSize},            // never part of a page
 	} {
-		if got := growStep(tc.size); got != tc.want {
-			t.Errorf("growStep(%d) = %d, want %d", tc.size, got, tc.want)
+		if got := growStep(tc.size); got != tc.want || got%4096 != 0 {
+			t.Errorf("growStep(%d) = %d, want %d (whole 4096-byte pages)", tc.size, got, tc.want)
 		}
 	}
 }

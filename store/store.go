@@ -37,7 +37,9 @@ const AllocSize = 256 << 10
 // pages. Each step costs an ftruncate and an fsync, so the step grows with
 // the file: ten years (500 MB) take about 300 steps instead of 500.
 func growStep(size int64) int {
-	return int(min(max(size/64, AllocSize), 8<<20))
+	// Whole pages: bbolt truncates the file to size plus the step, and a
+	// file that is not a whole number of pages is refused at Open.
+	return int(min(max(size/64, AllocSize), 8<<20)) &^ (4096 - 1)
 }
 
 // Bucket names. Every key sorts: big-endian sequence numbers, fixed-width
