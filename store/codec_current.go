@@ -71,7 +71,8 @@ func appendAgreement(b []byte, a *diff.Agreement) []byte {
 	}
 	b = binary.AppendUvarint(b, uint64(len(r.Extra)))
 	if len(r.Extra) > 0 {
-		keys := make([]string, 0, len(r.Extra))
+		var buf [8]string // a list's extra columns are a few
+		keys := buf[:0]
 		for k := range r.Extra {
 			keys = append(keys, k)
 		}
