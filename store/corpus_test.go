@@ -125,8 +125,12 @@ func TestCorpus(t *testing.T) {
 	}
 	t.Logf("corpus: %d files (%d bytes) parsed in %v, committed in %v; statuses %v; %d changes; db %d bytes = %.2f× the files",
 		len(files), total, parsing.Round(time.Millisecond), elapsed.Round(time.Millisecond), status, len(changes), size, float64(size)/float64(total))
+	// A file Open would refuse: growth steps must be whole pages.
+	if size%int64(os.Getpagesize()) != 0 {
+		t.Errorf("db size %d is not a whole number of %d-byte pages", size, os.Getpagesize())
+	}
 	// The budget holds for the whole corpus; a slice of it is too small
-	// for the file's 1 MiB growth steps.
+	// for the file's growth steps.
 	if !raceEnabled && float64(size) > 1.5*float64(total) {
 		t.Errorf("db size: got %d bytes, want at most 1.5 × %d", size, total)
 	}

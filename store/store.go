@@ -36,10 +36,12 @@ const AllocSize = 256 << 10
 // 1 MiB leaves a corpus-sized store (28 MiB) up to 3.5% larger than its
 // pages. Each step costs an ftruncate and an fsync, so the step grows with
 // the file: ten years (500 MB) take about 300 steps instead of 500.
-func growStep(size int64) int {
+func growStep(size int64, pageSize int) int {
 	// Whole pages: bbolt truncates the file to size plus the step, and a
-	// file that is not a whole number of pages is refused at Open.
-	return int(min(max(size/64, AllocSize), 8<<20)) &^ (4096 - 1)
+	// file that is not a whole number of pages is refused at Open. The
+	// page is the system's (4 KiB here, 16 or 64 KiB on some arm64).
+	step := int(min(max(size/64, AllocSize), 8<<20))
+	return max(step-step%pageSize, pageSize)
 }
 
 // Bucket names. Every key sorts: big-endian sequence numbers, fixed-width
@@ -383,7 +385,7 @@ func (s *Store) view(op string, fn func(tx *bolt.Tx) error) (err error) {
 func (s *Store) update(op string, fn func(tx *bolt.Tx) error) (err error) {
 	defer s.damaged(op, &err)()
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		s.db.AllocSize = growStep(tx.Size()) // under the write lock: bbolt reads it at commit
+		s.db.AllocSize = growStep(tx.Size(), tx.DB().Info().PageSize) // under the write lock: bbolt reads it at commit
 		return fn(tx)
 	})
 	if err != nil {
