@@ -94,14 +94,10 @@ func lineChart(id, title string, dates []time.Time, lines []chartLine) template.
 	for _, l := range lines {
 		// Points only where the count moves (and the last): a level run
 		// of lists draws the same line as its two ends, and ten years are
-		// some 7,000 lists.
-		var pts []byte
-		point := func(px, py float64) {
-			pts = strconv.AppendFloat(pts, px, 'f', 1, 64)
-			pts = append(pts, ',')
-			pts = strconv.AppendFloat(pts, py, 'f', 1, 64)
-			pts = append(pts, ' ')
-		}
+		// some 7,000 lists; then at most four a unit of the plot's width
+		// (thinColumns), so the chart's size does not grow with history.
+		var line []chartPoint
+		point := func(px, py float64) { line = append(line, chartPoint{px, py}) }
 		for i, v := range l.Values {
 			last := i == len(l.Values)-1
 			if i > 0 && v == l.Values[i-1] && !last {
@@ -114,6 +110,13 @@ func lineChart(id, title string, dates []time.Time, lines []chartLine) template.
 			if i == 0 || v != l.Values[i-1] {
 				point(x(dates[i]), y(v))
 			}
+		}
+		var pts []byte
+		for _, p := range thinColumns(line) {
+			pts = strconv.AppendFloat(pts, p.X, 'f', 1, 64)
+			pts = append(pts, ',')
+			pts = strconv.AppendFloat(pts, p.Y, 'f', 1, 64)
+			pts = append(pts, ' ')
 		}
 		dash := ""
 		if l.Dashed {
