@@ -36,7 +36,10 @@ var packBufs = sync.Pool{New: func() any { return new([]byte) }}
 func encodeCurrent(c *current) ([]byte, error) {
 	bp := packBufs.Get().(*[]byte)
 	defer packBufs.Put(bp)
-	b := binary.AppendUvarint((*bp)[:0], c.SnapshotID)
+	// Sized first: the pool loses its buffer at every other collection,
+	// and growing one of megabytes by appends cost as much as packing.
+	b := slices.Grow((*bp)[:0], packedSize(c))
+	b = binary.AppendUvarint(b, c.SnapshotID)
 	b = appendPacked(b, c.Published)
 	b = binary.AppendUvarint(b, uint64(len(c.Agreements)))
 	for i := range c.Agreements {
@@ -57,6 +60,23 @@ func encodeCurrent(c *current) ([]byte, error) {
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// packedSize is at least the length of c packed: each length's varint
+// takes at most binary.MaxVarintLen64 bytes.
+func packedSize(c *current) int {
+	n := 3*binary.MaxVarintLen64 + len(c.Published)
+	for i := range c.Agreements {
+		a := &c.Agreements[i]
+		r := &a.Record
+		n += (currentFields+2)*binary.MaxVarintLen64 + len(a.ID) + len(a.Since) + len(r.State) + len(r.StateName) +
+			len(r.Agency) + len(r.AgencyRaw) + len(r.Type) + len(r.Model) + len(r.ModelRaw) + len(r.Signed) +
+			len(r.SignedRaw) + len(r.MOAURL) + len(r.MOARaw) + len(r.MOAText)
+		for k, v := range r.Extra {
+			n += 2*binary.MaxVarintLen64 + len(k) + len(v)
+		}
+	}
+	return n
 }
 
 // appendAgreement packs one agreement: the row, then currentFields

@@ -108,6 +108,9 @@ func TestCurrentCorrupt(t *testing.T) {
 	for i := range c.Agreements {
 		plain = appendAgreement(plain, &c.Agreements[i])
 	}
+	if n := packedSize(c); n < len(plain) {
+		t.Fatalf("packedSize %d, packed %d bytes", n, len(plain))
+	}
 	pack := func(b []byte) []byte {
 		var out bytes.Buffer
 		out.WriteByte(currentPacked)

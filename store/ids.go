@@ -95,8 +95,10 @@ func packIDs(aggs, folded []diff.Agreement) []byte {
 		if row == prevRow {
 			return nil
 		}
-		n, err := strconv.ParseUint(aggs[i].ID, 10, 64)
-		if err != nil || strconv.FormatUint(n, 10) != aggs[i].ID || n > 1<<62 {
+		id := aggs[i].ID
+		n, err := strconv.ParseUint(id, 10, 64)
+		// Canonical: digits alone (ParseUint's), no leading zero.
+		if err != nil || len(id) > 1 && id[0] == '0' || n > 1<<62 {
 			return nil
 		}
 		buf = binary.AppendUvarint(buf, uint64(row-prevRow))
