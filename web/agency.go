@@ -28,8 +28,28 @@ func agencyID(state, agency string) string { return diff.AgencyID(state, agency)
 type agency struct {
 	ID, Name, State, County string
 	Agreements              []store.AgreementInfo
-	// Active counts the agreements still listed (either list).
-	Active int
+	// Active counts the agreements still listed (either list), Count all
+	// of them (also when Agreements is left out: agencyIndex).
+	Active, Count int
+	// keys are the agency's folded words for agencyMatch, worked out once
+	// (nil: agencyMatch folds them itself).
+	keys *agencyKeys
+}
+
+// agencyKeys are what agencyMatch compares a query with.
+type agencyKeys struct {
+	name, stName string   // the folded name and state name
+	hay          []string // words of the name, county, "county", state code and name
+}
+
+// punctSpace turns the commas and full stops a query or name may carry
+// into spaces (one replacer for every match: building one is costly).
+var punctSpace = strings.NewReplacer(",", " ", ".", " ")
+
+func keysOf(g *agency) *agencyKeys {
+	name, stName := foldText(g.Name), foldText(stateName(g.State))
+	return &agencyKeys{name: name, stName: stName, hay: strings.Fields(punctSpace.Replace(
+		name + " " + foldText(g.County) + " county " + strings.ToLower(g.State) + " " + stName))}
 }
 
 // agencies groups every agreement the store knows by agency, sorted by
@@ -39,6 +59,12 @@ func (s *Server) agencies(ctx context.Context) ([]*agency, error) {
 	if err != nil {
 		return nil, err
 	}
+	return groupAgencies(all, true), nil
+}
+
+// groupAgencies groups agreements by agency, sorted by state then name;
+// without records, each agency keeps only its counts and match keys.
+func groupAgencies(all []store.AgreementInfo, records bool) []*agency {
 	byID := map[string]*agency{}
 	var out []*agency
 	for _, a := range all {
@@ -55,12 +81,19 @@ func (s *Server) agencies(ctx context.Context) ([]*agency, error) {
 		if a.Active {
 			g.Active++
 		}
-		g.Agreements = append(g.Agreements, a)
+		g.Count++
+		if records {
+			g.Agreements = append(g.Agreements, a)
+		}
 	}
 	for _, g := range out {
-		sort.SliceStable(g.Agreements, func(i, j int) bool {
-			return g.Agreements[i].Active && !g.Agreements[j].Active
-		})
+		if records {
+			sort.SliceStable(g.Agreements, func(i, j int) bool {
+				return g.Agreements[i].Active && !g.Agreements[j].Active
+			})
+		} else {
+			g.keys = keysOf(g)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].State != out[j].State {
@@ -68,19 +101,27 @@ func (s *Server) agencies(ctx context.Context) ([]*agency, error) {
 		}
 		return out[i].Name < out[j].Name
 	})
-	return out, nil
+	return out
 }
 
-// agencyIndex is agencies, built once per data version and shared: each
-// search matches its query against every agency, and reading and grouping
-// every agreement again for each query was a third of a search's cost.
-// The caller must not change what it returns.
+// agencyIndex is agencies without their agreements and with their match
+// keys, built once per data version and shared: each search matches its
+// query against every agency, and reading and grouping every agreement
+// again for each query was a third of a search's cost. Ten years of lists
+// are some 10,000 agreements; the index keeps a line per agency, not
+// their records. The caller must not change what it returns.
 func (s *Server) agencyIndex(ctx context.Context) ([]*agency, error) {
 	ver, err := s.version(ctx, false)
 	if err != nil {
 		return nil, err
 	}
-	return s.cache.agencies(ver, func() ([]*agency, error) { return s.agencies(ctx) })
+	return s.cache.agencies(ver, func() ([]*agency, error) {
+		all, err := s.store.FindAgreements(ctx, "")
+		if err != nil {
+			return nil, err
+		}
+		return groupAgencies(all, false), nil
+	})
 }
 
 // county is the COUNTY column of a record, when the list has one.
@@ -105,15 +146,20 @@ func county(extra map[string]string) string {
 // and -1 for no match. So "harris county tx" finds the agencies of
 // Harris County, Texas (by name or by the COUNTY column) before Harrison
 // County's, and no Georgia sheriff.
-func agencyMatch(g *agency, q string) int {
-	q = foldText(q)
-	words := strings.Fields(strings.NewReplacer(",", " ", ".", " ").Replace(q))
+func agencyMatch(g *agency, q string) int { return matchFolded(g, foldText(q)) }
+
+// matchFolded is agencyMatch of a query already folded (foldText).
+func matchFolded(g *agency, q string) int {
+	words := strings.Fields(punctSpace.Replace(q))
 	if len(words) == 0 {
 		return -1
 	}
-	name := foldText(g.Name)
+	k := g.keys
+	if k == nil {
+		k = keysOf(g)
+	}
+	name, stName := k.name, k.stName
 	st := strings.ToLower(g.State)
-	stName := foldText(stateName(g.State))
 	switch {
 	case name == q, name+" "+st == q, name+" "+stName == q:
 		return 0
@@ -122,8 +168,7 @@ func agencyMatch(g *agency, q string) int {
 	case strings.HasPrefix(name, q):
 		return 2
 	}
-	hay := strings.Fields(strings.NewReplacer(",", " ", ".", " ").Replace(
-		name + " " + foldText(g.County) + " county " + st + " " + stName))
+	hay := k.hay
 	rank := 3
 	for _, w := range words {
 		whole, starts, inside := false, false, false

@@ -30,8 +30,9 @@ func (s *Server) searchAgencies(ctx context.Context, q string, limit int) ([]*ag
 		rank int
 	}
 	var hits []hit
+	fq := foldText(q)
 	for _, g := range all {
-		if rk := agencyMatch(g, q); rk >= 0 {
+		if rk := matchFolded(g, fq); rk >= 0 {
 			hits = append(hits, hit{g, rk})
 		}
 	}

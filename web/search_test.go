@@ -141,3 +141,35 @@ func TestSearchAgenciesOncePerVersion(t *testing.T) {
 		t.Errorf("search after a new list: the new agency is not listed")
 	}
 }
+
+// TestAgencyIndexLight: the search index keeps a line per agency, not its
+// records, and ranks every query as the full agency list does.
+func TestAgencyIndexLight(t *testing.T) {
+	fx := newFixture(t)
+	srv := New(Options{Store: fx.st, PublicURL: testPublicURL, Now: func() time.Time { return fx.at }})
+	ctx := t.Context()
+	index, err := srv.agencyIndex(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := srv.agencies(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(index) != len(full) || len(index) == 0 {
+		t.Fatalf("index of %d agencies, full list %d", len(index), len(full))
+	}
+	for i, g := range index {
+		if g.Agreements != nil || g.keys == nil {
+			t.Errorf("%s: index keeps %d records, keys %v; want none and keys", g.ID, len(g.Agreements), g.keys)
+		}
+		if f := full[i]; g.ID != f.ID || g.Count != len(f.Agreements) || g.Active != f.Active || g.County != f.County {
+			t.Errorf("index %s (%d, %d active) differs from the full list's %s (%d, %d active)", g.ID, g.Count, g.Active, f.ID, len(f.Agreements), f.Active)
+		}
+		for _, q := range []string{"harris county tx", "county", "Travis", "sheriff's office", "texas", "ok", "cobb, georgia", "nothing like it"} {
+			if got, want := agencyMatch(g, q), agencyMatch(full[i], q); got != want {
+				t.Errorf("%s, query %q: index ranks %d, full list %d", g.ID, q, got, want)
+			}
+		}
+	}
+}
