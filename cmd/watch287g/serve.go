@@ -20,6 +20,10 @@ import (
 
 // runServe is the main job: the fetch schedule, the outbox sender and the
 // HTTP server in one process.
+// warmWait bounds how long serve waits for the overview's first render
+// before it accepts connections.
+const warmWait = 2 * time.Second
+
 func runServe(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlagSet("serve", "")
 	listen := fs.String("listen", "", "`address` to serve HTTP on (default from config: 127.0.0.1:8287)")
@@ -89,6 +93,14 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	// The overview is rendered before the first connection is accepted
+	// (they wait in the listen queue meanwhile), so the first visitor
+	// after a restart is answered from memory (issue 12): its first render
+	// also reads the atlas, tens of milliseconds. A render that takes
+	// longer than warmWait goes on in the background.
+	warmCtx, warmDone := context.WithTimeout(ctx, warmWait)
+	srv.Warm(warmCtx, "/")
+	warmDone()
 	httpSrv := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
