@@ -224,7 +224,9 @@ type Outcome struct {
 	// New is false when the same bytes were seen before (last_seen updated).
 	New bool
 	// Result is the comparison with the previous accepted snapshot of the
-	// list; nil for a baseline, a repeat or a quarantined snapshot.
+	// list; nil for a baseline, a repeat or a quarantined snapshot. Its
+	// Agreements are the store's own current list (not copied: a copy per
+	// list was a second of a ten-year import), to be read, never changed.
 	Result *diff.Result
 	// Dropped is how many agreements the guard counted as dropped.
 	Dropped int

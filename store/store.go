@@ -53,7 +53,7 @@ var (
 	bucketSHAs        = []byte("shas")              // list "/" hex sha256 → be64 snapshot id
 	bucketAgreements  = []byte("agreements")        // agreement id → JSON AgreementInfo
 	bucketAgrChanges  = []byte("agreement_changes") // agreement id 0x00 be64 change id → nil
-	bucketCurrent     = []byte("current")           // list → JSON current (latest accepted agreements)
+	bucketCurrent     = []byte("current")           // list → packed current (latest accepted agreements; codec_current.go)
 	bucketSnapshotIDs = []byte("snapshot_ids")      // be64 snapshot id → packed agreement ids
 	bucketChanges     = []byte("changes")           // be64 id → JSON diff.Change
 	bucketChecks      = []byte("checks")            // be64 unix nanos, be64 seq → JSON Check
