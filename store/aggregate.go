@@ -107,11 +107,8 @@ func (w *writer) putAggregates() error {
 	if former.Get(formerComplete) == nil {
 		// Indexed before merged rows were (or emptied by a rebuild):
 		// indexed again from every record, this transaction's included.
-		if err := w.tx.DeleteBucket(bucketFormer); err != nil {
-			return fmt.Errorf("former agreements: %w", err)
-		}
 		var err error
-		if former, err = w.tx.CreateBucket(bucketFormer); err != nil {
+		if former, err = emptyBucket(w.tx, bucketFormer); err != nil {
 			return fmt.Errorf("former agreements: %w", err)
 		}
 		if err := fillFormer(w.tx, former); err != nil {
@@ -238,14 +235,20 @@ func addStates(b *bolt.Bucket, value []byte) error {
 	return nil
 }
 
-// countStates refills bucketSeriesStates from every point.
-func countStates(tx *bolt.Tx) error {
-	if tx.Bucket(bucketSeriesStates) != nil {
-		if err := tx.DeleteBucket(bucketSeriesStates); err != nil {
-			return err
+// emptyBucket returns the bucket name, emptied: deleted when there and
+// made again (the aggregates are rebuilt whole, never patched).
+func emptyBucket(tx *bolt.Tx, name []byte) (*bolt.Bucket, error) {
+	if tx.Bucket(name) != nil {
+		if err := tx.DeleteBucket(name); err != nil {
+			return nil, err
 		}
 	}
-	states, err := tx.CreateBucket(bucketSeriesStates)
+	return tx.CreateBucket(name)
+}
+
+// countStates refills bucketSeriesStates from every point.
+func countStates(tx *bolt.Tx) error {
+	states, err := emptyBucket(tx, bucketSeriesStates)
 	if err != nil {
 		return err
 	}
@@ -407,19 +410,12 @@ func formerRange(b *bolt.Bucket, list sheet.List, since string, fn func(k, v []b
 // kept. A record that does not decode is left out (verify reports it), as
 // the readers that decoded every record left it out.
 func buildAggregates(tx *bolt.Tx) error {
-	for _, name := range [][]byte{bucketSeries, bucketSeriesStates, bucketFormer} {
-		if tx.Bucket(name) != nil {
-			if err := tx.DeleteBucket(name); err != nil {
-				return err
-			}
-		}
-	}
-	series, err := tx.CreateBucket(bucketSeries)
+	series, err := emptyBucket(tx, bucketSeries)
 	if err != nil {
 		return err
 	}
 	series.FillPercent = seriesFill
-	former, err := tx.CreateBucket(bucketFormer)
+	former, err := emptyBucket(tx, bucketFormer)
 	if err != nil {
 		return err
 	}
@@ -439,10 +435,8 @@ func buildAggregates(tx *bolt.Tx) error {
 	if err := buildCurrentSums(tx); err != nil {
 		return fmt.Errorf("current sums: %w", err)
 	}
-	if tx.Bucket(bucketStateDeltas) != nil {
-		if err := tx.DeleteBucket(bucketStateDeltas); err != nil {
-			return err
-		}
+	if _, err := emptyBucket(tx, bucketStateDeltas); err != nil {
+		return err
 	}
 	if err := accountChanges(tx); err != nil {
 		return fmt.Errorf("state deltas: %w", err)

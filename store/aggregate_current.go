@@ -150,12 +150,7 @@ func (w *writer) putCurrentSums() error {
 // buildCurrentSums (re)makes bucketCurrentSums from bucketCurrent. A list
 // that does not decode is left out (verify reports it).
 func buildCurrentSums(tx *bolt.Tx) error {
-	if tx.Bucket(bucketCurrentSums) != nil {
-		if err := tx.DeleteBucket(bucketCurrentSums); err != nil {
-			return err
-		}
-	}
-	b, err := tx.CreateBucket(bucketCurrentSums)
+	b, err := emptyBucket(tx, bucketCurrentSums)
 	if err != nil {
 		return err
 	}
