@@ -1,5 +1,7 @@
 package diff
 
+import "github.com/watch287g/watch287g/sheet"
+
 // IndexCache keeps the agency index Compare builds over Options.Pending or
 // Options.Participating, so the next comparison over the same agencies
 // reuses it. An import compares each list against the other list's
@@ -14,7 +16,8 @@ package diff
 // fresh index would, so it can change the time a comparison takes but
 // never its result. The zero value is ready to use; a nil *IndexCache
 // builds a fresh index each time. A cache is not safe for concurrent
-// comparisons.
+// comparisons. It reads a list's records only during the call given it:
+// the caller may rewrite them afterwards.
 type IndexCache struct {
 	from []indexSource
 	ai   *agencyIndex
@@ -113,12 +116,18 @@ func (c *IndexCache) update(list []Agreement, from []indexSource, m *keyMemo) bo
 			taken[i] = true
 		}
 	}
+	// The signatures of an entry gone are worked out from c.from, not
+	// from the record it points at: the caller may have rewritten that
+	// list since (LinkPromotions' signings are pruned in place).
+	var was sheet.Record
 	for i := range old.entries {
 		if taken[i] {
 			continue
 		}
 		s := oldSlot(i)
-		entrySigs(&old.entries[i], func(h uint64) { x.remove(h, s) })
+		was.State = c.from[i].state
+		gone := entry{rec: &was, name: old.entries[i].name}
+		entrySigs(&gone, func(h uint64) { x.remove(h, s) })
 		pos[s] = -1
 		free = append(free, s)
 	}

@@ -72,10 +72,19 @@ const minPromotionSimilarity = 0.9
 // a state fix, then the signing closest in time, then the order of the
 // inputs. The cost is near-linear: signings are indexed by agency.
 func LinkPromotions(exits []PendingExit, signings []Agreement) []Promotion {
+	return LinkPromotionsIndexed(exits, signings, nil)
+}
+
+// LinkPromotionsIndexed is LinkPromotions with the agency index over the
+// signings kept in index from one call to the next (see IndexCache): an
+// import links each pending list's exits against forty days of signings,
+// which change by a few from one call to the next, and indexing them all
+// afresh each time was most of the linking. The result is the same.
+func LinkPromotionsIndexed(exits []PendingExit, signings []Agreement, index *IndexCache) []Promotion {
 	if len(exits) == 0 || len(signings) == 0 {
 		return nil
 	}
-	ai := newAgencyIndex(signings)
+	ai := index.index(signings)
 	cross := make(map[[2]string][]int, len(signings)) // model, canonical name → signings
 	days := make([]time.Time, len(signings))          // first listed; zero when unreadable
 	for i := range ai.entries {

@@ -27,6 +27,10 @@ type current struct {
 	// the list's next agreements, where it is reused while they name the
 	// same agencies. Not stored.
 	index *diff.IndexCache
+	// signings keeps, on the participating list, the agency index
+	// promote's links build over the signings kept (diff.IndexCache);
+	// handed on like index. Not stored.
+	signings *diff.IndexCache
 	// absent is the list's absences as the last commit left them
 	// (absent.go). Not stored.
 	absent *absentSet
@@ -38,6 +42,14 @@ func (c *current) indexCache() *diff.IndexCache {
 		c.index = &diff.IndexCache{}
 	}
 	return c.index
+}
+
+// signingsIndex returns c's signings index cache, made on first use.
+func (c *current) signingsIndex() *diff.IndexCache {
+	if c.signings == nil {
+		c.signings = &diff.IndexCache{}
+	}
+	return c.signings
 }
 
 // prepared is one Input hashed and, unless its bytes are known, parsed.

@@ -472,11 +472,18 @@ func (w *writer) promote(snap *Snapshot, res *diff.Result, ids map[string]string
 	// they arrived: with no new exit, only the new signings can link
 	// them (and an index over a few signings costs far less than one
 	// over forty days of them).
+	// The forty days of signings change by a few from one call to the
+	// next: their index is kept with the participating list (a fresh
+	// index over a few new signings is cheap, and kept it would only
+	// evict the big one).
 	signings = p.Signings
+	var index *diff.IndexCache
 	if !newExits {
 		signings = newSignings
+	} else if c := w.currents[sheet.Participating]; c != nil {
+		index = c.signingsIndex()
 	}
-	for _, l := range diff.LinkPromotions(p.Exits, signings) {
+	for _, l := range diff.LinkPromotionsIndexed(p.Exits, signings, index) {
 		linked[p.Exits[l.Exit].ID] = signings[l.Signing].ID
 		gone[l.Exit] = true
 	}

@@ -135,8 +135,14 @@ func (w *writer) current(list sheet.List) (*current, error) {
 // Result shares read-only). A copy per file cost a tenth of a ten-year
 // import's commit path, most of it in the garbage collector.
 func (w *writer) setCurrent(list sheet.List, c *current) error {
-	if was, ok := w.currents[list]; ok && was != nil && c.index == nil {
-		c.index = was.index // reused only while it fits (diff.IndexCache)
+	if was, ok := w.currents[list]; ok && was != nil {
+		// Reused only while they fit (diff.IndexCache).
+		if c.index == nil {
+			c.index = was.index
+		}
+		if c.signings == nil {
+			c.signings = was.signings
+		}
 	}
 	w.currents[list] = c
 	w.dirtyCur[list] = true
