@@ -3,6 +3,7 @@ package diff
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -291,7 +292,13 @@ func TestAdvanceLifecycle(t *testing.T) {
 			n++
 			return "p-" + string(rune('0'+n))
 		}})
+		given := slices.Clone(res.Agreements)
 		o := Advance(Step{List: sheet.Participating, Snapshot: uint64(i + 1), Published: s.published, Old: listed, Result: res, Absent: absent, Rule: s.rule})
+		// The outcome shares the result's agreements until one takes
+		// another id; the result's stay as Compare made them.
+		if !reflect.DeepEqual(res.Agreements, given) {
+			t.Fatalf("%s: the result's agreements were modified: got %+v, want %+v", s.published, res.Agreements, given)
+		}
 		if i == 0 {
 			for _, a := range o.Agreements {
 				if a.Agency == gone.Agency {

@@ -131,8 +131,8 @@ func (w *writer) current(list sheet.List) (*current, error) {
 
 // setCurrent makes c the list's current agreements. c.Agreements is kept,
 // not copied: admit hands over a list no one else writes (a baseline's
-// fold, or the lifecycle's own copy of Compare's list, which the Outcome's
-// Result shares read-only). A copy per file cost a tenth of a ten-year
+// fold, or the lifecycle's list: Compare's own, or a copy of it when a
+// row took another id, which admit then writes the real ids into). A copy per file cost a tenth of a ten-year
 // import's commit path, most of it in the garbage collector.
 func (w *writer) setCurrent(list sheet.List, c *current) error {
 	if was, ok := w.currents[list]; ok && was != nil {
