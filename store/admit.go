@@ -116,10 +116,8 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 	}
 	adm.res = res
 
-	// Draw real ids for the agreements seen for the first time, and index
-	// the new list by id for noteChange.
+	// Draw real ids for the agreements seen for the first time.
 	ids := map[string]string{}
-	byID := make(map[string]*diff.Agreement, len(res.Agreements))
 	for i := range res.Agreements {
 		if i%ctxEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -138,10 +136,31 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 		if a.Since == "" {
 			a.Since = snap.Published
 		}
-		byID[a.ID] = a
+	}
+	// The new list by id, for the agreements first recorded: made only
+	// when one is (most lists add none, and a map of every row of every
+	// list was a tenth of the commit path's allocations).
+	var indexed map[string]*diff.Agreement
+	byID := func() map[string]*diff.Agreement {
+		if indexed == nil {
+			indexed = make(map[string]*diff.Agreement, len(res.Agreements))
+			for i := range res.Agreements {
+				indexed[res.Agreements[i].ID] = &res.Agreements[i]
+			}
+		}
+		return indexed
 	}
 	// Before promote, which consumes the lifecycle's step (w.lc).
-	if err := w.recordDuplicates(cur, snap, ids, byID); err != nil {
+	var dupIndex map[string]*diff.Agreement // read for added duplicates only
+	if w.lc != nil && w.lc.out != nil {
+		for _, d := range w.lc.out.Duplicates {
+			if d.Kind == diff.Added {
+				dupIndex = byID()
+				break
+			}
+		}
+	}
+	if err := w.recordDuplicates(cur, snap, ids, dupIndex); err != nil {
 		return admission{}, err
 	}
 	if err := w.promote(snap, res, ids); err != nil {
@@ -307,7 +326,7 @@ func (w *writer) flushInfos() error {
 // agreement's latest record and snapshot from the list's current
 // agreements, which keeps a cycle's writes proportional to its changes.
 // now indexes the new list's agreements by id.
-func (w *writer) noteChange(ch *diff.Change, snap *Snapshot, cur *current, now map[string]*diff.Agreement) error {
+func (w *writer) noteChange(ch *diff.Change, snap *Snapshot, cur *current, now func() map[string]*diff.Agreement) error {
 	var info AgreementInfo
 	ok, err := w.getInfo(ch.AgreementID, &info)
 	if err != nil {
@@ -318,7 +337,7 @@ func (w *writer) noteChange(ch *diff.Change, snap *Snapshot, cur *current, now m
 		return fmt.Errorf("%s agreement %s is unknown", ch.Kind, ch.AgreementID)
 	case !ok:
 		a := diff.Agreement{ID: ch.AgreementID, Record: *ch.After, Since: snap.Published}
-		if n, found := now[ch.AgreementID]; found {
+		if n, found := now()[ch.AgreementID]; found {
 			a = *n
 		}
 		return w.putInfo(newInfo(a, snap))
