@@ -118,6 +118,7 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 
 	// Draw real ids for the agreements seen for the first time.
 	ids := map[string]string{}
+	drawn := map[string]*diff.Agreement{} // by the ids drawn here
 	for i := range res.Agreements {
 		if i%ctxEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -132,14 +133,15 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 			}
 			ids[a.ID] = id
 			a.ID = id
+			drawn[id] = a
 		}
 		if a.Since == "" {
 			a.Since = snap.Published
 		}
 	}
 	// The new list by id, for the agreements first recorded: made only
-	// when one is (most lists add none, and a map of every row of every
-	// list was a tenth of the commit path's allocations).
+	// when one is not among those just given an id (a map of every row
+	// of every list was a tenth of the commit path's allocations).
 	var indexed map[string]*diff.Agreement
 	byID := func() map[string]*diff.Agreement {
 		if indexed == nil {
@@ -149,6 +151,13 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 			}
 		}
 		return indexed
+	}
+	find := func(id string) (*diff.Agreement, bool) {
+		if a, ok := drawn[id]; ok { // a drawn id names one row only
+			return a, true
+		}
+		a, ok := byID()[id]
+		return a, ok
 	}
 	// Before promote, which consumes the lifecycle's step (w.lc).
 	var dupIndex map[string]*diff.Agreement // read for added duplicates only
@@ -198,7 +207,7 @@ func (w *writer) admit(ctx context.Context, snap *Snapshot, f *sheet.File, guard
 			days = append(days, changeDayKey(ch))
 			facets = append(facets, facetKeys(ch)...)
 			links = append(links, agrChangeKey(ch.AgreementID, id))
-			if err := w.noteChange(ch, snap, cur, byID); err != nil {
+			if err := w.noteChange(ch, snap, cur, find); err != nil {
 				return admission{}, err
 			}
 			announce := recipients
@@ -325,8 +334,8 @@ func (w *writer) flushInfos() error {
 // that did not change are not rewritten: readers take an active
 // agreement's latest record and snapshot from the list's current
 // agreements, which keeps a cycle's writes proportional to its changes.
-// now indexes the new list's agreements by id.
-func (w *writer) noteChange(ch *diff.Change, snap *Snapshot, cur *current, now func() map[string]*diff.Agreement) error {
+// now finds the new list's agreement of an id.
+func (w *writer) noteChange(ch *diff.Change, snap *Snapshot, cur *current, now func(string) (*diff.Agreement, bool)) error {
 	var info AgreementInfo
 	ok, err := w.getInfo(ch.AgreementID, &info)
 	if err != nil {
@@ -337,7 +346,7 @@ func (w *writer) noteChange(ch *diff.Change, snap *Snapshot, cur *current, now f
 		return fmt.Errorf("%s agreement %s is unknown", ch.Kind, ch.AgreementID)
 	case !ok:
 		a := diff.Agreement{ID: ch.AgreementID, Record: *ch.After, Since: snap.Published}
-		if n, found := now()[ch.AgreementID]; found {
+		if n, found := now(ch.AgreementID); found {
 			a = *n
 		}
 		return w.putInfo(newInfo(a, snap))
