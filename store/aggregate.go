@@ -659,7 +659,9 @@ func (s *Store) readSeriesWith(tx *bolt.Tx, d *seriesDecoder) ([]Series, error) 
 	if b == nil {
 		return nil, errors.New("series: bucket missing (store not migrated)")
 	}
-	out := make([]Series, 0, b.Stats().KeyN)
+	// No size hint from b.Stats(): it walks every page of the bucket, a
+	// second pass over pages spread across the file.
+	out := []Series{}
 	err := b.ForEach(func(k, v []byte) error {
 		if len(k) != 8 {
 			s.skipBad(bucketSeries, k, errSeriesValue)
@@ -684,7 +686,7 @@ func (s *Store) SeriesByModel(ctx context.Context) ([]Series, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("store: series by model: %w", err)
 	}
-	var out []Series
+	out := []Series{}
 	err := s.view("series by model", func(tx *bolt.Tx) error {
 		var err error
 		out, err = s.memoSeries(tx)
@@ -700,7 +702,7 @@ func (s *Store) SeriesOfState(ctx context.Context, code string) ([]Series, error
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("store: series of %s: %w", code, err)
 	}
-	var out []Series
+	out := []Series{}
 	err := s.view("series of "+code, func(tx *bolt.Tx) error {
 		d := newSeriesDecoder()
 		d.state = code
