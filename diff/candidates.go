@@ -182,13 +182,6 @@ func (x sigIndex) remove(h uint64, i int32) {
 	}
 }
 
-// addWords indexes entry i under the signatures of words.
-func (x sigIndex) addWords(base uint64, words []string, i int) {
-	for _, w := range words {
-		wordSigs(base, w, func(h uint64) { x.add(h, i) })
-	}
-}
-
 // collector gathers the candidates of one query, each with the weight of
 // the evidence found for it. Its slices are indexed by entry and reused
 // from query to query.
@@ -315,17 +308,8 @@ func moaKey(url string) string {
 	return l
 }
 
-// pairIndex indexes the new side of identity resolution under every kind
-// of evidence pairScore accepts.
-func pairIndex(news []entry, ln []int) sigIndex {
-	x := sigIndex{}
-	for _, j := range ln {
-		pairSigs(&news[j], func(h uint64) { x.add(h, j) })
-	}
-	return x
-}
-
-// pairTable is pairIndex over every entry of news, as a sigTable.
+// pairTable indexes every entry of news, the new side of identity
+// resolution, under every kind of evidence pairScore accepts.
 func pairTable(news []entry) *sigTable {
 	sigs := 0
 	for j := range news {
@@ -347,7 +331,7 @@ func pairTable(news []entry) *sigTable {
 	return t
 }
 
-// pairSigs calls emit with every signature pairIndex files e under, in
+// pairSigs calls emit with every signature pairTable files e under, in
 // the order it adds them.
 func pairSigs(e *entry, emit func(uint64)) {
 	r := e.rec
@@ -378,7 +362,7 @@ func pairSigs(e *entry, emit func(uint64)) {
 }
 
 // pairCandidates returns the new entries pairScore may accept for old
-// entry o, looked up in the index built by pairIndex:
+// entry o, looked up in the index built by pairTable:
 //   - a changed model is believed for the same name or MOA (sigName, sigMOA);
 //   - across states the names are equal (sigCross);
 //   - within a state and model: the same MOA (sigMOA); distinctive words

@@ -11,7 +11,7 @@ import (
 // import quadratic in its history. Yet a return needs evidence shared with
 // an added row, the same evidence Compare's identity resolution looks up:
 // an equal exact key (state, canonical agency, model), or one of the
-// signatures pairIndex files a row under (canonical name, core, MOA
+// signatures pairTable files a row under (canonical name, core, MOA
 // document, signing date, distinctive words one typo apart). ReturnIndex
 // keeps the absent agreements under those signatures, so a list's
 // candidates are found in time proportional to its added rows.
@@ -21,7 +21,7 @@ import (
 // an absent agreement without a shared signature has no exact key in
 // common with an added row and is not among pairCandidates of any (the
 // candidates of a query are the index entries sharing one of its
-// signatures, and pairCandidates queries the signatures pairIndex files
+// signatures, and pairCandidates queries the signatures pairTable files
 // under), so Compare neither matches it nor scores a pair of it; every
 // tie Compare breaks is broken by order, which the candidates keep.
 // Neither the added side nor the bounds of pairCandidates (maxPosting and
@@ -52,7 +52,7 @@ func (x *ReturnIndex) Len() int { return x.n }
 
 // returnSigs calls emit with every signature of r that a return of it, or
 // to it, needs in common with the other side: the exact rounds' key and
-// the signatures pairIndex files r under (pairSigs). A signature may be
+// the signatures pairTable files r under (pairSigs). A signature may be
 // emitted more than once.
 func returnSigs(r *sheet.Record, emit func(uint64)) {
 	e := entry{rec: r, key: agencyKey(r.Agency)}

@@ -1,7 +1,7 @@
 package diff
 
 // sigTable is a sigIndex built once and then only read, as identity
-// resolution's index of the new side is (pairIndex): a signature's
+// resolution's index of the new side is (pairTable): a signature's
 // entries are a chain of nodes in one slice, found by open addressing, so
 // building it allocates a few slices instead of one per signature (a
 // name's typo signatures are mostly its own; a hundred names make
@@ -80,11 +80,4 @@ func (t *sigTable) posting(h uint64) (int32, int) {
 		return -1, 0
 	}
 	return s.head, int(s.n)
-}
-
-// addWords indexes entry i under the signatures of words.
-func (t *sigTable) addWords(base uint64, words []string, i int) {
-	for _, w := range words {
-		wordSigs(base, w, func(h uint64) { t.add(h, i) })
-	}
 }

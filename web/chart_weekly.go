@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/watch287g/watch287g/sheet"
 	"github.com/watch287g/watch287g/store"
 )
 
@@ -43,22 +42,11 @@ func weeklyEnd(series []store.Series, now time.Time) time.Time {
 	return end
 }
 
-// weeklyCounts counts, for the weeksShown weeks up to now's (weeklyEnd's), the
-// participating agreements signed in each week (by the SIGNED date ICE
-// publishes) and those that ended in each (by the published date of the
-// list that dropped them, not listed again since).
-func weeklyCounts(now time.Time, all []store.AgreementInfo, ended []ending) (weeks []time.Time, signed, endedN []int) {
-	dates := map[string]int{}
-	for i := range all {
-		if all[i].List == sheet.Participating {
-			dates[all[i].Signed]++
-		}
-	}
-	return weeklyCountsDates(now, dates, ended)
-}
-
-// weeklyCountsDates is weeklyCounts over how many participating
-// agreements were signed on each date.
+// weeklyCountsDates counts, for the weeksShown weeks up to now's
+// (weeklyEnd's), the participating agreements signed in each week (by the
+// SIGNED date ICE publishes: signedDates counts them by date) and those
+// that ended in each (by the published date of the list that dropped
+// them, not listed again since).
 func weeklyCountsDates(now time.Time, signedDates map[string]int, ended []ending) (weeks []time.Time, signed, endedN []int) {
 	last := weekStart(now)
 	first := last.AddDate(0, 0, -7*(weeksShown-1))
