@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -79,24 +78,7 @@ func TestOverviewAggregatesCorpus(t *testing.T) {
 			}
 		}
 		sameEndingLists(t, srv, states...)
-		for _, c := range []struct {
-			name      string
-			got, want any
-		}{
-			{"participating", fast.Participating, plain.Participating},
-			{"published", fast.Published, plain.Published},
-			{"pending", fast.Pending, plain.Pending},
-			{"ended this year", fast.EndedThisYear, plain.EndedThisYear},
-			{"unconfirmed", fast.Unconfirmed, plain.Unconfirmed},
-			{"states", fmt.Sprint(fast.States), fmt.Sprint(plain.States)},
-			{"weekly chart", fast.Weekly, plain.Weekly},
-			{"map", fast.Map, plain.Map},
-			{"chart by model", fast.Chart, plain.Chart},
-		} {
-			if c.got != c.want {
-				t.Errorf("%s: %s: got %v, want %v", now.Format(time.DateOnly), c.name, c.got, c.want)
-			}
-		}
+		sameOverview(t, now.Format(time.DateOnly)+": ", fast, plain)
 	}
 }
 

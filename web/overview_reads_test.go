@@ -164,12 +164,22 @@ func TestOverviewFormerMatchesEveryAgreement(t *testing.T) {
 	if fast.EndedThisYear != 2 {
 		t.Errorf("ended this year: got %d, want 2", fast.EndedThisYear)
 	}
+	sameOverview(t, "", fast, plain)
+	samePages(t, fx.st, now, "/states/FL", "/states/TX", "/states/GA", "/states.csv")
+	sameEndingLists(t, New(Options{Store: fx.st, PublicURL: testPublicURL, Now: now}), "FL", "GA")
+}
+
+// sameOverview compares what the overview shows, read from the aggregates
+// (fast) and from every record (plain); label prefixes each difference.
+func sameOverview(t *testing.T, label string, fast, plain overviewPage) {
+	t.Helper()
 	for _, c := range []struct {
 		name      string
 		got, want any
 	}{
 		{"participating", fast.Participating, plain.Participating},
 		{"published", fast.Published, plain.Published},
+		{"pending", fast.Pending, plain.Pending},
 		{"ended this year", fast.EndedThisYear, plain.EndedThisYear},
 		{"unconfirmed", fast.Unconfirmed, plain.Unconfirmed},
 		{"states", fmt.Sprint(fast.States), fmt.Sprint(plain.States)},
@@ -178,9 +188,7 @@ func TestOverviewFormerMatchesEveryAgreement(t *testing.T) {
 		{"chart by model", fast.Chart, plain.Chart},
 	} {
 		if c.got != c.want {
-			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+			t.Errorf("%s%s: got %v, want %v", label, c.name, c.got, c.want)
 		}
 	}
-	samePages(t, fx.st, now, "/states/FL", "/states/TX", "/states/GA", "/states.csv")
-	sameEndingLists(t, New(Options{Store: fx.st, PublicURL: testPublicURL, Now: now}), "FL", "GA")
 }
