@@ -166,30 +166,9 @@ func TestBrowser(t *testing.T) {
 	bctx := tab.ctx
 
 	shots := screenshotDir(t)
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100)) // 100: PNG; lower is JPEG
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name), png, 0o644); err != nil {
-			t.Fatalf("save screenshot: %v", err)
-		}
-	}
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
+	shot := func(name string) { t.Helper(); tab.shot(t, shots, name) }
+	run := func(what string, steps ...chromedp.Action[chromedp.Void]) { t.Helper(); tab.run(t, what, steps...) }
+	text := func(sel string) string { t.Helper(); return tab.text(t, sel) }
 
 	// The overview, then the first change in "Latest changes" to its agreement.
 	firstLink := `#latest ~ .table-wrap tbody tr th a`
@@ -232,4 +211,34 @@ func TestBrowser(t *testing.T) {
 
 	tab.reportProblems(t)
 	t.Logf("screenshots in %s", shots)
+}
+
+// run runs steps in the tab, failing the test with what on an error.
+func (b *browserTab) run(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// text is the trimmed text of the element sel selects.
+func (b *browserTab) text(t *testing.T, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+// shot saves a full-page PNG screenshot as dir/name.
+func (b *browserTab) shot(t *testing.T, dir, name string) {
+	t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100)) // 100: PNG; lower is JPEG
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatalf("save screenshot: %v", err)
+	}
 }

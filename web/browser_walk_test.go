@@ -5,8 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -37,22 +35,8 @@ func TestBrowserReporterWalk(t *testing.T) {
 	bctx := tab.ctx
 	shots := screenshotDir(t)
 
-	run := func(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	shot := func(t *testing.T, name string) {
-		t.Helper()
-		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name), png, 0o644); err != nil {
-			t.Fatalf("save screenshot: %v", err)
-		}
-	}
+	run := tab.run
+	shot := func(t *testing.T, name string) { t.Helper(); tab.shot(t, shots, name) }
 	// fits checks the page has no sideways scroll and readable chart labels.
 	fits := func(t *testing.T, where string) {
 		t.Helper()

@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,20 +28,8 @@ func TestDocumentsInABrowser(t *testing.T) {
 	tab := startBrowser(t, exe, 60*time.Second)
 	bctx := tab.ctx
 	shots := screenshotDir(t)
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
+	run := func(what string, steps ...chromedp.Action[chromedp.Void]) { t.Helper(); tab.run(t, what, steps...) }
+	text := func(sel string) string { t.Helper(); return tab.text(t, sel) }
 	fits := func(page string) {
 		t.Helper()
 		wide, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
@@ -53,13 +39,7 @@ func TestDocumentsInABrowser(t *testing.T) {
 		if wide {
 			t.Errorf("%s on a phone scrolls sideways, want it to fit", page)
 		}
-		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", page, err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, strings.NewReplacer("/", "_", "?", "_").Replace(page)[:min(40, len(page))]+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		tab.shot(t, shots, strings.NewReplacer("/", "_", "?", "_").Replace(page)[:min(40, len(page))]+".png")
 	}
 
 	run("phone search", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)),
