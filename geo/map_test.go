@@ -1,59 +1,21 @@
 package geo
 
 import (
-	"encoding/xml"
 	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/watch287g/watch287g/internal/svgtest"
 	"github.com/watch287g/watch287g/sheet"
 )
 
-// svgNode is any element of a map, parsed back with encoding/xml.
-type svgNode struct {
-	XMLName xml.Name
-	Attrs   []xml.Attr `xml:",any,attr"`
-	Text    string     `xml:",chardata"`
-	Nodes   []svgNode  `xml:",any"`
-}
-
-func (n svgNode) attr(name string) string {
-	for _, a := range n.Attrs {
-		if a.Name.Local == name {
-			return a.Value
-		}
-	}
-	return ""
-}
-
-func (n svgNode) walk(f func(svgNode)) {
-	f(n)
-	for _, c := range n.Nodes {
-		c.walk(f)
-	}
-}
-
-// child returns the first direct child element named local.
-func (n svgNode) child(local string) (svgNode, bool) {
-	for _, c := range n.Nodes {
-		if c.XMLName.Local == local {
-			return c, true
-		}
-	}
-	return svgNode{}, false
-}
+// svgNode is any element of a map, parsed back.
+type svgNode = svgtest.Node
 
 func parseSVG(t *testing.T, s string) svgNode {
 	t.Helper()
-	var root svgNode
-	if err := xml.Unmarshal([]byte(s), &root); err != nil {
-		t.Fatalf("map is not well-formed XML: %v", err)
-	}
-	if root.XMLName.Local != "svg" {
-		t.Fatalf("got root %q, want svg", root.XMLName.Local)
-	}
-	return root
+	return svgtest.Parse(t, "map", s)
 }
 
 func TestStateMap(t *testing.T) {
@@ -61,23 +23,23 @@ func TestStateMap(t *testing.T) {
 	breaks := []int{1, 5, 10, 25, 100}
 	root := parseSVG(t, string(StateMap(counts, Options{ID: "us", Breaks: breaks})))
 
-	if got := root.attr("role"); got != "img" {
+	if got := root.Attr("role"); got != "img" {
 		t.Errorf("got role %q, want img", got)
 	}
-	if got := root.attr("aria-labelledby"); got != "us-title us-desc" {
+	if got := root.Attr("aria-labelledby"); got != "us-title us-desc" {
 		t.Errorf("got aria-labelledby %q, want the title and desc ids", got)
 	}
-	if title, ok := root.child("title"); !ok || title.Text == "" {
+	if title, ok := root.Child("title"); !ok || title.Text == "" {
 		t.Errorf("got no title")
 	}
-	if desc, ok := root.child("desc"); !ok || !strings.Contains(desc.Text, "Texas 312") {
+	if desc, ok := root.Child("desc"); !ok || !strings.Contains(desc.Text, "Texas 312") {
 		t.Errorf("got desc %q, want it to name the largest count", desc.Text)
 	}
 
 	paths := map[string]svgNode{}
-	root.walk(func(n svgNode) {
-		if n.XMLName.Local == "path" && n.attr("data-state") != "" {
-			code := n.attr("data-state")
+	root.Walk(func(n svgNode) {
+		if n.XMLName.Local == "path" && n.Attr("data-state") != "" {
+			code := n.Attr("data-state")
 			if _, dup := paths[code]; dup {
 				t.Errorf("state %s drawn twice", code)
 			}
@@ -97,16 +59,16 @@ func TestStateMap(t *testing.T) {
 			continue
 		}
 		n := counts[s.Code]
-		if got := p.attr("data-count"); got != strconv.Itoa(n) {
+		if got := p.Attr("data-count"); got != strconv.Itoa(n) {
 			t.Errorf("%s: got data-count %q, want %d", s.Code, got, n)
 		}
-		if got, want := p.attr("fill"), Color(n, breaks); got != want {
+		if got, want := p.Attr("fill"), Color(n, breaks); got != want {
 			t.Errorf("%s: got fill %s, want %s for %d", s.Code, got, want, n)
 		}
-		if !strings.HasPrefix(p.attr("d"), "M") {
-			t.Errorf("%s: got path data %.20q, want it to start with M", s.Code, p.attr("d"))
+		if !strings.HasPrefix(p.Attr("d"), "M") {
+			t.Errorf("%s: got path data %.20q, want it to start with M", s.Code, p.Attr("d"))
 		}
-		title, _ := p.child("title")
+		title, _ := p.Child("title")
 		if want := fmt.Sprintf("%s: %s", s.Name, plural(n)); title.Text != want {
 			t.Errorf("%s: got title %q, want %q", s.Code, title.Text, want)
 		}
@@ -119,16 +81,16 @@ func TestStateMap(t *testing.T) {
 		"TX": Palette[4], "FL": Palette[4], "GA": Palette[3], "NC": Palette[2], "VA": Palette[1],
 		"MD": Palette[0], "AK": Palette[0], "OH": ZeroColor,
 	} {
-		if got := paths[code].attr("fill"); got != want {
+		if got := paths[code].Attr("fill"); got != want {
 			t.Errorf("%s: got fill %s, want %s", code, got, want)
 		}
 	}
 
 	// Guam and the Northern Mariana Islands are boxes coloured by count.
 	boxes := map[string]svgNode{}
-	root.walk(func(n svgNode) {
-		if n.XMLName.Local == "g" && n.attr("data-state") != "" {
-			boxes[n.attr("data-state")] = n
+	root.Walk(func(n svgNode) {
+		if n.XMLName.Local == "g" && n.Attr("data-state") != "" {
+			boxes[n.Attr("data-state")] = n
 		}
 	})
 	for code, want := range map[string]string{"GU": "Guam: 2", "MP": "N. Mariana Islands: 1"} {
@@ -137,15 +99,15 @@ func TestStateMap(t *testing.T) {
 			t.Errorf("no box for %s", code)
 			continue
 		}
-		rect, _ := box.child("rect")
-		if got := rect.attr("fill"); got != Color(counts[code], breaks) || got != Palette[0] {
+		rect, _ := box.Child("rect")
+		if got := rect.Attr("fill"); got != Color(counts[code], breaks) || got != Palette[0] {
 			t.Errorf("%s: got box fill %s, want %s", code, got, Palette[0])
 		}
-		text, _ := box.child("text")
+		text, _ := box.Child("text")
 		if text.Text != want {
 			t.Errorf("%s: got label %q, want %q", code, text.Text, want)
 		}
-		title, _ := box.child("title")
+		title, _ := box.Child("title")
 		if wantTitle := sheet.StateName(code) + ": " + plural(counts[code]); title.Text != wantTitle {
 			t.Errorf("%s: got title %q, want %q", code, title.Text, wantTitle)
 		}
@@ -157,12 +119,12 @@ func TestStateMap(t *testing.T) {
 	// The legend names each bucket.
 	var labels []string
 	rowOf := map[string]string{}
-	root.walk(func(n svgNode) {
-		if n.XMLName.Local == "g" && n.attr("class") == "map-legend" {
-			n.walk(func(c svgNode) {
+	root.Walk(func(n svgNode) {
+		if n.XMLName.Local == "g" && n.Attr("class") == "map-legend" {
+			n.Walk(func(c svgNode) {
 				if c.XMLName.Local == "text" {
 					labels = append(labels, c.Text)
-					rowOf[c.Text] = c.attr("y")
+					rowOf[c.Text] = c.Attr("y")
 				}
 			})
 		}
@@ -184,7 +146,7 @@ func checkTextSize(t *testing.T, root svgNode) {
 	var visit func(n svgNode, size float64)
 	texts := 0
 	visit = func(n svgNode, size float64) {
-		if fs := n.attr("font-size"); fs != "" {
+		if fs := n.Attr("font-size"); fs != "" {
 			v, err := strconv.ParseFloat(fs, 64)
 			if err != nil {
 				t.Errorf("got font-size %q, want a number of view units", fs)
@@ -216,12 +178,12 @@ func plural(n int) string {
 
 func TestStateMapWithoutTerritories(t *testing.T) {
 	root := parseSVG(t, string(StateMap(map[string]int{"TX": 3}, Options{})))
-	root.walk(func(n svgNode) {
-		if n.XMLName.Local == "g" && n.attr("class") == "map-territories" {
+	root.Walk(func(n svgNode) {
+		if n.XMLName.Local == "g" && n.Attr("class") == "map-territories" {
 			t.Errorf("got a territory row with no territory counted")
 		}
 	})
-	if got := root.attr("viewBox"); got != "0 0 975 672" {
+	if got := root.Attr("viewBox"); got != "0 0 975 672" {
 		t.Errorf("got viewBox %q, want the map and one legend row", got)
 	}
 }
@@ -259,19 +221,19 @@ func TestMapEscapesAndLinks(t *testing.T) {
 	if strings.Contains(out, "<script") || strings.Contains(out, "javascript:") {
 		t.Errorf("got unescaped input in the map")
 	}
-	if title, _ := root.child("title"); title.Text != opts.Title {
+	if title, _ := root.Child("title"); title.Text != opts.Title {
 		t.Errorf("got title %q, want %q", title.Text, opts.Title)
 	}
 	links := map[string]bool{}
-	root.walk(func(n svgNode) {
+	root.Walk(func(n svgNode) {
 		if n.XMLName.Local == "a" {
-			links[n.attr("href")] = true
+			links[n.Attr("href")] = true
 		}
 	})
 	if !links["/states/TX"] || !links["https://example.org/gu?a=1&b=2"] || len(links) != 2 {
 		t.Errorf("got links %v, want Texas's and Guam's only", links)
 	}
-	if got := root.attr("role"); got != "group" {
+	if got := root.Attr("role"); got != "group" {
 		t.Errorf("got role %q for a map of links, want group", got)
 	}
 }
@@ -280,16 +242,16 @@ func TestCountyMap(t *testing.T) {
 	counts := map[string]int{"48201": 12, "48029": 3, "48113": 1}
 	root := parseSVG(t, string(CountyMap("TX", counts, Options{ID: "tx", Breaks: []int{1, 10}})))
 	n := 0
-	root.walk(func(p svgNode) {
-		if p.XMLName.Local != "path" || p.attr("data-fips") == "" {
+	root.Walk(func(p svgNode) {
+		if p.XMLName.Local != "path" || p.Attr("data-fips") == "" {
 			return
 		}
 		n++
-		fips := p.attr("data-fips")
+		fips := p.Attr("data-fips")
 		if StateOfFIPS(fips) != "TX" {
 			t.Errorf("got county %s in the Texas map", fips)
 		}
-		if got, want := p.attr("fill"), Color(counts[fips], []int{1, 10}); got != want {
+		if got, want := p.Attr("fill"), Color(counts[fips], []int{1, 10}); got != want {
 			t.Errorf("%s: got fill %s, want %s", fips, got, want)
 		}
 	})
@@ -297,19 +259,19 @@ func TestCountyMap(t *testing.T) {
 		t.Errorf("got %d county paths, want Texas's 254", n)
 	}
 	var harris svgNode
-	root.walk(func(p svgNode) {
-		if p.attr("id") == "tx-48201" {
+	root.Walk(func(p svgNode) {
+		if p.Attr("id") == "tx-48201" {
 			harris = p
 		}
 	})
-	if title, _ := harris.child("title"); title.Text != "Harris County: 12 agreements" {
+	if title, _ := harris.Child("title"); title.Text != "Harris County: 12 agreements" {
 		t.Errorf("got Harris title %q", title.Text)
 	}
-	if harris.attr("fill") != Palette[len(Palette)-1] {
-		t.Errorf("got Harris fill %s, want the darkest", harris.attr("fill"))
+	if harris.Attr("fill") != Palette[len(Palette)-1] {
+		t.Errorf("got Harris fill %s, want the darkest", harris.Attr("fill"))
 	}
 	// The state is fitted to the 975-wide view.
-	vb := strings.Fields(root.attr("viewBox"))
+	vb := strings.Fields(root.Attr("viewBox"))
 	if len(vb) != 4 || vb[2] != "975" {
 		t.Errorf("got viewBox %v, want 975 wide", vb)
 	}
@@ -325,8 +287,8 @@ func TestCountyMap(t *testing.T) {
 func TestCountyMapAll(t *testing.T) {
 	root := parseSVG(t, string(CountyMap("", map[string]int{"48201": 2}, Options{})))
 	n := 0
-	root.walk(func(p svgNode) {
-		if p.XMLName.Local == "path" && p.attr("data-fips") != "" {
+	root.Walk(func(p svgNode) {
+		if p.XMLName.Local == "path" && p.Attr("data-fips") != "" {
 			n++
 		}
 	})

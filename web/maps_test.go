@@ -1,36 +1,16 @@
 package web
 
 import (
-	"encoding/xml"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/watch287g/watch287g/geo"
+	"github.com/watch287g/watch287g/internal/svgtest"
 )
 
-// mapNode is an element of a page's map, parsed back with encoding/xml.
-type mapNode struct {
-	XMLName xml.Name
-	Attrs   []xml.Attr `xml:",any,attr"`
-	Text    string     `xml:",chardata"`
-	Nodes   []mapNode  `xml:",any"`
-}
-
-func (n mapNode) attr(name string) string {
-	for _, a := range n.Attrs {
-		if a.Name.Local == name {
-			return a.Value
-		}
-	}
-	return ""
-}
-
-func (n mapNode) walk(f func(mapNode)) {
-	f(n)
-	for _, c := range n.Nodes {
-		c.walk(f)
-	}
-}
+// mapNode is an element of a page's map, parsed back.
+type mapNode = svgtest.Node
 
 // pageMap cuts the map with the given id out of a page and parses it.
 func pageMap(t *testing.T, body, id string) mapNode {
@@ -51,20 +31,16 @@ func pageMap(t *testing.T, body, id string) mapNode {
 	if end < 0 {
 		t.Fatalf("map %q is not closed", id)
 	}
-	var root mapNode
-	if err := xml.Unmarshal([]byte(body[start:start+end+len("</svg>")]), &root); err != nil {
-		t.Fatalf("map %q is not well-formed XML: %v", id, err)
-	}
-	return root
+	return svgtest.Parse(t, "map "+strconv.Quote(id), body[start:start+end+len("</svg>")])
 }
 
 // shapes returns the map's paths by the value of attr (data-state or
 // data-fips).
 func shapes(root mapNode, attr string) map[string]mapNode {
 	out := map[string]mapNode{}
-	root.walk(func(n mapNode) {
-		if n.XMLName.Local == "path" && n.attr(attr) != "" {
-			out[n.attr(attr)] = n
+	root.Walk(func(n mapNode) {
+		if n.XMLName.Local == "path" && n.Attr(attr) != "" {
+			out[n.Attr(attr)] = n
 		}
 	})
 	return out
@@ -94,16 +70,16 @@ func TestOverviewStateMap(t *testing.T) {
 		"CA": {"0", geo.ZeroColor},
 	} {
 		p := states[code]
-		if got := p.attr("data-count"); got != want.count {
+		if got := p.Attr("data-count"); got != want.count {
 			t.Errorf("%s: got data-count %q, want %s", code, got, want.count)
 		}
-		if got := p.attr("fill"); got != want.fill {
+		if got := p.Attr("fill"); got != want.fill {
 			t.Errorf("%s: got fill %s, want %s", code, got, want.fill)
 		}
 	}
 	links := 0
-	root.walk(func(n mapNode) {
-		if n.XMLName.Local == "a" && strings.HasPrefix(n.attr("href"), "/states/") {
+	root.Walk(func(n mapNode) {
+		if n.XMLName.Local == "a" && strings.HasPrefix(n.Attr("href"), "/states/") {
 			links++
 		}
 	})
@@ -126,11 +102,11 @@ func TestStatePageCountyMap(t *testing.T) {
 	// Harris County Sheriff's Office and Travis County Constable Pct. 5,
 	// placed by their names (the fixture has no COUNTY column).
 	for fips, want := range map[string]string{"48201": "1", "48453": "1", "48113": "0"} {
-		if got := counties[fips].attr("data-count"); got != want {
+		if got := counties[fips].Attr("data-count"); got != want {
 			t.Errorf("%s: got data-count %q, want %s", fips, got, want)
 		}
 	}
-	if got := counties["48201"].attr("fill"); got == geo.ZeroColor {
+	if got := counties["48201"].Attr("fill"); got == geo.ZeroColor {
 		t.Errorf("Harris County: got the zero colour for a county with an agreement")
 	}
 
