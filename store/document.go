@@ -623,19 +623,8 @@ func (s *Store) RecordWaybackLookup(ctx context.Context, url string, c *Document
 // rep.Files, as a list file's would) and decodes the archive's records.
 // Verify calls it; an archive never written has nothing to check.
 func verifyDocuments(ctx context.Context, tx *bolt.Tx, rep *VerifyReport) error {
-	if files := tx.Bucket(bucketDocFiles); files != nil {
-		err := forEachFile(files, func(k string, body []byte) error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			rep.Checked[string(bucketDocFiles)]++
-			sum := sha256.Sum256(body)
-			if got := hex.EncodeToString(sum[:]); got != k {
-				rep.Files = append(rep.Files, Mismatch{SHA256: k, Got: got})
-			}
-			return nil
-		})
-		if err != nil {
+	if tx.Bucket(bucketDocFiles) != nil {
+		if err := verifyFiles(ctx, tx, bucketDocFiles, rep); err != nil {
 			return err
 		}
 	}
