@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -54,15 +53,12 @@ func (n *Notifier) deliverChat(ctx context.Context, hook Webhook, ds []store.Del
 	var groups []*group
 	bySnap := map[uint64]*group{}
 	for _, d := range ds {
-		ch, err := n.out.Change(ctx, d.ChangeID)
-		if errors.Is(err, store.ErrNotFound) {
-			if err := n.fail(ctx, d, err, now, 0); err != nil {
-				return err
-			}
-			continue
-		}
+		ch, ok, err := n.changeOf(ctx, d, now)
 		if err != nil {
-			return fmt.Errorf("notify: change %d: %w", d.ChangeID, err)
+			return err
+		}
+		if !ok {
+			continue
 		}
 		g := bySnap[ch.AfterSnapshot]
 		if g == nil {

@@ -122,12 +122,9 @@ func (n *Notifier) deliverWebhook(ctx context.Context, d store.Delivery, now tim
 	if !ok {
 		return n.dropUnconfigured(ctx, d, now)
 	}
-	ch, err := n.out.Change(ctx, d.ChangeID)
-	if errors.Is(err, store.ErrNotFound) {
-		return n.fail(ctx, d, err, now, 0)
-	}
-	if err != nil {
-		return fmt.Errorf("notify: change %d: %w", d.ChangeID, err)
+	ch, ok, err := n.changeOf(ctx, d, now)
+	if !ok || err != nil {
+		return err
 	}
 	body, event, err := changeBody(d, ch)
 	if err != nil {
@@ -171,15 +168,12 @@ func (n *Notifier) deliverEmail(ctx context.Context, rec string, ds []store.Deli
 	var changes []diff.Change
 	var ids []uint64
 	for _, d := range ds {
-		ch, err := n.out.Change(ctx, d.ChangeID)
-		if errors.Is(err, store.ErrNotFound) {
-			if err := n.fail(ctx, d, err, now, 0); err != nil {
-				return err
-			}
-			continue
-		}
+		ch, ok, err := n.changeOf(ctx, d, now)
 		if err != nil {
-			return fmt.Errorf("notify: change %d: %w", d.ChangeID, err)
+			return err
+		}
+		if !ok {
+			continue
 		}
 		changes = append(changes, ch)
 		ids = append(ids, d.ID)
@@ -442,4 +436,18 @@ func (n *Notifier) meta(ctx context.Context, key string) (string, error) {
 		return "", fmt.Errorf("notify: read %s: %w", key, err)
 	}
 	return v, nil
+}
+
+// changeOf reads the change delivery d announces. A change the store no
+// longer has fails the delivery for good (ok false, err nil unless marking
+// it failed did): there is nothing left to send.
+func (n *Notifier) changeOf(ctx context.Context, d store.Delivery, now time.Time) (ch diff.Change, ok bool, err error) {
+	ch, err = n.out.Change(ctx, d.ChangeID)
+	if errors.Is(err, store.ErrNotFound) {
+		return ch, false, n.fail(ctx, d, err, now, 0)
+	}
+	if err != nil {
+		return ch, false, fmt.Errorf("notify: change %d: %w", d.ChangeID, err)
+	}
+	return ch, true, nil
 }
