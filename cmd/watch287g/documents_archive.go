@@ -74,10 +74,7 @@ func runDocumentsList(ctx context.Context, a *app, args []string) error {
 	if *status != "" && !contains(documentStatuses, *status) {
 		return fmt.Errorf("%w: --status must be ok, gone or new, not %q", errUsage, escape.Terminal(*status))
 	}
-	if err := a.refuseServer(*server, cmdReadLocal); err != nil {
-		return err
-	}
-	st, err := a.openStore(cmdReadLocal)
+	st, err := a.openLocal(*server, cmdReadLocal)
 	if err != nil {
 		return err
 	}

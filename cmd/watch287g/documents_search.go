@@ -39,10 +39,7 @@ func runDocumentsSearch(ctx context.Context, a *app, args []string) error {
 	if _, err := docsearch.Parse(query); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	if err := a.refuseServer(*server, cmdReadLocal); err != nil {
-		return err
-	}
-	st, err := a.openStore(cmdReadLocal)
+	st, err := a.openLocal(*server, cmdReadLocal)
 	if err != nil {
 		return err
 	}

@@ -77,6 +77,15 @@ func noServerFlag(fs *flag.FlagSet) *string {
 	return fs.String("server", "", "not available: this command reads the database file itself")
 }
 
+// openLocal opens the database for a command that has no --server form:
+// a --server given is a usage error (refuseServer), not ignored.
+func (a *app) openLocal(server string, how access) (*store.Store, error) {
+	if err := a.refuseServer(server, how); err != nil {
+		return nil, err
+	}
+	return a.openStore(how)
+}
+
 // refuseServer is the error for a --server given to a command that needs
 // the database file, saying what it can do instead.
 func (a *app) refuseServer(server string, how access) error {

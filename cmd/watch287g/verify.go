@@ -17,10 +17,7 @@ func runVerify(ctx context.Context, a *app, args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	if err := a.refuseServer(*server, cmdReadLocal); err != nil {
-		return err
-	}
-	st, err := a.openStore(cmdReadLocal)
+	st, err := a.openLocal(*server, cmdReadLocal)
 	if err != nil {
 		return err
 	}
