@@ -138,16 +138,9 @@ func (s *Store) memoSeries(tx *bolt.Tx) ([]Series, error) {
 // allSnapshots decodes every snapshot record, oldest first. Nothing keeps
 // them: the pages read the series and the paged snapshots instead.
 func (s *Store) allSnapshots(tx *bolt.Tx) []Snapshot {
-	out := []Snapshot{}
-	_ = tx.Bucket(bucketSnapshots).ForEach(func(k, v []byte) error {
-		var snap Snapshot
-		if err := decodeJSON(v, &snap); err != nil {
-			s.skipBad(bucketSnapshots, k, err)
-			return nil
-		}
-		out = append(out, snap)
-		return nil
-	})
+	c := tx.Bucket(bucketSnapshots).Cursor()
+	k, v := c.First()
+	out, _ := s.walkSnapshots(k, v, c.Next, 0)
 	return out
 }
 

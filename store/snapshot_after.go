@@ -24,17 +24,7 @@ func (s *Store) SnapshotsAfter(ctx context.Context, after uint64, limit int) ([]
 	err := s.view("snapshots after", func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketSnapshots).Cursor()
 		k, v := c.Seek(be64(after + 1))
-		for ; k != nil; k, v = c.Next() {
-			if limit > 0 && len(page) == limit {
-				return nil
-			}
-			var snap Snapshot
-			if err := decodeJSON(v, &snap); err != nil {
-				s.skipBad(bucketSnapshots, k, err)
-				continue
-			}
-			page = append(page, snap)
-		}
+		page, _ = s.walkSnapshots(k, v, c.Next, limit)
 		return nil
 	})
 	if err != nil {

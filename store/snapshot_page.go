@@ -26,17 +26,9 @@ func (s *Store) SnapshotsPage(ctx context.Context, before uint64, limit int) (pa
 		} else {
 			k, v = c.Prev()
 		}
-		for ; k != nil; k, v = c.Prev() {
-			if limit > 0 && len(page) == limit {
-				next = page[len(page)-1].ID
-				return nil
-			}
-			var snap Snapshot
-			if err := decodeJSON(v, &snap); err != nil {
-				s.skipBad(bucketSnapshots, k, err)
-				continue
-			}
-			page = append(page, snap)
+		var more bool
+		if page, more = s.walkSnapshots(k, v, c.Prev, limit); more {
+			next = page[len(page)-1].ID
 		}
 		return nil
 	})
@@ -44,4 +36,24 @@ func (s *Store) SnapshotsPage(ctx context.Context, before uint64, limit int) (pa
 		return nil, 0, err
 	}
 	return page, next, nil
+}
+
+// walkSnapshots decodes snapshot records from (k, v) on, moving with step
+// (a cursor's Next or Prev), until limit are kept (limit <= 0: to the
+// end). A record that does not decode is skipped (and logged). more
+// reports that records remain past the last one kept.
+func (s *Store) walkSnapshots(k, v []byte, step func() ([]byte, []byte), limit int) (page []Snapshot, more bool) {
+	page = []Snapshot{}
+	for ; k != nil; k, v = step() {
+		if limit > 0 && len(page) == limit {
+			return page, true
+		}
+		var snap Snapshot
+		if err := decodeJSON(v, &snap); err != nil {
+			s.skipBad(bucketSnapshots, k, err)
+			continue
+		}
+		page = append(page, snap)
+	}
+	return page, false
 }
